@@ -1,0 +1,176 @@
+//! Decides what each artifact is from its content, never from its name.
+//!
+//! An engineer may analyze a folder of files a user exported by hand under any names, so
+//! every kind is recognised by something inside it: a `.reg` header, the `ElfFile` magic of
+//! an event log, our JSON schema keys, or the signature lines of a command's output. The
+//! signatures favour parts of the output that Windows does not translate (field names of
+//! `dsregcmd`, `SERVICE_NAME:`, `HotFixID`, registry-like paths), so localized outputs are
+//! recognised as well.
+
+use crate::parse::{manifest, reg};
+use regex::Regex;
+use serde::Serialize;
+use std::sync::LazyLock;
+
+/// What an artifact is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum ArtifactKind {
+    RegExport,
+    EventLog,
+    Manifest,
+    ProbeResults,
+    NetshWinhttpProxy,
+    NetshWinhttpAdvproxy,
+    NetshWinsockCatalog,
+    ScQuery,
+    ScQc,
+    ServicesJson,
+    CmdkeyList,
+    Dsregcmd,
+    IpconfigAll,
+    HotfixList,
+    /// Nothing we know; listed in the report, not read.
+    Unknown,
+}
+
+impl ArtifactKind {
+    /// Stable name, as in the report.
+    pub fn name(self) -> &'static str {
+        match self {
+            ArtifactKind::RegExport => "reg-export",
+            ArtifactKind::EventLog => "event-log",
+            ArtifactKind::Manifest => "manifest",
+            ArtifactKind::ProbeResults => "probe-results",
+            ArtifactKind::NetshWinhttpProxy => "netsh-winhttp-proxy",
+            ArtifactKind::NetshWinhttpAdvproxy => "netsh-winhttp-advproxy",
+            ArtifactKind::NetshWinsockCatalog => "netsh-winsock-catalog",
+            ArtifactKind::ScQuery => "sc-query",
+            ArtifactKind::ScQc => "sc-qc",
+            ArtifactKind::ServicesJson => "services-json",
+            ArtifactKind::CmdkeyList => "cmdkey-list",
+            ArtifactKind::Dsregcmd => "dsregcmd",
+            ArtifactKind::IpconfigAll => "ipconfig-all",
+            ArtifactKind::HotfixList => "hotfix-list",
+            ArtifactKind::Unknown => "unknown",
+        }
+    }
+}
+
+/// The `ElfFile\0` magic that starts every `.evtx` file.
+pub const EVTX_MAGIC: &[u8] = b"ElfFile\0";
+
+/// Schema prefix of the collector's connectivity probe results.
+pub const PROBES_SCHEMA_PREFIX: &str = "caadoctor.probes/";
+
+/// Kinds recognised from bytes alone (binary formats).
+pub fn classify_bytes(bytes: &[u8]) -> Option<ArtifactKind> {
+    bytes
+        .starts_with(EVTX_MAGIC)
+        .then_some(ArtifactKind::EventLog)
+}
+
+static DOTTED_LEADER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?m)^ {2,}\S[^\r\n]*?(?: \.){3,} ?:").expect("static regex"));
+static SC_STATE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?m)^\s+\S+\s*:\s*[1-7]\s+[A-Z_]+\s*$").expect("static regex"));
+static CMDKEY_TARGET: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?mi)^ {2,}\S[^:\r\n]{0,30}:\s*[A-Za-z0-9_]+:[^\r\n]*(?:target|interactive)=")
+        .expect("static regex")
+});
+
+/// Kinds recognised from decoded text.
+pub fn classify_text(text: &str) -> ArtifactKind {
+    let head = first_line(text);
+    if reg::header_format(head).is_some() {
+        return ArtifactKind::RegExport;
+    }
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        if manifest::looks_like_manifest(trimmed) {
+            return ArtifactKind::Manifest;
+        }
+        if trimmed.contains(PROBES_SCHEMA_PREFIX) {
+            return ArtifactKind::ProbeResults;
+        }
+        if trimmed.contains("\"ProxyIsEnabled\"") {
+            return ArtifactKind::NetshWinhttpAdvproxy;
+        }
+        if trimmed.contains("\"Status\"")
+            && (trimmed.contains("\"ServiceName\"") || trimmed.contains("\"DisplayName\""))
+        {
+            return ArtifactKind::ServicesJson;
+        }
+        return ArtifactKind::Unknown;
+    }
+    if text.contains("AzureAdJoined") && text.contains("+---") {
+        return ArtifactKind::Dsregcmd;
+    }
+    if text.contains("[SC] QueryServiceConfig") || text.contains("[SC] OpenService") {
+        return ArtifactKind::ScQc;
+    }
+    if text.contains("SERVICE_NAME:") && SC_STATE.is_match(text) {
+        return ArtifactKind::ScQuery;
+    }
+    if text.contains("Winsock")
+        && (text.to_ascii_lowercase().contains("mswsock.dll") || text.contains("------"))
+    {
+        return ArtifactKind::NetshWinsockCatalog;
+    }
+    if text.contains("WinHTTP") && text.to_ascii_lowercase().contains("proxy") {
+        return ArtifactKind::NetshWinhttpProxy;
+    }
+    if text.contains("HotFixID") {
+        return ArtifactKind::HotfixList;
+    }
+    if CMDKEY_TARGET.is_match(text) || text.contains("Currently stored credentials") {
+        return ArtifactKind::CmdkeyList;
+    }
+    if DOTTED_LEADER.find_iter(text).take(3).count() == 3 {
+        return ArtifactKind::IpconfigAll;
+    }
+    ArtifactKind::Unknown
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().find(|l| !l.trim().is_empty()).unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_of_the_small_kinds() {
+        assert_eq!(
+            classify_text("\r\nWindows Registry Editor Version 5.00\r\n"),
+            ArtifactKind::RegExport
+        );
+        assert_eq!(classify_text("REGEDIT4\n"), ArtifactKind::RegExport);
+        assert_eq!(
+            classify_text(
+                "\r\nCurrent WinHTTP proxy settings:\r\n\r\n    Direct access (no proxy server).\r\n"
+            ),
+            ArtifactKind::NetshWinhttpProxy
+        );
+        assert_eq!(
+            classify_text(
+                "\r\nAktuelle WinHTTP-Proxyeinstellungen:\r\n\r\n    Direkter Zugriff (kein Proxyserver).\r\n"
+            ),
+            ArtifactKind::NetshWinhttpProxy
+        );
+        assert_eq!(
+            classify_text("\r\nCurrently stored credentials:\r\n\r\n* NONE *\r\n"),
+            ArtifactKind::CmdkeyList
+        );
+        assert_eq!(
+            classify_text(r#"{"schema": "caadoctor.probes/1", "results": []}"#),
+            ArtifactKind::ProbeResults
+        );
+        assert_eq!(classify_text("just some notes\r\n"), ArtifactKind::Unknown);
+        assert_eq!(
+            classify_bytes(b"ElfFile\0\0\0\0\0"),
+            Some(ArtifactKind::EventLog)
+        );
+    }
+}

@@ -1,0 +1,229 @@
+//! The machine model: every fact the rules can see, typed, each with its evidence.
+//!
+//! Takes the parsed inputs of one snapshot ([`Inputs`]: the merged registry view and the
+//! collector's manifest) and gives [`Facts`]. Groups are declared with [`fact_group!`],
+//! which also yields the catalog ([`catalog`], [`kind_of`]) that rule files are checked
+//! against when they load, and the lookup ([`Facts::get`]) the engine evaluates with.
+//! A fact is absent when the snapshot does not say; a value that is not set on the machine
+//! is present with the Windows default and evidence saying "not set".
+
+pub mod ipv6;
+pub(crate) mod model;
+pub mod ncsi;
+pub mod os;
+mod registry_read;
+pub mod services;
+pub mod tls;
+
+pub use model::{Evidence, Fact, FactGroup, FactRef, FieldDef, Kind, Value};
+
+use crate::parse::manifest::{Manifest, StepStatus};
+use crate::registry::RegistryView;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Everything the parsers produced for one snapshot, ready to be turned into facts.
+#[derive(Debug, Default)]
+pub struct Inputs {
+    pub registry: RegistryView,
+    pub manifest: Option<(String, Manifest)>,
+}
+
+impl Inputs {
+    /// Applies what the manifest knows about registry keys: those it found absent.
+    pub fn apply_manifest(&mut self) {
+        let Some((path, manifest)) = &self.manifest else {
+            return;
+        };
+        for step in &manifest.steps {
+            if let (StepStatus::Absent, Some(key)) = (step.status, &step.registry_key) {
+                self.registry.mark_absent(key, path);
+            }
+        }
+    }
+}
+
+/// The facts of one machine.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Facts {
+    pub os: os::OsFacts,
+    pub tls: tls::TlsFacts,
+    pub ncsi: ncsi::NcsiFacts,
+    pub ipv6: ipv6::Ipv6Facts,
+    /// By service name as the registry spells it.
+    pub services: BTreeMap<String, services::ServiceFacts>,
+}
+
+/// Dynamic parts of fact paths the rules ask for (which services), so the builder can
+/// establish them even when they are absent.
+#[derive(Debug, Clone, Default)]
+pub struct Wanted {
+    pub services: Vec<String>,
+}
+
+/// The fixed groups, by name, with their fields.
+const GROUPS: &[(&str, &[FieldDef], &str)] = &[
+    (
+        "os",
+        <os::OsFacts as FactGroup>::FIELDS,
+        "Windows version and edition",
+    ),
+    (
+        "tls",
+        <tls::TlsFacts as FactGroup>::FIELDS,
+        "TLS 1.2 for SCHANNEL, WinHTTP and Internet Options",
+    ),
+    (
+        "ncsi",
+        <ncsi::NcsiFacts as FactGroup>::FIELDS,
+        "Network Connectivity Status Indicator probing",
+    ),
+    (
+        "ipv6",
+        <ipv6::Ipv6Facts as FactGroup>::FIELDS,
+        "IPv6 configuration",
+    ),
+];
+
+/// Groups keyed by a name the rule chooses (`services.<name>.<field>`).
+const KEYED_GROUPS: &[(&str, &[FieldDef], &str)] = &[(
+    "services",
+    <services::ServiceFacts as FactGroup>::FIELDS,
+    "one Windows service by name",
+)];
+
+impl Facts {
+    pub fn build(inputs: &Inputs, wanted: &Wanted) -> Facts {
+        let view = &inputs.registry;
+        let os = os::build(view);
+        let build = os.build.as_ref().map(|f| f.value);
+        let arch = os.arch.as_ref().map(|f| f.value.as_str());
+        Facts {
+            tls: tls::build(view, build, arch),
+            ncsi: ncsi::build(view),
+            ipv6: ipv6::build(view),
+            services: services::build(view, &wanted.services),
+            os,
+        }
+    }
+
+    /// The fact at a dotted path (`os.build`, `services.NlaSvc.start`), if present.
+    /// Keyed group names compare without case, as Windows service names do.
+    pub fn get(&self, path: &str) -> Option<FactRef<'_>> {
+        let (group, rest) = path.split_once('.')?;
+        match group {
+            "os" => self.os.get(rest),
+            "tls" => self.tls.get(rest),
+            "ncsi" => self.ncsi.get(rest),
+            "ipv6" => self.ipv6.get(rest),
+            "services" => {
+                let (name, field) = rest.split_once('.')?;
+                self.services
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .and_then(|(_, s)| s.get(field))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The type of the fact at `path`, or why there is no such fact (for rule validation).
+pub fn kind_of(path: &str) -> Result<Kind, String> {
+    field_of(path).map(|f| f.kind)
+}
+
+/// The catalog description of the fact at `path`.
+pub fn doc_of(path: &str) -> Option<&'static str> {
+    field_of(path).ok().map(|f| f.doc)
+}
+
+fn field_of(path: &str) -> Result<&'static FieldDef, String> {
+    let mut parts = path.split('.');
+    let group = parts.next().unwrap_or_default();
+    let find = |fields: &'static [FieldDef], field: &str, shown: &str| {
+        fields.iter().find(|f| f.name == field).ok_or_else(|| {
+            let names: Vec<_> = fields.iter().map(|f| f.name).collect();
+            format!("unknown fact '{path}': {shown} has {}", names.join(", "))
+        })
+    };
+    if let Some((_, fields, _)) = GROUPS.iter().find(|(g, _, _)| *g == group) {
+        return match (parts.next(), parts.next()) {
+            (Some(field), None) => find(fields, field, group),
+            _ => Err(format!("unknown fact '{path}': expected {group}.<field>")),
+        };
+    }
+    if let Some((_, fields, _)) = KEYED_GROUPS.iter().find(|(g, _, _)| *g == group) {
+        return match (parts.next(), parts.next(), parts.next()) {
+            (Some(name), Some(field), None) if !name.is_empty() => {
+                find(fields, field, &format!("{group}.<name>"))
+            }
+            _ => Err(format!(
+                "unknown fact '{path}': expected {group}.<name>.<field>"
+            )),
+        };
+    }
+    let all: Vec<_> = GROUPS
+        .iter()
+        .chain(KEYED_GROUPS)
+        .map(|(g, _, _)| *g)
+        .collect();
+    Err(format!(
+        "unknown fact '{path}': fact groups are {}",
+        all.join(", ")
+    ))
+}
+
+/// One line of the catalog: a path pattern, its type and what it means.
+#[derive(Debug, Clone, Serialize)]
+pub struct CatalogEntry {
+    pub path: String,
+    pub kind: Kind,
+    pub doc: &'static str,
+}
+
+/// Every fact a rule can name.
+pub fn catalog() -> Vec<CatalogEntry> {
+    let fixed = GROUPS.iter().flat_map(|(g, fields, _)| {
+        fields.iter().map(move |f| CatalogEntry {
+            path: format!("{g}.{}", f.name),
+            kind: f.kind,
+            doc: f.doc,
+        })
+    });
+    let keyed = KEYED_GROUPS.iter().flat_map(|(g, fields, _)| {
+        fields.iter().map(move |f| CatalogEntry {
+            path: format!("{g}.<name>.{}", f.name),
+            kind: f.kind,
+            doc: f.doc,
+        })
+    });
+    fixed.chain(keyed).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalog_validates_paths() {
+        assert_eq!(kind_of("os.build"), Ok(Kind::Int));
+        assert_eq!(kind_of("services.NlaSvc.start_type"), Ok(Kind::Text));
+        assert!(
+            kind_of("os.nope")
+                .unwrap_err()
+                .contains("os has product_name")
+        );
+        assert!(kind_of("services.start").is_err());
+        assert!(
+            kind_of("weather.today")
+                .unwrap_err()
+                .contains("fact groups are os, tls")
+        );
+        assert!(
+            catalog()
+                .iter()
+                .any(|e| e.path == "tls.winhttp_tls12" && e.kind == Kind::Bool)
+        );
+    }
+}

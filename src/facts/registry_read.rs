@@ -1,0 +1,129 @@
+//! Reads single registry values for the fact builders and turns each answer of the
+//! [`RegistryView`] into [`Evidence`]: a value seen, a value not set, a key that does not
+//! exist, or nothing collected.
+
+use super::model::Evidence;
+use crate::parse::reg::RegData;
+use crate::registry::{Lookup, Origin, RegistryView};
+
+/// What the snapshot says about one value.
+pub(super) enum Reading<T> {
+    /// Set, with this value.
+    Set(T, Evidence),
+    /// Not set on the machine (value or whole key absent): the Windows default applies.
+    NotSet(Evidence),
+    /// The snapshot does not cover the key.
+    NotCollected,
+}
+
+impl<T> Reading<T> {
+    pub(super) fn evidence(&self) -> Option<&Evidence> {
+        match self {
+            Reading::Set(_, e) | Reading::NotSet(e) => Some(e),
+            Reading::NotCollected => None,
+        }
+    }
+
+    pub(super) fn value(&self) -> Option<&T> {
+        match self {
+            Reading::Set(v, _) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+fn locator(key: &str, name: &str) -> String {
+    if name.is_empty() {
+        format!(r"{key}\(Default)")
+    } else {
+        format!(r"{key}\{name}")
+    }
+}
+
+fn evidence(origin: &Origin, locator: String, seen: String) -> Evidence {
+    Evidence {
+        artifact: origin.artifact.clone(),
+        line: (origin.line > 0).then_some(origin.line),
+        locator,
+        seen,
+    }
+}
+
+/// Reads a value and converts it with `convert`; data of the wrong type counts as not set
+/// (Windows ignores it too) and the evidence says so.
+pub(super) fn read<T>(
+    view: &RegistryView,
+    key: &str,
+    name: &str,
+    convert: impl Fn(&RegData) -> Option<T>,
+) -> Reading<T> {
+    match view.value(key, name) {
+        Lookup::Found(node, v) => {
+            let loc = locator(&node.path, &v.name);
+            match convert(&v.data) {
+                Some(t) => Reading::Set(t, evidence(&v.origin, loc, v.data.to_string())),
+                None => Reading::NotSet(evidence(
+                    &v.origin,
+                    loc,
+                    format!(
+                        "{} ({}, not the expected type; ignored)",
+                        v.data,
+                        v.data.type_name()
+                    ),
+                )),
+            }
+        }
+        Lookup::ValueAbsent(node) => Reading::NotSet(evidence(
+            &node.origin,
+            locator(&node.path, name),
+            "not set (the key exists without this value)".to_owned(),
+        )),
+        Lookup::KeyAbsent(cov) => {
+            let seen = if cov.absent {
+                "not set (the collector found the key absent)".to_owned()
+            } else {
+                format!(
+                    "not set (the key does not exist: the export of {} lacks it)",
+                    cov.key
+                )
+            };
+            Reading::NotSet(evidence(
+                &cov.origin,
+                locator(&crate::registry::canonical(key), name),
+                seen,
+            ))
+        }
+        Lookup::NotCollected => Reading::NotCollected,
+    }
+}
+
+pub(super) fn int(view: &RegistryView, key: &str, name: &str) -> Reading<i64> {
+    read(view, key, name, |d| {
+        d.as_u64().and_then(|v| i64::try_from(v).ok())
+    })
+}
+
+pub(super) fn text(view: &RegistryView, key: &str, name: &str) -> Reading<String> {
+    read(view, key, name, |d| d.as_str().map(str::to_owned))
+}
+
+/// Evidence that a key exists (its `[KEY]` line).
+pub(super) fn key_evidence(view: &RegistryView, key: &str) -> Option<Evidence> {
+    view.key(key)
+        .map(|node| evidence(&node.origin, node.path.clone(), "key present".to_owned()))
+}
+
+/// Evidence that a key is known not to exist.
+pub(super) fn absent_key_evidence(view: &RegistryView, key: &str) -> Option<Evidence> {
+    if view.key(key).is_some() {
+        return None;
+    }
+    view.covers(key).map(|cov| {
+        let seen = if cov.absent {
+            "key absent (the collector found it missing)".to_owned()
+        } else {
+            format!("key absent (the export of {} lacks it)", cov.key)
+        };
+        evidence(&cov.origin, crate::registry::canonical(key), seen)
+    })
+}

@@ -1,0 +1,143 @@
+//! The collector's `manifest.json`: who collected what, when, and how every step ended.
+//!
+//! The schema is `caadoctor.manifest/1`, documented in `docs/snapshot-format.md`. Reading
+//! is lenient about additions (unknown fields are ignored) so an older analyzer still reads
+//! a newer collector's manifest; a manifest whose `schema` is not ours is not a manifest.
+
+use serde::Deserialize;
+
+/// The schema prefix that makes a JSON document our manifest.
+pub const SCHEMA_PREFIX: &str = "caadoctor.manifest/";
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Manifest {
+    pub schema: String,
+    #[serde(default)]
+    pub collector: Option<Collector>,
+    /// When the collection started, ISO 8601 with the machine's UTC offset.
+    #[serde(default)]
+    pub started: Option<String>,
+    #[serde(default)]
+    pub finished: Option<String>,
+    #[serde(default)]
+    pub host: Option<String>,
+    #[serde(default)]
+    pub user: Option<String>,
+    /// The collector ran elevated: HKCU exports are the administrator's, not the user's.
+    #[serde(default)]
+    pub elevated: Option<bool>,
+    #[serde(default)]
+    pub os: Option<ManifestOs>,
+    #[serde(default)]
+    pub powershell: Option<String>,
+    #[serde(default)]
+    pub codepages: Option<CodePages>,
+    #[serde(default)]
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Collector {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub version: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct ManifestOs {
+    #[serde(default)]
+    pub caption: Option<String>,
+    #[serde(default)]
+    pub version: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
+pub struct CodePages {
+    /// The console code page (`chcp`).
+    #[serde(default)]
+    pub oem: Option<u32>,
+    /// The ANSI code page.
+    #[serde(default)]
+    pub ansi: Option<u32>,
+}
+
+/// How one collection step ended.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    Ok,
+    /// The thing to collect does not exist on the machine (a registry key, a log):
+    /// an answer, not a failure.
+    Absent,
+    Failed,
+    Timeout,
+    Skipped,
+    #[serde(other)]
+    Unknown,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Step {
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Path of the artifact inside the snapshot, `/`-separated.
+    #[serde(default)]
+    pub artifact: Option<String>,
+    /// For `reg export` steps: the key exported (or found absent).
+    #[serde(default)]
+    pub registry_key: Option<String>,
+    #[serde(default)]
+    pub command: Option<String>,
+    pub status: StepStatus,
+    #[serde(default)]
+    pub exit_code: Option<i64>,
+    #[serde(default)]
+    pub duration_ms: Option<u64>,
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+/// True when the text is a JSON document carrying our manifest schema key; cheap, for
+/// classification before a full parse.
+pub fn looks_like_manifest(text: &str) -> bool {
+    let t = text.trim_start_matches('\u{feff}').trim_start();
+    t.starts_with('{') && t.contains("\"schema\"") && t.contains(SCHEMA_PREFIX)
+}
+
+/// Parses a manifest; the error says where the JSON or the schema is wrong.
+pub fn parse(text: &str) -> Result<Manifest, String> {
+    let text = text.trim_start_matches('\u{feff}');
+    let m: Manifest = serde_json::from_str(text)
+        .map_err(|e| format!("line {} column {}: {e}", e.line(), e.column()))?;
+    if !m.schema.starts_with(SCHEMA_PREFIX) {
+        return Err(format!("schema '{}' is not {SCHEMA_PREFIX}N", m.schema));
+    }
+    Ok(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_manifest_reads_with_unknown_fields_and_statuses() {
+        let text = r#"{"schema":"caadoctor.manifest/1","host":"PC-1","future":1,
+            "codepages":{"oem":850,"ansi":1252},
+            "steps":[{"artifact":"registry/ncsi-policy.reg","registry_key":"HKLM\\SOFTWARE\\Policies\\X","status":"absent"},
+                     {"artifact":"x","status":"exploded"}]}"#;
+        assert!(looks_like_manifest(text));
+        let m = parse(text).unwrap();
+        assert_eq!(m.host.as_deref(), Some("PC-1"));
+        assert_eq!(m.steps[0].status, StepStatus::Absent);
+        assert_eq!(m.steps[1].status, StepStatus::Unknown);
+        assert_eq!(m.codepages.unwrap().oem, Some(850));
+    }
+
+    #[test]
+    fn errors_have_a_position() {
+        let e = parse("{\"schema\":\"caadoctor.manifest/1\",\n\"steps\": 5}").unwrap_err();
+        assert!(e.starts_with("line 2"), "{e}");
+        assert!(parse(r#"{"schema":"other/1"}"#).is_err());
+    }
+}

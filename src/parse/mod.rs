@@ -1,0 +1,6 @@
+//! Parsers: one module per artifact kind, each a pure function from decoded text (or
+//! bytes) to a typed value plus the errors it met, with line and column. Parsers never
+//! judge what they read; that is the job of facts and rules.
+
+pub mod manifest;
+pub mod reg;

@@ -1,0 +1,308 @@
+//! Parses a `.reg` export (what `reg export` and regedit write) into keys and typed values.
+//!
+//! A real export, as Windows writes it (UTF-16LE with a BOM, CRLF, hex wrapped at about
+//! 80 columns with `,\` and a two-space indent):
+//!
+//! ```text
+//! Windows Registry Editor Version 5.00
+//!
+//! [HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\NcdAutoSetup]
+//! "ImagePath"=hex(2):25,00,53,00,79,00,73,00,74,00,65,00,6d,00,52,00,6f,00,6f,00,\
+//!   74,00,25,00,00,00
+//! "Start"=dword:00000003
+//! ```
+//!
+//! Parsing never stops at a bad line: the line is recorded as a [`LineError`] (line,
+//! column, what was expected) and reading resumes at the next line that is not a
+//! continuation of it.
+
+mod data;
+pub mod grammar;
+
+pub use data::{RegData, StringBytes};
+use grammar::{Line, RawData};
+
+/// The two header lines that make a text a `.reg` export.
+pub const HEADER_V5: &str = "Windows Registry Editor Version 5.00";
+pub const HEADER_V4: &str = "REGEDIT4";
+
+/// Which of the two `.reg` dialects a file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `Windows Registry Editor Version 5.00`: Unicode strings in `hex(N)` data.
+    V5,
+    /// `REGEDIT4`: ANSI strings in `hex(N)` data.
+    Regedit4,
+}
+
+/// The format named by a header line, if it is one.
+pub fn header_format(first_line: &str) -> Option<Format> {
+    let line = first_line.trim_start_matches('\u{feff}').trim();
+    if line.eq_ignore_ascii_case(HEADER_V5) {
+        Some(Format::V5)
+    } else if line.eq_ignore_ascii_case(HEADER_V4) {
+        Some(Format::Regedit4)
+    } else {
+        None
+    }
+}
+
+/// One `[KEY]` section with its values, in file order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyBlock {
+    pub line: usize,
+    /// The key path as written (root not yet normalised).
+    pub path: String,
+    /// `[-KEY]`: the key and its subkeys are deleted.
+    pub delete: bool,
+    pub values: Vec<ValueLine>,
+}
+
+/// One value line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueLine {
+    pub line: usize,
+    /// `""` for the default value (`@`).
+    pub name: String,
+    /// `None` for `"name"=-` (delete the value).
+    pub data: Option<RegData>,
+}
+
+/// A line that could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineError {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+/// A parsed `.reg` file: what could be read, and the lines that could not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegFile {
+    pub format: Format,
+    pub keys: Vec<KeyBlock>,
+    pub errors: Vec<LineError>,
+}
+
+/// Parses the decoded text of a `.reg` file.
+pub fn parse(text: &str) -> RegFile {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut file = RegFile {
+        format: Format::V5,
+        keys: Vec::new(),
+        errors: Vec::new(),
+    };
+    let (first, mut rest) = split_first_line(text);
+    match header_format(first) {
+        Some(f) => file.format = f,
+        None => file.errors.push(LineError {
+            line: 1,
+            column: 1,
+            message: format!("expected the header '{HEADER_V5}' or '{HEADER_V4}'"),
+        }),
+    }
+    let strings = match file.format {
+        Format::V5 => StringBytes::Utf16,
+        Format::Regedit4 => StringBytes::Ansi,
+    };
+    let mut line_no = 2;
+    while !rest.is_empty() {
+        match grammar::line(rest) {
+            Ok((after, parsed)) => {
+                let consumed = &rest[..rest.len() - after.len()];
+                file.take(line_no, parsed, strings);
+                line_no += consumed.matches('\n').count();
+                rest = after;
+            }
+            Err(nom::Err::Error(e) | nom::Err::Failure(e)) => {
+                let (skip, lines) = skip_bad_line(rest);
+                file.errors.push(locate(rest, &e, line_no, text));
+                line_no += lines;
+                rest = skip;
+            }
+            Err(nom::Err::Incomplete(_)) => {
+                // Complete parsers never ask for more; treat it as the end of the data.
+                file.errors.push(LineError {
+                    line: line_no,
+                    column: 1,
+                    message: "unexpected end of data".to_owned(),
+                });
+                break;
+            }
+        }
+    }
+    file
+}
+
+impl RegFile {
+    fn take(&mut self, line: usize, parsed: Line<'_>, strings: StringBytes) {
+        match parsed {
+            Line::Blank | Line::Comment => {}
+            Line::Key { path, delete } => self.keys.push(KeyBlock {
+                line,
+                path: path.trim().to_owned(),
+                delete,
+                values: Vec::new(),
+            }),
+            Line::Value { name, data } => {
+                let data = match data {
+                    RawData::Delete => None,
+                    RawData::String(s) => Some(RegData::String(s)),
+                    RawData::Dword(v) => Some(RegData::Dword(v)),
+                    RawData::Hex { kind, bytes } => Some(RegData::from_hex(kind, bytes, strings)),
+                };
+                match self.keys.last_mut() {
+                    Some(key) if !key.delete => key.values.push(ValueLine { line, name, data }),
+                    Some(_) => self.errors.push(LineError {
+                        line,
+                        column: 1,
+                        message: "value under a deleted key ([-KEY]); ignored".to_owned(),
+                    }),
+                    None => self.errors.push(LineError {
+                        line,
+                        column: 1,
+                        message: "value before any [KEY] line; ignored".to_owned(),
+                    }),
+                }
+            }
+        }
+    }
+}
+
+fn split_first_line(text: &str) -> (&str, &str) {
+    match text.find('\n') {
+        Some(end) => (&text[..end], &text[end + 1..]),
+        None => (text, ""),
+    }
+}
+
+/// Skips the bad line and, if it ended with `\`, the continuation lines after it.
+/// Returns the rest and the number of lines skipped.
+fn skip_bad_line(mut rest: &str) -> (&str, usize) {
+    let mut lines = 0;
+    loop {
+        let (this, after) = split_first_line(rest);
+        lines += 1;
+        rest = after;
+        let continues = this.trim_end().ends_with('\\');
+        let next_indented = rest.starts_with([' ', '\t']);
+        if !(continues && next_indented) || rest.is_empty() {
+            return (rest, lines);
+        }
+    }
+}
+
+/// Turns a grammar error into a line/column message.
+fn locate(entry: &str, e: &grammar::GrammarError<'_>, entry_line: usize, whole: &str) -> LineError {
+    let offset = entry.len().saturating_sub(e.at.len());
+    let before = &entry[..offset];
+    let line = entry_line + before.matches('\n').count();
+    let line_start = before.rfind('\n').map_or(0, |p| p + 1);
+    let column = before[line_start..].chars().count() + 1;
+    let at_end = !e.at.contains('\n') && !whole.ends_with('\n');
+    let message = if at_end {
+        format!(
+            "the file ends inside this line (truncated?); expected {}",
+            e.expected
+        )
+    } else {
+        let found: String =
+            e.at.chars()
+                .take_while(|c| *c != '\r' && *c != '\n')
+                .take(24)
+                .collect();
+        if found.is_empty() {
+            format!("expected {}", e.expected)
+        } else {
+            format!("expected {}, found '{found}'", e.expected)
+        }
+    };
+    LineError {
+        line,
+        column,
+        message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_small_export_reads_whole() {
+        let text = "Windows Registry Editor Version 5.00\r\n\r\n\
+            [HKEY_LOCAL_MACHINE\\SOFTWARE\\caadoctor-test]\r\n\
+            @=\"default value\"\r\n\
+            \"None\"=hex(0):00,00\r\n\
+            \"Multi\"=hex(7):61,00,00,00,62,00,00,00,00,00\r\n\
+            \"Gone\"=-\r\n\r\n\
+            [-HKEY_CURRENT_USER\\Software\\Old]\r\n\r\n";
+        let f = parse(text);
+        assert_eq!(f.errors, vec![]);
+        assert_eq!(f.format, Format::V5);
+        assert_eq!(f.keys.len(), 2);
+        let k = &f.keys[0];
+        assert_eq!(
+            (k.line, k.path.as_str(), k.delete),
+            (3, "HKEY_LOCAL_MACHINE\\SOFTWARE\\caadoctor-test", false)
+        );
+        let names: Vec<_> = k.values.iter().map(|v| (v.line, v.name.as_str())).collect();
+        assert_eq!(names, vec![(4, ""), (5, "None"), (6, "Multi"), (7, "Gone")]);
+        assert_eq!(
+            k.values[2].data,
+            Some(RegData::MultiString(vec!["a".into(), "b".into()]))
+        );
+        assert_eq!(k.values[3].data, None);
+        assert!(f.keys[1].delete);
+    }
+
+    #[test]
+    fn bad_lines_are_reported_and_skipped_with_their_continuations() {
+        let text = "Windows Registry Editor Version 5.00\r\n\r\n\
+            [HKEY_LOCAL_MACHINE\\X]\r\n\
+            \"Bad\"=hex:zz,00,\\\r\n  00,00\r\n\
+            \"Good\"=dword:00000001\r\n";
+        let f = parse(text);
+        assert_eq!(f.errors.len(), 1, "{:?}", f.errors);
+        assert_eq!((f.errors[0].line, f.errors[0].column), (4, 11));
+        assert_eq!(f.keys[0].values.len(), 1);
+        assert_eq!(
+            (f.keys[0].values[0].line, f.keys[0].values[0].name.as_str()),
+            (6, "Good")
+        );
+    }
+
+    #[test]
+    fn a_truncated_file_says_so() {
+        let text = "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\X]\r\n\"B\"=hex:00,01,\\\r\n  02,";
+        let f = parse(text);
+        assert_eq!(f.errors.len(), 1);
+        assert_eq!(f.errors[0].line, 5);
+        assert!(
+            f.errors[0].message.contains("truncated"),
+            "{}",
+            f.errors[0].message
+        );
+        let text = "REGEDIT4\r\n\r\n[HKEY_LOCAL_MACHINE\\X]\r\n\"S\"=\"unterminated";
+        let f = parse(text);
+        assert_eq!(f.format, Format::Regedit4);
+        assert!(f.errors[0].message.contains("truncated"));
+    }
+
+    #[test]
+    fn regedit4_strings_are_ansi() {
+        let f = parse("REGEDIT4\n\n[HKEY_CURRENT_USER\\X]\n\"P\"=hex(2):25,41,25,00\n");
+        assert_eq!(
+            f.keys[0].values[0].data,
+            Some(RegData::ExpandString("%A%".into()))
+        );
+    }
+
+    #[test]
+    fn a_missing_header_is_an_error_but_the_rest_is_read() {
+        let f = parse("[HKEY_CURRENT_USER\\X]\n\"A\"=dword:1\n");
+        assert_eq!(f.errors[0].line, 1);
+        // The key on line 1 was taken as the header line and is lost; the value has no key.
+        assert_eq!(f.errors.len(), 2);
+    }
+}

@@ -1,0 +1,65 @@
+//! What could not be read, and why.
+//!
+//! Every stage (snapshot reader, decoder, parsers, fact builders) records a [`Problem`]
+//! instead of failing the whole analysis; the report lists them so nothing is skipped
+//! silently.
+
+use serde::Serialize;
+use std::fmt;
+
+/// The stage and nature of a problem, stable in the report's JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemKind {
+    /// The entry's name is unsafe (`..`, absolute) and it was not read.
+    Refused,
+    /// A limit against hostile input (size, ratio, count, nesting) stopped the read.
+    Limit,
+    /// The bytes could not be read (corrupt archive member, I/O error).
+    Unreadable,
+    /// The bytes were read but are not valid text in any encoding we know.
+    Decode,
+    /// The artifact was recognised but some or all of it could not be parsed.
+    Parse,
+}
+
+impl fmt::Display for ProblemKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ProblemKind::Refused => "refused",
+            ProblemKind::Limit => "limit",
+            ProblemKind::Unreadable => "unreadable",
+            ProblemKind::Decode => "decode",
+            ProblemKind::Parse => "parse",
+        })
+    }
+}
+
+/// One thing the analyzer could not read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// Path inside the snapshot, when the problem belongs to one artifact.
+    pub artifact: Option<String>,
+    pub kind: ProblemKind,
+    /// Short, lower-case, says what failed and what happened to the data.
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(artifact: Option<&str>, kind: ProblemKind, message: impl Into<String>) -> Self {
+        Problem {
+            artifact: artifact.map(str::to_owned),
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.artifact {
+            Some(a) => write!(f, "{a}: {} ({})", self.message, self.kind),
+            None => write!(f, "{} ({})", self.message, self.kind),
+        }
+    }
+}

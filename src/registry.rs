@@ -1,0 +1,401 @@
+//! One registry view merged from every `.reg` file of a snapshot.
+//!
+//! Key paths compare without case, `HKEY_LOCAL_MACHINE` and `HKLM` (and the other roots)
+//! are one, and `Wow6432Node` stays a distinct branch, as it is on the machine. Later files
+//! (in snapshot path order) override earlier ones value by value; a changed value is kept as
+//! a [`Conflict`] so the engineer can see it.
+//!
+//! `reg export KEY` writes KEY and every subkey, so each file's top keys are *coverage*:
+//! a key below a covered key that the file does not contain does not exist on the machine,
+//! and a value missing from a present key is not set. The collector's manifest adds keys it
+//! found absent. Lookups answer with that difference spelt out ([`Lookup`]), because "not
+//! set, Windows default applies" and "not collected, unknown" lead to different verdicts.
+
+use crate::parse::reg::{RegData, RegFile};
+use std::collections::HashMap;
+
+/// Where a key or value was read: the artifact and its line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub artifact: String,
+    /// 1-based line in the artifact; 0 when the origin is not a line (a manifest step).
+    pub line: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct ValueEntry {
+    /// As written in the export (`""` for the default value).
+    pub name: String,
+    pub data: RegData,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone)]
+pub struct KeyNode {
+    /// Canonical display path (`HKLM\SOFTWARE\...`), with the file's casing of the rest.
+    pub path: String,
+    pub origin: Origin,
+    pub values: Vec<ValueEntry>,
+}
+
+impl KeyNode {
+    pub fn value(&self, name: &str) -> Option<&ValueEntry> {
+        self.values
+            .iter()
+            .find(|v| v.name.eq_ignore_ascii_case(name))
+    }
+}
+
+/// A subtree the snapshot speaks for completely.
+#[derive(Debug, Clone)]
+pub struct Coverage {
+    /// Canonical display path of the subtree's top key.
+    pub key: String,
+    pub origin: Origin,
+    /// Set when the top key itself is known absent (the manifest says so).
+    pub absent: bool,
+}
+
+/// A value defined differently by two files; the later one is used.
+#[derive(Debug, Clone)]
+pub struct Conflict {
+    pub key: String,
+    pub name: String,
+    pub used: Origin,
+    pub overridden: Origin,
+}
+
+/// What the snapshot says about one value.
+#[derive(Debug)]
+pub enum Lookup<'a> {
+    Found(&'a KeyNode, &'a ValueEntry),
+    /// The key was exported but has no such value: it is not set on the machine.
+    ValueAbsent(&'a KeyNode),
+    /// The key does not exist on the machine (a covering export lacks it, or the
+    /// collector found it absent).
+    KeyAbsent(&'a Coverage),
+    /// Nothing in the snapshot covers this key.
+    NotCollected,
+}
+
+#[derive(Debug, Default)]
+pub struct RegistryView {
+    keys: HashMap<String, KeyNode>,
+    coverage: Vec<(String, Coverage)>,
+    conflicts: Vec<Conflict>,
+}
+
+impl RegistryView {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Merges one parsed `.reg` file.
+    pub fn merge(&mut self, artifact: &str, file: &RegFile) {
+        let origin = |line| Origin {
+            artifact: artifact.to_owned(),
+            line,
+        };
+        let present: std::collections::HashSet<String> = file
+            .keys
+            .iter()
+            .filter(|k| !k.delete)
+            .map(|k| fold(&canonical(&k.path)))
+            .collect();
+        for block in &file.keys {
+            let path = canonical(&block.path);
+            let folded = fold(&path);
+            if block.delete {
+                self.keys.retain(|k, _| !is_within(k, &folded));
+                continue;
+            }
+            if parent(&folded).is_none_or(|p| !present.contains(p)) {
+                self.coverage.push((
+                    folded.clone(),
+                    Coverage {
+                        key: path.clone(),
+                        origin: origin(block.line),
+                        absent: false,
+                    },
+                ));
+            }
+            let node = self.keys.entry(folded).or_insert_with(|| KeyNode {
+                path: path.clone(),
+                origin: origin(block.line),
+                values: Vec::new(),
+            });
+            for v in &block.values {
+                let slot = node
+                    .values
+                    .iter()
+                    .position(|e| e.name.eq_ignore_ascii_case(&v.name));
+                match (&v.data, slot) {
+                    (None, Some(i)) => {
+                        node.values.remove(i);
+                    }
+                    (None, None) => {}
+                    (Some(data), Some(i)) => {
+                        let old = &mut node.values[i];
+                        if old.data != *data && old.origin.artifact != artifact {
+                            self.conflicts.push(Conflict {
+                                key: path.clone(),
+                                name: v.name.clone(),
+                                used: origin(v.line),
+                                overridden: old.origin.clone(),
+                            });
+                        }
+                        *old = ValueEntry {
+                            name: v.name.clone(),
+                            data: data.clone(),
+                            origin: origin(v.line),
+                        };
+                    }
+                    (Some(data), None) => node.values.push(ValueEntry {
+                        name: v.name.clone(),
+                        data: data.clone(),
+                        origin: origin(v.line),
+                    }),
+                }
+            }
+        }
+    }
+
+    /// Records that `key` does not exist on the machine (the collector tried to export it).
+    pub fn mark_absent(&mut self, key: &str, artifact: &str) {
+        let path = canonical(key);
+        self.coverage.push((
+            fold(&path),
+            Coverage {
+                key: path,
+                origin: Origin {
+                    artifact: artifact.to_owned(),
+                    line: 0,
+                },
+                absent: true,
+            },
+        ));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty() && self.coverage.is_empty()
+    }
+
+    pub fn conflicts(&self) -> &[Conflict] {
+        &self.conflicts
+    }
+
+    /// The key, if the snapshot has it.
+    pub fn key(&self, key: &str) -> Option<&KeyNode> {
+        self.resolve(key, |view, folded| view.keys.get(folded))
+    }
+
+    /// What the snapshot says about `key` / `name` (`""` for the default value).
+    pub fn value(&self, key: &str, name: &str) -> Lookup<'_> {
+        if let Some(node) = self.key(key) {
+            return match node.value(name) {
+                Some(v) => Lookup::Found(node, v),
+                None => Lookup::ValueAbsent(node),
+            };
+        }
+        match self.resolve(key, |view, folded| view.covering(folded)) {
+            Some(c) => Lookup::KeyAbsent(c),
+            None => Lookup::NotCollected,
+        }
+    }
+
+    /// Direct subkeys of `key` present in the snapshot, in path order (the key itself need
+    /// not be: the collector exports single service keys, not all of `Services`).
+    pub fn subkeys(&self, key: &str) -> Vec<&KeyNode> {
+        let folded = fold(&canonical(key));
+        let mut parents = vec![folded.clone()];
+        if let Some(alias) = folded.strip_prefix(r"hklm\system\currentcontrolset") {
+            parents.push(format!(r"hklm\system\controlset001{alias}"));
+        }
+        let mut out: Vec<&KeyNode> = self
+            .keys
+            .iter()
+            .filter(|(k, _)| parent(k).is_some_and(|p| parents.iter().any(|q| q == p)))
+            .map(|(_, n)| n)
+            .collect();
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        out
+    }
+
+    /// Whether anything in the snapshot speaks for `key` (present, or known absent).
+    pub fn covers(&self, key: &str) -> Option<&Coverage> {
+        self.resolve(key, |view, folded| view.covering(folded))
+    }
+
+    fn covering(&self, folded: &str) -> Option<&Coverage> {
+        // The most specific coverage wins (a manifest "absent" under an exported parent).
+        self.coverage
+            .iter()
+            .filter(|(root, _)| is_within(folded, root))
+            .max_by_key(|(root, _)| root.len())
+            .map(|(_, c)| c)
+    }
+
+    /// Looks `key` up as given, then (for `CurrentControlSet`, which exports of a whole
+    /// SYSTEM hive spell `ControlSet001`) under the first control set.
+    fn resolve<'s, T>(&'s self, key: &str, get: impl Fn(&'s Self, &str) -> Option<T>) -> Option<T> {
+        let folded = fold(&canonical(key));
+        if let Some(found) = get(self, &folded) {
+            return Some(found);
+        }
+        let alias = folded.strip_prefix(r"hklm\system\currentcontrolset")?;
+        get(self, &format!(r"hklm\system\controlset001{alias}"))
+    }
+}
+
+/// `HKEY_LOCAL_MACHINE\\Software\` → `HKLM\Software`: short root, single separators, no
+/// trailing separator. The rest keeps its case (display); comparisons use [`fold`].
+pub fn canonical(path: &str) -> String {
+    let mut parts = path.split('\\').map(str::trim).filter(|p| !p.is_empty());
+    let Some(root) = parts.next() else {
+        return String::new();
+    };
+    let root = match root.to_ascii_uppercase().as_str() {
+        "HKEY_LOCAL_MACHINE" | "HKLM" => "HKLM",
+        "HKEY_CURRENT_USER" | "HKCU" => "HKCU",
+        "HKEY_USERS" | "HKU" => "HKU",
+        "HKEY_CLASSES_ROOT" | "HKCR" => "HKCR",
+        "HKEY_CURRENT_CONFIG" | "HKCC" => "HKCC",
+        _ => root,
+    };
+    std::iter::once(root)
+        .chain(parts)
+        .collect::<Vec<_>>()
+        .join("\\")
+}
+
+fn fold(path: &str) -> String {
+    path.to_lowercase()
+}
+
+fn parent(folded: &str) -> Option<&str> {
+    folded.rfind('\\').map(|i| &folded[..i])
+}
+
+fn is_within(folded: &str, root: &str) -> bool {
+    folded == root
+        || (folded.len() > root.len()
+            && folded.starts_with(root)
+            && folded.as_bytes()[root.len()] == b'\\')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::reg;
+
+    fn view(files: &[(&str, &str)]) -> RegistryView {
+        let mut v = RegistryView::new();
+        for (name, text) in files {
+            let parsed = reg::parse(text);
+            assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+            v.merge(name, &parsed);
+        }
+        v
+    }
+
+    const SCHANNEL: &str = "Windows Registry Editor Version 5.00\r\n\r\n\
+        [HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL]\r\n\r\n\
+        [HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Client]\r\n\
+        \"Enabled\"=dword:00000001\r\n";
+
+    #[test]
+    fn roots_alias_and_case_folds() {
+        let v = view(&[("s.reg", SCHANNEL)]);
+        let Lookup::Found(key, value) = v.value(r"hklm\system\currentcontrolset\control\securityproviders\schannel\protocols\tls 1.2\client", "ENABLED") else {
+            panic!()
+        };
+        assert_eq!(
+            key.path,
+            r"HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.2\Client"
+        );
+        assert_eq!((value.data.as_u64(), value.origin.line), (Some(1), 6));
+    }
+
+    #[test]
+    fn coverage_tells_absent_from_not_collected() {
+        let v = view(&[("s.reg", SCHANNEL)]);
+        let base = r"HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL";
+        assert!(matches!(
+            v.value(
+                &format!(r"{base}\Protocols\TLS 1.2\Client"),
+                "DisabledByDefault"
+            ),
+            Lookup::ValueAbsent(_)
+        ));
+        assert!(matches!(
+            v.value(&format!(r"{base}\Protocols\TLS 1.1\Client"), "Enabled"),
+            Lookup::KeyAbsent(_)
+        ));
+        assert!(matches!(
+            v.value(r"HKLM\SOFTWARE\Other", "X"),
+            Lookup::NotCollected
+        ));
+        // A key that is only an intermediate of the exported one is not covered.
+        assert!(matches!(
+            v.value(r"HKLM\SYSTEM\CurrentControlSet\Control", "X"),
+            Lookup::NotCollected
+        ));
+    }
+
+    #[test]
+    fn later_files_override_and_conflicts_are_kept() {
+        let a = "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\T]\r\n\"A\"=dword:00000001\r\n\"B\"=\"x\"\r\n";
+        let b = "Windows Registry Editor Version 5.00\r\n\r\n[HKLM\\Software\\t]\r\n\"a\"=dword:00000002\r\n\"B\"=-\r\n";
+        let v = view(&[("a.reg", a), ("b.reg", b)]);
+        let Lookup::Found(_, val) = v.value(r"HKLM\SOFTWARE\T", "A") else {
+            panic!()
+        };
+        assert_eq!(val.data, RegData::Dword(2));
+        assert!(matches!(
+            v.value(r"HKLM\SOFTWARE\T", "B"),
+            Lookup::ValueAbsent(_)
+        ));
+        assert_eq!(v.conflicts().len(), 1);
+        assert_eq!(v.conflicts()[0].overridden.artifact, "a.reg");
+    }
+
+    #[test]
+    fn wow6432node_is_its_own_branch_and_deletions_apply() {
+        let a = "Windows Registry Editor Version 5.00\r\n\r\n\
+            [HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\X]\r\n\"V\"=dword:00000001\r\n\r\n\
+            [HKEY_LOCAL_MACHINE\\SOFTWARE\\Wow6432Node\\Microsoft\\X]\r\n\"V\"=dword:00000002\r\n\r\n\
+            [-HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\X]\r\n";
+        let v = view(&[("a.reg", a)]);
+        assert!(v.key(r"HKLM\SOFTWARE\Microsoft\X").is_none());
+        let Lookup::Found(_, val) = v.value(r"HKLM\SOFTWARE\Wow6432Node\Microsoft\X", "V") else {
+            panic!()
+        };
+        assert_eq!(val.data, RegData::Dword(2));
+    }
+
+    #[test]
+    fn manifest_absence_and_control_set_alias() {
+        let a = "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Services\\NlaSvc]\r\n\"Start\"=dword:00000002\r\n";
+        let mut v = view(&[("a.reg", a)]);
+        v.mark_absent(
+            r"HKLM\SOFTWARE\Policies\Microsoft\Windows\NetworkConnectivityStatusIndicator",
+            "manifest.json",
+        );
+        assert!(matches!(
+            v.value(r"HKLM\SYSTEM\CurrentControlSet\Services\NlaSvc", "Start"),
+            Lookup::Found(..)
+        ));
+        let Lookup::KeyAbsent(c) = v.value(
+            r"HKLM\SOFTWARE\Policies\Microsoft\Windows\NetworkConnectivityStatusIndicator",
+            "NoActiveProbe",
+        ) else {
+            panic!()
+        };
+        assert!(c.absent);
+        assert_eq!(v.subkeys(r"HKLM\SYSTEM\ControlSet001\Services").len(), 1);
+        assert_eq!(
+            v.subkeys(r"HKLM\SYSTEM\CurrentControlSet\Services").len(),
+            1
+        );
+    }
+}
