@@ -86,7 +86,7 @@ pub fn classify_text(text: &str) -> ArtifactKind {
         return ArtifactKind::RegExport;
     }
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
-    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+    if looks_like_json(trimmed) {
         if manifest::looks_like_manifest(trimmed) {
             return ArtifactKind::Manifest;
         }
@@ -130,6 +130,14 @@ pub fn classify_text(text: &str) -> ArtifactKind {
         return ArtifactKind::IpconfigAll;
     }
     ArtifactKind::Unknown
+}
+
+/// A JSON object, or an array of objects/strings (`[SC] ...` from `sc` is not one).
+fn looks_like_json(trimmed: &str) -> bool {
+    match trimmed.strip_prefix('[') {
+        Some(rest) => matches!(rest.trim_start().chars().next(), Some('{' | '"' | ']')),
+        None => trimmed.starts_with('{'),
+    }
 }
 
 fn first_line(text: &str) -> &str {

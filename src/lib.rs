@@ -7,11 +7,13 @@
 //! evidence) → [`rules`] (judgement, from `analyzers/*.toml`) → [`report`].
 #![forbid(unsafe_code)]
 
+pub mod analysis;
 pub mod classify;
 pub mod decode;
 pub mod facts;
 pub mod parse;
 pub mod problem;
 pub mod registry;
+pub mod report;
 pub mod rules;
 pub mod snapshot;

@@ -1,3 +1,168 @@
-fn main() {
-    println!("Hello, world!");
+//! The `caadoctor` command: argument parsing and exit codes. The work is in the library.
+#![forbid(unsafe_code)]
+
+use caadoctor::analysis;
+use caadoctor::report::{FactsDocument, Report, table};
+use caadoctor::rules::{RuleSet, Status};
+use caadoctor::snapshot::{self, Limits};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Exit codes, a documented contract (README, "Exit codes").
+const EXIT_CLEAN: u8 = 0;
+const EXIT_FAIL_FOUND: u8 = 1;
+const EXIT_CANNOT_ANALYZE: u8 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "caadoctor",
+    version,
+    about = "Finds why Microsoft 365 Apps activation fails with 0xCAA70007 / 0xCAA80000, from a support snapshot of the failing PC.",
+    after_help = "Examples:\n  caadoctor analyze caadoctor-PC042-20261120-101203.zip\n  caadoctor analyze snapshot-folder/ --format json > report.json\n  caadoctor facts snapshot.zip\n  caadoctor rules\n\nExit codes: 0 analyzed, nothing failed; 1 analyzed, at least one rule failed; 2 could not analyze."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Analyze one snapshot (zip, folder, or a single exported file) and report every cause.
+    #[command(
+        after_help = "Example:\n  caadoctor analyze samples/win7-sp1-no-tls12.zip --format json"
+    )]
+    Analyze {
+        /// The snapshot: the collector's zip, its folder, or files exported by hand.
+        path: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Add or override rules with the *.toml files of this folder.
+        #[arg(long, value_name = "DIR")]
+        rules: Option<PathBuf>,
+        /// When to colour the table.
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
+    },
+    /// Print the facts read from a snapshot, with their evidence, as JSON.
+    Facts {
+        path: PathBuf,
+        /// Rules whose facts to establish (services they name), as for analyze.
+        #[arg(long, value_name = "DIR")]
+        rules: Option<PathBuf>,
+    },
+    /// List the rules: id, title, severity and the article section each maps to.
+    Rules {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        #[arg(long, value_name = "DIR")]
+        rules: Option<PathBuf>,
+        /// Also list every fact a rule condition can use.
+        #[arg(long)]
+        facts: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(message) => {
+            eprintln!("caadoctor: error: {message}");
+            ExitCode::from(EXIT_CANNOT_ANALYZE)
+        }
+    }
+}
+
+fn load_rules(dir: Option<&Path>) -> Result<RuleSet, String> {
+    let mut set = RuleSet::builtin().map_err(|e| format!("built-in rule broken: {e}"))?;
+    if let Some(dir) = dir {
+        set.extend_from_dir(dir).map_err(|e| {
+            format!("{e}\n  fix the rule file, or leave out --rules to use the built-in rules")
+        })?;
+    }
+    Ok(set)
+}
+
+fn open(path: &Path) -> Result<snapshot::Snapshot, String> {
+    snapshot::open(path, &Limits::default()).map_err(|e| {
+        format!(
+            "{e}\n  give the collector's zip, the folder it made, or a folder of exported files"
+        )
+    })
+}
+
+fn print(text: &str) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        // A closed pipe (`| head`) is not an error of ours.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot write output: {e}"))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn run(cli: Cli) -> Result<u8, String> {
+    match cli.command {
+        Command::Analyze {
+            path,
+            format,
+            rules,
+            color,
+        } => {
+            let rules = load_rules(rules.as_deref())?;
+            let analysis = analysis::analyze(open(&path)?, &rules);
+            let report = Report::new(&analysis);
+            match format {
+                Format::Json => print(&(report.to_json() + "\n"))?,
+                Format::Table => {
+                    let tty = std::io::stdout().is_terminal();
+                    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+                    let color = match color {
+                        ColorChoice::Always => true,
+                        ColorChoice::Never => false,
+                        ColorChoice::Auto => tty && !no_color,
+                    };
+                    let width = if tty { None } else { Some(110) };
+                    print(&table::render(&report, table::Style { color, width }))?;
+                }
+            }
+            let failed = analysis.findings.iter().any(|f| f.status == Status::Fail);
+            Ok(if failed { EXIT_FAIL_FOUND } else { EXIT_CLEAN })
+        }
+        Command::Facts { path, rules } => {
+            let rules = load_rules(rules.as_deref())?;
+            let analysis = analysis::analyze(open(&path)?, &rules);
+            print(&(FactsDocument::new(&analysis).to_json() + "\n"))?;
+            Ok(EXIT_CLEAN)
+        }
+        Command::Rules {
+            format,
+            rules,
+            facts,
+        } => {
+            let rules = load_rules(rules.as_deref())?;
+            print(&caadoctor::report::rules_listing(
+                &rules,
+                matches!(format, Format::Json),
+                facts,
+            ))?;
+            Ok(EXIT_CLEAN)
+        }
+    }
 }

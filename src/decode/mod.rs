@@ -15,16 +15,24 @@ use std::fmt;
 
 /// The encoding a text artifact was found to be in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
 pub enum Encoding {
+    #[serde(rename = "utf-8")]
     Utf8,
+    #[serde(rename = "utf-8-bom")]
     Utf8Bom,
+    #[serde(rename = "utf-16le-bom")]
     Utf16leBom,
+    #[serde(rename = "utf-16be-bom")]
     Utf16beBom,
+    #[serde(rename = "utf-16le")]
     Utf16le,
+    #[serde(rename = "utf-16be")]
     Utf16be,
+    #[serde(rename = "windows-1252")]
     Windows1252,
+    #[serde(rename = "cp437")]
     Cp437,
+    #[serde(rename = "cp850")]
     Cp850,
 }
 

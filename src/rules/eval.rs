@@ -323,8 +323,22 @@ pub(super) fn evaluate(rule: &Rule, facts: &Facts) -> Finding {
         Some(status)
             if status.rank() > Status::Pass.rank() || blocked_above(status.rank()).is_empty() =>
         {
+            // Every holding check that asks for action is reported, most important first, so
+            // a `fail` does not hide the `warn` next to it; a `pass` reports its own kind.
+            let shown = |s: Status| {
+                if status.rank() > Status::Pass.rank() {
+                    s.rank() > Status::Pass.rank()
+                } else {
+                    s == status
+                }
+            };
+            let mut chosen: Vec<_> = holding
+                .iter()
+                .filter(|r| shown(rule.checks[r.0].status))
+                .collect();
+            chosen.sort_by_key(|r| std::cmp::Reverse(rule.checks[r.0].status.rank()));
             let mut trace = context;
-            for r in holding.iter().filter(|r| rule.checks[r.0].status == status) {
+            for r in chosen {
                 finding
                     .messages
                     .push(render(&rule.checks[r.0].message, facts));
@@ -388,9 +402,13 @@ mod tests {
     fn the_most_important_holding_check_decides() {
         let r = rule(TWO);
         let f = evaluate(&r, &facts(Some(7600), Some(true)));
+        // The warn that also holds is reported after the fail, not hidden by it.
         assert_eq!(
             (f.status, f.messages.clone()),
-            (Status::Fail, vec!["old 7600".to_owned()])
+            (
+                Status::Fail,
+                vec!["old 7600".to_owned(), "legacy".to_owned()]
+            )
         );
         assert_eq!(f.remediation, vec!["fix".to_owned()]);
         assert_eq!(

@@ -189,22 +189,18 @@ pub fn parse_rule(origin: &str, text: &str) -> Result<Rule, RuleError> {
 /// (which includes the quotes). Exact unless escapes precede the position of interest.
 fn string_start(text: &str, span: Range<usize>) -> usize {
     let raw = text.get(span.start..span.end).unwrap_or_default();
-    let mut start = span.start;
     for quote in ["\"\"\"", "'''", "\"", "'"] {
-        if raw.starts_with(quote) {
-            start += quote.len();
-            if quote.len() == 3 {
-                let after = &raw[quote.len()..];
-                if after.starts_with("\r\n") {
-                    start += 2;
-                } else if after.starts_with('\n') {
-                    start += 1;
-                }
-            }
-            break;
+        if let Some(after) = raw.strip_prefix(quote) {
+            // A newline right after an opening triple quote is not part of the string.
+            let newline = match quote.len() {
+                3 if after.starts_with("\r\n") => 2,
+                3 if after.starts_with('\n') => 1,
+                _ => 0,
+            };
+            return span.start + quote.len() + newline;
         }
     }
-    start
+    span.start
 }
 
 fn line_col(text: &str, offset: usize) -> (usize, usize) {

@@ -214,3 +214,119 @@ fn read_bounded<R: Read>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Limits, from_zip_bytes};
+    use crate::problem::ProblemKind;
+    use std::io::{Cursor, Write};
+    use zip::write::{SimpleFileOptions, ZipWriter};
+
+    fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut w = ZipWriter::new(Cursor::new(Vec::new()));
+        let opts =
+            SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        for (name, data) in entries {
+            w.start_file(*name, opts).unwrap();
+            w.write_all(data).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn names_are_normalised_and_escapes_refused() {
+        let z = zip_of(&[
+            (r"snap\registry\os.reg", b"x"),
+            (r"..\..\evil.reg", b"y"),
+            ("./snap/m.json", b"{}"),
+        ]);
+        let s = from_zip_bytes("t.zip", &z, &Limits::default()).unwrap();
+        let paths: Vec<_> = s.artifacts.iter().map(|a| a.path.as_str()).collect();
+        assert_eq!(paths, vec!["snap/m.json", "snap/registry/os.reg"]);
+        assert_eq!(s.problems.len(), 1);
+        assert_eq!(s.problems[0].kind, ProblemKind::Refused);
+        assert!(
+            s.problems[0].message.contains("climbs out"),
+            "{}",
+            s.problems[0]
+        );
+    }
+
+    #[test]
+    fn a_zip_in_the_zip_is_opened_one_level_deep() {
+        let deepest = zip_of(&[("c.txt", b"c")]);
+        let inner = zip_of(&[("b.txt", b"b"), ("deeper.zip", &deepest)]);
+        let outer = zip_of(&[("inner.zip", &inner), ("a.txt", b"a")]);
+        let s = from_zip_bytes("t.zip", &outer, &Limits::default()).unwrap();
+        let paths: Vec<_> = s.artifacts.iter().map(|a| a.path.as_str()).collect();
+        assert_eq!(paths, vec!["a.txt", "inner.zip/b.txt"]);
+        assert_eq!(s.problems.len(), 1);
+        assert_eq!(
+            s.problems[0].artifact.as_deref(),
+            Some("inner.zip/deeper.zip")
+        );
+        assert_eq!(s.problems[0].kind, ProblemKind::Limit);
+    }
+
+    #[test]
+    fn ratio_and_size_limits_stop_bombs_by_the_bytes_read() {
+        let zeros = vec![0u8; 4 << 20];
+        let z = zip_of(&[("bomb.bin", &zeros), ("ok.txt", b"fine")]);
+        let limits = Limits {
+            ratio_floor_bytes: 256 << 10,
+            max_ratio: 50,
+            ..Limits::default()
+        };
+        let s = from_zip_bytes("t.zip", &z, &limits).unwrap();
+        assert_eq!(s.artifacts.len(), 1);
+        assert!(s.problems[0].message.contains("50x"), "{}", s.problems[0]);
+
+        let limits = Limits {
+            max_entry_bytes: 1 << 20,
+            ..Limits::default()
+        };
+        let s = from_zip_bytes("t.zip", &z, &limits).unwrap();
+        assert!(
+            s.problems[0].message.contains("over the 1 MiB limit"),
+            "{}",
+            s.problems[0]
+        );
+
+        let limits = Limits {
+            max_entries: 1,
+            ..Limits::default()
+        };
+        let s = from_zip_bytes(
+            "t.zip",
+            &zip_of(&[("a", b"1"), ("b", b"2"), ("c", b"3")]),
+            &limits,
+        )
+        .unwrap();
+        assert_eq!(s.artifacts.len(), 1);
+        assert!(
+            s.problems[0].message.contains("2 further entries"),
+            "{}",
+            s.problems[0]
+        );
+    }
+
+    #[test]
+    fn a_truncated_archive_is_read_from_its_local_headers() {
+        // b.txt does not compress, so cutting the tail cuts into its data.
+        let noise: Vec<u8> = (0..5000u32)
+            .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+            .collect();
+        let z = zip_of(&[("a.txt", b"first file"), ("b.txt", &noise)]);
+        let cut = &z[..z.len() - 300];
+        let s = from_zip_bytes("t.zip", cut, &Limits::default()).unwrap();
+        assert!(s.artifacts.iter().any(|a| a.path == "a.txt"));
+        assert!(
+            s.problems
+                .iter()
+                .any(|p| p.message.contains("central directory")),
+            "{:?}",
+            s.problems
+        );
+        assert!(from_zip_bytes("t.zip", b"PK\x03\x04garbage", &Limits::default()).is_err());
+    }
+}

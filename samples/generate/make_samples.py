@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+"""Builds the sample snapshots in samples/ with a real reg.exe (Wine's).
+
+Each sample is a folder laid out as the collector writes it (docs/snapshot-format.md) plus
+the same files as a zip. The .reg files are written by `wine reg export`, so their encoding
+(UTF-16LE with BOM, CRLF) and their line wrapping are reg.exe's, not ours: the values are
+imported under HKCU\\caadoctor-sample\\<root>\\... in a scratch Wine prefix, exported, and
+the export's key lines are renamed back to the real root (wrapping does not depend on the
+key path). Tests never need Wine; rerun this only to change a sample, then review the
+golden reports it changes.
+
+    WINEPREFIX=/tmp/caadoctor-wine python3 samples/generate/make_samples.py
+"""
+
+import hashlib
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SAMPLES = os.path.dirname(HERE)
+SCRATCH = r"HKEY_CURRENT_USER\caadoctor-sample"
+ROOTS = {"HKLM": "HKEY_LOCAL_MACHINE", "HKCU": "HKEY_CURRENT_USER"}
+
+sys.path.insert(0, HERE)
+from sample_data import SAMPLES_DEFINED  # noqa: E402
+
+
+def wine(*args):
+    env = dict(os.environ, WINEDEBUG="-all")
+    env.setdefault("WINEPREFIX", "/tmp/caadoctor-wine")
+    subprocess.run(["wine", *args], check=True, env=env, stdout=subprocess.DEVNULL)
+
+
+def utf16(bs):
+    return bs
+
+
+def hexlist(data):
+    return ",".join(f"{b:02x}" for b in data)
+
+
+def reg_line(name, kind, data):
+    q = '@' if name == "" else '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if kind == "sz":
+        return f'{q}="' + data.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if kind == "dword":
+        return f"{q}=dword:{data:08x}"
+    if kind == "qword":
+        return f"{q}=hex(b):{hexlist(data.to_bytes(8, 'little'))}"
+    if kind == "binary":
+        return f"{q}=hex:{hexlist(data)}"
+    if kind == "expand":
+        return f"{q}=hex(2):{hexlist((data + chr(0)).encode('utf-16-le'))}"
+    if kind == "multi":
+        body = "".join(s + "\0" for s in data) + "\0"
+        return f"{q}=hex(7):{hexlist(body.encode('utf-16-le'))}"
+    raise ValueError(kind)
+
+
+def scratch_path(key):
+    root, rest = key.split("\\", 1)
+    return f"{SCRATCH}\\{root}\\{rest}"
+
+
+def build_registry(sample, out_dir, tmp):
+    """Imports the sample's keys, exports each collected key, returns manifest steps."""
+    lines = ["Windows Registry Editor Version 5.00", ""]
+    for key, values in sample["registry"].items():
+        lines.append(f"[{scratch_path(key)}]")
+        for name, kind, data in values:
+            lines.append(reg_line(name, kind, data))
+        lines.append("")
+    imp = os.path.join(tmp, "import.reg")
+    with open(imp, "wb") as f:
+        f.write(b"\xff\xfe" + "\r\n".join(lines).encode("utf-16-le"))
+    try:
+        wine("reg", "delete", SCRATCH, "/f")
+    except subprocess.CalledProcessError:
+        pass
+    wine("reg", "import", imp)
+
+    steps = []
+    for step_id, file_name, key in sample["exports"]:
+        artifact = f"registry/{file_name}"
+        present = any(k.lower() == key.lower() or k.lower().startswith(key.lower() + "\\")
+                      for k in sample["registry"])
+        step = {"id": step_id, "artifact": artifact, "registry_key": key,
+                "command": f'reg export "{key}" "{artifact}" /y'}
+        if not present:
+            step.update(status="absent", exit_code=1,
+                        error="ERROR: The system was unable to find the specified registry key or value.",
+                        duration_ms=31)
+            del step["artifact"]
+            steps.append(step)
+            continue
+        exported = os.path.join(tmp, "export.reg")
+        wine("reg", "export", scratch_path(key), exported, "/y")
+        text = open(exported, "rb").read()[2:].decode("utf-16-le")
+        root, _ = key.split("\\", 1)
+        text = text.replace(f"[{SCRATCH}\\{root}\\", f"[{ROOTS[root]}\\")
+        data = b"\xff\xfe" + text.encode("utf-16-le")
+        path = os.path.join(out_dir, "registry", file_name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+        step.update(status="ok", exit_code=0, duration_ms=40 + len(data) // 2000,
+                    size=len(data), sha256=hashlib.sha256(data).hexdigest())
+        steps.append(step)
+    return steps
+
+
+def write_manifest(sample, out_dir, steps):
+    m = {
+        "schema": "caadoctor.manifest/1",
+        "collector": {"name": "caadoctor-collect", "version": "0.1.0"},
+        "started": sample["started"],
+        "finished": sample["finished"],
+        "host": sample["host"],
+        "user": sample["user"],
+        "elevated": sample.get("elevated", False),
+        "os": sample["manifest_os"],
+        "powershell": sample["powershell"],
+        "codepages": sample["codepages"],
+        "steps": steps,
+    }
+    # PowerShell 2.0 has no ConvertTo-Json: the collector writes JSON by hand, UTF-8, CRLF.
+    text = json.dumps(m, indent=2, ensure_ascii=False).replace("\n", "\r\n") + "\r\n"
+    with open(os.path.join(out_dir, "manifest.json"), "wb") as f:
+        f.write(text.encode("utf-8"))
+
+
+def write_zip(sample, out_dir, zip_path):
+    top = os.path.basename(out_dir)
+    sep = sample.get("zip_separator", "/")
+    files = []
+    for base, _, names in os.walk(out_dir):
+        for n in names:
+            full = os.path.join(base, n)
+            rel = os.path.relpath(full, out_dir).replace(os.sep, "/")
+            files.append((rel, full))
+    files.sort()
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as z:
+        for rel, full in files:
+            name = (top + "/" + rel).replace("/", sep)
+            info = zipfile.ZipInfo(name, date_time=(2026, 11, 20, 10, 12, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, open(full, "rb").read())
+
+
+def main():
+    wanted = set(sys.argv[1:])
+    with tempfile.TemporaryDirectory() as tmp:
+        for sample in SAMPLES_DEFINED:
+            if wanted and sample["name"] not in wanted:
+                continue
+            out_dir = os.path.join(SAMPLES, sample["name"])
+            shutil.rmtree(out_dir, ignore_errors=True)
+            os.makedirs(out_dir)
+            steps = build_registry(sample, out_dir, tmp)
+            write_manifest(sample, out_dir, steps)
+            write_zip(sample, out_dir, os.path.join(SAMPLES, sample["name"] + ".zip"))
+            print("wrote", sample["name"])
+    try:
+        wine("reg", "delete", SCRATCH, "/f")
+    except subprocess.CalledProcessError:
+        pass
+
+
+if __name__ == "__main__":
+    main()

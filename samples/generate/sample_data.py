@@ -1,0 +1,356 @@
+"""What each sample machine's registry holds. Values follow what Windows ships
+(service keys, NCSI defaults, Internet Settings blobs); the product keys and ids are
+random but shaped like real ones. Each sample differs from the healthy one only where
+its cause lives."""
+
+import random
+
+RNG = random.Random(20261120)
+
+
+def rand_bytes(n, zero_tail=0):
+    return bytes(RNG.randrange(256) for _ in range(n - zero_tail)) + bytes(zero_tail)
+
+
+def current_version(build, ubr, product, edition, display=None, major=True, csd=None,
+                    buildlab="", installation="Client"):
+    v = [
+        ("BuildLab", "sz", buildlab),
+        ("BuildLabEx", "sz", buildlab.replace(".", ".1.amd64fre.", 1) if buildlab else ""),
+        ("CurrentBuild", "sz", str(build)),
+        ("CurrentBuildNumber", "sz", str(build)),
+        ("CurrentType", "sz", "Multiprocessor Free"),
+        ("CurrentVersion", "sz", "6.3" if major else "6.1"),
+        ("DigitalProductId", "binary", rand_bytes(164, 60)),
+        ("DigitalProductId4", "binary", rand_bytes(1272, 600)),
+        ("EditionID", "sz", edition),
+        ("InstallationType", "sz", installation),
+        ("InstallDate", "dword", 0x6512A0C4),
+        ("PathName", "sz", "C:\\Windows"),
+        ("ProductId", "sz", "00330-80000-00000-AA%03d" % RNG.randrange(1000)),
+        ("ProductName", "sz", product),
+        ("RegisteredOrganization", "sz", ""),
+        ("RegisteredOwner", "sz", "Windows User"),
+        ("SoftwareType", "sz", "System"),
+        ("SystemRoot", "sz", "C:\\Windows"),
+    ]
+    if major:
+        v += [
+            ("CurrentMajorVersionNumber", "dword", 10),
+            ("CurrentMinorVersionNumber", "dword", 0),
+            ("DisplayVersion", "sz", display),
+            ("InstallTime", "qword", 133412318120000000),
+            ("LCUVer", "sz", f"10.0.{build}.{ubr}"),
+            ("ReleaseId", "sz", "2009"),
+            ("UBR", "dword", ubr),
+        ]
+    if csd:
+        v.append(("CSDVersion", "sz", csd))
+    return sorted(v, key=lambda x: x[0].lower())
+
+
+def environment():
+    return [
+        ("ComSpec", "expand", "%SystemRoot%\\system32\\cmd.exe"),
+        ("NUMBER_OF_PROCESSORS", "sz", "8"),
+        ("OS", "sz", "Windows_NT"),
+        ("Path", "expand", "%SystemRoot%\\system32;%SystemRoot%;%SystemRoot%\\System32\\Wbem;%SYSTEMROOT%\\System32\\WindowsPowerShell\\v1.0\\"),
+        ("PATHEXT", "sz", ".COM;.EXE;.BAT;.CMD;.VBS;.VBE;.JS;.JSE;.WSF;.WSH;.MSC"),
+        ("PROCESSOR_ARCHITECTURE", "sz", "AMD64"),
+        ("PROCESSOR_IDENTIFIER", "sz", "Intel64 Family 6 Model 140 Stepping 1, GenuineIntel"),
+        ("PROCESSOR_LEVEL", "sz", "6"),
+        ("PROCESSOR_REVISION", "sz", "8c01"),
+        ("TEMP", "expand", "%SystemRoot%\\TEMP"),
+        ("TMP", "expand", "%SystemRoot%\\TEMP"),
+        ("USERNAME", "sz", "SYSTEM"),
+        ("windir", "expand", "%SystemRoot%"),
+    ]
+
+
+def winhttp_direct_blob():
+    # WinHttpSettings as `netsh winhttp reset proxy` leaves it: version 0x18, counter, direct.
+    return bytes.fromhex("1800000000000000010000000000000000000000")
+
+
+def wininet_blob(counter, flags):
+    return (bytes.fromhex("46000000") + counter.to_bytes(4, "little") + flags.to_bytes(4, "little")
+            + bytes(12) + bytes(32))
+
+
+SCHANNEL = r"HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL"
+IS = r"Microsoft\Windows\CurrentVersion\Internet Settings"
+SVC = r"HKLM\SYSTEM\CurrentControlSet\Services"
+
+
+def schannel(extra=None):
+    keys = {
+        SCHANNEL: [("EventLogging", "dword", 1)],
+        SCHANNEL + r"\Ciphers": [],
+        SCHANNEL + r"\CipherSuites": [],
+        SCHANNEL + r"\Hashes": [],
+        SCHANNEL + r"\KeyExchangeAlgorithms": [],
+        SCHANNEL + r"\Protocols": [],
+        SCHANNEL + r"\Protocols\SSL 2.0": [],
+        SCHANNEL + r"\Protocols\SSL 2.0\Client": [("DisabledByDefault", "dword", 1)],
+    }
+    keys.update(extra or {})
+    return keys
+
+
+def internet_settings_hklm(wow=False, winhttp=None):
+    base = "HKLM\\SOFTWARE\\" + ("WOW6432Node\\" if wow else "") + IS
+    keys = {
+        base: [
+            ("ActiveXCache", "sz", "C:\\Windows\\Downloaded Program Files"),
+            ("CodeBaseSearchPath", "sz", "CODEBASE"),
+            ("EnablePunycode", "dword", 1),
+            ("MinorVersion", "sz", "0"),
+            ("WarnOnIntranet", "dword", 1),
+        ],
+        base + r"\Connections": [("WinHttpSettings", "binary", winhttp_direct_blob())],
+        base + r"\ZoneMap": [("IntranetName", "dword", 1), ("ProxyByPass", "dword", 1),
+                             ("UNCAsIntranet", "dword", 1)],
+    }
+    if winhttp is not None:
+        keys[base + r"\WinHttp"] = winhttp
+    return keys
+
+
+def internet_settings_hkcu(secure_protocols):
+    base = "HKCU\\Software\\" + IS
+    return {
+        base: [
+            ("CertificateRevocation", "dword", 1),
+            ("DisableCachingOfSSLPages", "dword", 0),
+            ("EnableHttp1_1", "dword", 1),
+            ("EnableNegotiate", "dword", 1),
+            ("IE5_UA_Backup_Flag", "sz", "5.0"),
+            ("MigrateProxy", "dword", 1),
+            ("PrivacyAdvanced", "dword", 1),
+            ("ProxyEnable", "dword", 0),
+            ("ProxyHttp1.1", "dword", 1),
+            ("SecureProtocols", "dword", secure_protocols),
+            ("User Agent", "sz", "Mozilla/4.0 (compatible; MSIE 8.0; Win32)"),
+            ("WarnonZoneCrossing", "dword", 0),
+            ("ZonesSecurityUpgrade", "binary", bytes.fromhex("7a2b0d3f8c9ad901")),
+        ],
+        base + r"\Connections": [
+            ("DefaultConnectionSettings", "binary", wininet_blob(0x1c, 0x09)),
+            ("SavedLegacySettings", "binary", wininet_blob(0x21, 0x09)),
+        ],
+    }
+
+
+def ncsi_internet(win7=False, **overrides):
+    if win7:
+        v = {
+            "ActiveDnsProbeContent": ("sz", "131.107.255.255"),
+            "ActiveDnsProbeHost": ("sz", "dns.msftncsi.com"),
+            "ActiveWebProbeContent": ("sz", "Microsoft NCSI"),
+            "ActiveWebProbeHost": ("sz", "www.msftncsi.com"),
+            "ActiveWebProbePath": ("sz", "ncsi.txt"),
+            "EnableActiveProbing": ("dword", 1),
+            "PassivePollPeriod": ("dword", 0xF),
+            "StaleThreshold": ("dword", 0x1E),
+            "WebTimeout": ("dword", 0x23),
+        }
+    else:
+        v = {
+            "ActiveDnsProbeContent": ("sz", "131.107.255.255"),
+            "ActiveDnsProbeContentV6": ("sz", "fd3e:4f5a:5b81::1"),
+            "ActiveDnsProbeHost": ("sz", "dns.msftncsi.com"),
+            "ActiveDnsProbeHostV6": ("sz", "dns.msftncsi.com"),
+            "ActiveWebProbeContent": ("sz", "Microsoft Connect Test"),
+            "ActiveWebProbeContentV6": ("sz", "Microsoft Connect Test"),
+            "ActiveWebProbeHost": ("sz", "www.msftconnecttest.com"),
+            "ActiveWebProbeHostV6": ("sz", "ipv6.msftconnecttest.com"),
+            "ActiveWebProbePath": ("sz", "connecttest.txt"),
+            "ActiveWebProbePathV6": ("sz", "connecttest.txt"),
+            "CaptivePortalTimer": ("dword", 0),
+            "CaptivePortalTimerBackoffIncrementsInSeconds": ("dword", 5),
+            "CaptivePortalTimerMaxInSeconds": ("dword", 0x1E),
+            "EnableActiveProbing": ("dword", 1),
+            "PassivePollPeriod": ("dword", 0xF),
+            "StaleThreshold": ("dword", 0x1E),
+            "WebTimeout": ("dword", 0x23),
+        }
+    v.update({k: ("dword", d) for k, d in overrides.items()})
+    return [(k, t, d) for k, (t, d) in sorted(v.items(), key=lambda x: x[0].lower())]
+
+
+def service(name, start, display, desc, image, account, privileges, depends=None, dll=None,
+            extra=None):
+    vals = [
+        ("Description", "sz", desc),
+        ("DisplayName", "sz", display),
+        ("ErrorControl", "dword", 1),
+        ("FailureActions", "binary", bytes.fromhex(
+            "805101000000000000000000030000001400000001000000c0d4010001000000e09304000000000000000000")),
+        ("ImagePath", "expand", image),
+        ("ObjectName", "sz", account),
+        ("RequiredPrivileges", "multi", privileges),
+        ("ServiceSidType", "dword", 1),
+        ("Start", "dword", start),
+        ("Type", "dword", 0x20),
+    ]
+    if depends:
+        vals.append(("DependOnService", "multi", depends))
+    keys = {f"{SVC}\\{name}": sorted(vals, key=lambda x: x[0].lower())}
+    if dll:
+        keys[f"{SVC}\\{name}\\Parameters"] = [("ServiceDll", "expand", dll),
+                                               ("ServiceDllUnloadOnStop", "dword", 1)]
+    keys.update(extra or {})
+    return keys
+
+
+def services(win7=False, starts=None, ncsi=None):
+    s = {"NlaSvc": 2, "netprofm": 3, "EventLog": 2, "NcdAutoSetup": 3}
+    s.update(starts or {})
+    p = "" if win7 else " -p"
+    keys = {}
+    keys.update(service(
+        "NlaSvc", s["NlaSvc"], "@%SystemRoot%\\System32\\nlasvc.dll,-1",
+        "@%SystemRoot%\\System32\\nlasvc.dll,-2",
+        "%SystemRoot%\\System32\\svchost.exe -k NetworkService" + p, "NT AUTHORITY\\NetworkService",
+        ["SeChangeNotifyPrivilege", "SeImpersonatePrivilege", "SeAuditPrivilege", "SeCreateGlobalPrivilege"],
+        depends=["NSI", "RpcSs", "TcpIp", "Dhcp", "Eventlog"],
+        dll="%SystemRoot%\\System32\\nlasvc.dll",
+        extra={f"{SVC}\\NlaSvc\\Parameters\\Internet": ncsi or ncsi_internet(win7)}))
+    keys.update(service(
+        "netprofm", s["netprofm"], "@%SystemRoot%\\system32\\netprofmsvc.dll,-202",
+        "@%SystemRoot%\\system32\\netprofmsvc.dll,-203",
+        "%SystemRoot%\\System32\\svchost.exe -k LocalService" + p, "NT AUTHORITY\\LocalService",
+        ["SeChangeNotifyPrivilege", "SeImpersonatePrivilege", "SeCreateGlobalPrivilege"],
+        depends=["RpcSs", "nsi"], dll="%SystemRoot%\\System32\\netprofmsvc.dll"))
+    keys.update(service(
+        "EventLog", s["EventLog"], "@%SystemRoot%\\system32\\wevtsvc.dll,-200",
+        "@%SystemRoot%\\system32\\wevtsvc.dll,-201",
+        "%SystemRoot%\\System32\\svchost.exe -k LocalServiceNetworkRestricted" + p,
+        "NT AUTHORITY\\LocalService",
+        ["SeChangeNotifyPrivilege", "SeImpersonatePrivilege", "SeAuditPrivilege"],
+        dll="%SystemRoot%\\System32\\wevtsvc.dll",
+        extra={
+            f"{SVC}\\EventLog\\Application": [
+                ("File", "expand", "%SystemRoot%\\System32\\Winevt\\Logs\\Application.evtx"),
+                ("MaxSize", "dword", 0x1400000), ("PrimaryModule", "sz", "Application"),
+                ("Retention", "dword", 0)],
+            f"{SVC}\\EventLog\\System": [
+                ("File", "expand", "%SystemRoot%\\System32\\Winevt\\Logs\\System.evtx"),
+                ("MaxSize", "dword", 0x1400000), ("PrimaryModule", "sz", "System"),
+                ("Retention", "dword", 0)],
+        }))
+    if not win7:
+        keys.update(service(
+            "NcdAutoSetup", s["NcdAutoSetup"], "@%SystemRoot%\\System32\\NcdAutoSetup.dll,-100",
+            "@%SystemRoot%\\System32\\NcdAutoSetup.dll,-101",
+            "%SystemRoot%\\System32\\svchost.exe -k LocalServiceNoNetwork" + p,
+            "NT AUTHORITY\\LocalService", ["SeChangeNotifyPrivilege", "SeCreateGlobalPrivilege"],
+            depends=["netprofm"], dll="%SystemRoot%\\System32\\NcdAutoSetup.dll"))
+    return keys
+
+
+def tcpip6(disabled_components=None):
+    vals = [("Dhcpv6DUID", "binary", bytes.fromhex("000100012c8f31a4d8bbc1a0f37e"))]
+    if disabled_components is not None:
+        vals.append(("DisabledComponents", "dword", disabled_components))
+    return {r"HKLM\SYSTEM\CurrentControlSet\Services\Tcpip6\Parameters": vals}
+
+
+EXPORTS = [
+    ("reg-os-version", "os-version.reg", r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion"),
+    ("reg-environment", "environment.reg", r"HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment"),
+    ("reg-schannel", "schannel.reg", SCHANNEL),
+    ("reg-internet-settings-hklm", "internet-settings-hklm.reg", "HKLM\\SOFTWARE\\" + IS),
+    ("reg-internet-settings-hklm-wow64", "internet-settings-hklm-wow64.reg", "HKLM\\SOFTWARE\\WOW6432Node\\" + IS),
+    ("reg-internet-settings-hkcu", "internet-settings-hkcu.reg", "HKCU\\Software\\" + IS),
+    ("reg-internet-settings-policy-hklm", "internet-settings-policy-hklm.reg", "HKLM\\SOFTWARE\\Policies\\" + IS),
+    ("reg-internet-settings-policy-hkcu", "internet-settings-policy-hkcu.reg", "HKCU\\SOFTWARE\\Policies\\" + IS),
+    ("reg-ncsi-policy", "ncsi-policy.reg", r"HKLM\SOFTWARE\Policies\Microsoft\Windows\NetworkConnectivityStatusIndicator"),
+    ("reg-tcpip6", "tcpip6.reg", r"HKLM\SYSTEM\CurrentControlSet\Services\Tcpip6\Parameters"),
+    ("reg-svc-nlasvc", "svc-nlasvc.reg", SVC + r"\NlaSvc"),
+    ("reg-svc-netprofm", "svc-netprofm.reg", SVC + r"\netprofm"),
+    ("reg-svc-eventlog", "svc-eventlog.reg", SVC + r"\EventLog"),
+    ("reg-svc-ncdautosetup", "svc-ncdautosetup.reg", SVC + r"\NcdAutoSetup"),
+]
+
+
+def merge(*parts):
+    out = {}
+    for p in parts:
+        out.update(p)
+    return out
+
+
+WIN11 = dict(
+    started="2026-11-20T10:12:03.118+01:00", finished="2026-11-20T10:12:51.604+01:00",
+    powershell="5.1.22621.4391", codepages={"oem": 850, "ansi": 1252},
+    manifest_os={"caption": "Microsoft Windows 11 Pro", "version": "10.0.22631"},
+)
+
+
+def win11_registry(**changes):
+    return merge(
+        {r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion": current_version(
+            22631, 4460, "Windows 10 Pro", "Professional", "23H2",
+            buildlab="22621.ni_release.220506-1250")},
+        {r"HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment": environment()},
+        schannel(),
+        internet_settings_hklm(), internet_settings_hklm(wow=True),
+        internet_settings_hkcu(0xA80),
+        changes.get("tcpip6", tcpip6()),
+        changes.get("services", services()),
+        changes.get("extra", {}),
+    )
+
+
+SAMPLES_DEFINED = [
+    dict(
+        name="win11-healthy", host="PC-HEALTHY-11", user="CONTOSO\\amelie.durand",
+        exports=EXPORTS, registry=win11_registry(), **WIN11,
+    ),
+    dict(
+        name="win7-sp1-no-tls12", host="WIN7-ACCT-03", user="ACCOUNTS\\jkowalski",
+        started="2026-11-18T15:40:27.902+01:00", finished="2026-11-18T15:41:44.310+01:00",
+        powershell="2.0", codepages={"oem": 850, "ansi": 1252},
+        manifest_os={"caption": "Microsoft Windows 7 Professional", "version": "6.1.7601"},
+        zip_separator="\\",
+        exports=EXPORTS,
+        registry=merge(
+            {r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion": current_version(
+                7601, None, "Windows 7 Professional", "Professional", major=False,
+                csd="Service Pack 1", buildlab="7601.win7sp1_ldr_escrow.200102-1707")},
+            {r"HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment": environment()},
+            schannel(),
+            internet_settings_hklm(), internet_settings_hklm(wow=True),
+            internet_settings_hkcu(0xA0),
+            tcpip6(),
+            services(win7=True),
+        ),
+    ),
+    dict(
+        name="win10-ncsi-probing-off", host="LT-SALES-117", user="CONTOSO\\b.nguyen",
+        started="2026-11-21T08:03:55.040-05:00", finished="2026-11-21T08:04:41.977-05:00",
+        powershell="5.1.19041.5247", codepages={"oem": 437, "ansi": 1252},
+        manifest_os={"caption": "Microsoft Windows 10 Enterprise", "version": "10.0.19045"},
+        exports=EXPORTS,
+        registry=merge(
+            {r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion": current_version(
+                19045, 5247, "Windows 10 Enterprise", "Enterprise", "22H2",
+                buildlab="19041.vb_release.191206-1406")},
+            {r"HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment": environment()},
+            schannel(),
+            internet_settings_hklm(), internet_settings_hklm(wow=True),
+            internet_settings_hkcu(0xA80),
+            tcpip6(0x20),
+            services(),
+            {r"HKLM\SOFTWARE\Policies\Microsoft\Windows\NetworkConnectivityStatusIndicator":
+                [("NoActiveProbe", "dword", 1)]},
+        ),
+    ),
+    dict(
+        name="win11-netprofm-disabled", host="PC-RECEPTION", user="CONTOSO\\front.desk",
+        exports=EXPORTS,
+        registry=win11_registry(services=services(starts={"netprofm": 4}), tcpip6=tcpip6(0x20)),
+        **WIN11,
+    ),
+]

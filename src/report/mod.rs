@@ -1,0 +1,210 @@
+//! Turns an [`Analysis`] into what the engineer reads: a JSON document with a stable,
+//! documented schema (`caadoctor.report/1`, see `docs/report-format.md`) or a terminal
+//! table. The facts view (`caadoctor facts`) is a separate document,
+//! `caadoctor.facts/1`.
+
+pub mod table;
+
+use crate::analysis::{Analysis, ArtifactInfo, SnapshotInfo};
+use crate::facts::Facts;
+use crate::problem::Problem;
+use crate::rules::{Finding, Status};
+use serde::Serialize;
+
+pub const REPORT_SCHEMA: &str = "caadoctor.report/1";
+pub const FACTS_SCHEMA: &str = "caadoctor.facts/1";
+
+#[derive(Debug, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+pub const TOOL: Tool = Tool {
+    name: "caadoctor",
+    version: env!("CARGO_PKG_VERSION"),
+};
+
+#[derive(Debug, Serialize)]
+pub struct Report<'a> {
+    pub schema: &'static str,
+    pub tool: Tool,
+    pub snapshot: &'a SnapshotInfo,
+    /// Count of findings per status; every status is present.
+    pub summary: Summary,
+    pub findings: &'a [Finding],
+    pub problems: &'a [Problem],
+    pub artifacts: &'a [ArtifactInfo],
+}
+
+/// Findings per status, in order of importance.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub fail: usize,
+    pub warn: usize,
+    pub manual: usize,
+    pub unknown: usize,
+    pub pass: usize,
+    pub not_applicable: usize,
+}
+
+impl Summary {
+    pub fn of(findings: &[Finding]) -> Summary {
+        let n = |s: Status| findings.iter().filter(|f| f.status == s).count();
+        Summary {
+            fail: n(Status::Fail),
+            warn: n(Status::Warn),
+            manual: n(Status::Manual),
+            unknown: n(Status::Unknown),
+            pass: n(Status::Pass),
+            not_applicable: n(Status::NotApplicable),
+        }
+    }
+
+    /// `(status, count)` in order of importance.
+    pub fn counts(&self) -> [(Status, usize); 6] {
+        [
+            (Status::Fail, self.fail),
+            (Status::Warn, self.warn),
+            (Status::Manual, self.manual),
+            (Status::Unknown, self.unknown),
+            (Status::Pass, self.pass),
+            (Status::NotApplicable, self.not_applicable),
+        ]
+    }
+}
+
+impl<'a> Report<'a> {
+    pub fn new(analysis: &'a Analysis) -> Self {
+        Report {
+            schema: REPORT_SCHEMA,
+            tool: TOOL,
+            snapshot: &analysis.snapshot,
+            summary: Summary::of(&analysis.findings),
+            findings: &analysis.findings,
+            problems: &analysis.problems,
+            artifacts: &analysis.artifacts,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        // Serialising plain data structures cannot fail.
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+/// A registry value defined differently by two files (the facts view lists them).
+#[derive(Debug, Serialize)]
+pub struct ConflictView {
+    pub key: String,
+    pub value: String,
+    pub used: String,
+    pub overridden: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FactsDocument<'a> {
+    pub schema: &'static str,
+    pub tool: Tool,
+    pub snapshot: &'a SnapshotInfo,
+    pub facts: &'a Facts,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub registry_conflicts: Vec<ConflictView>,
+    pub problems: &'a [Problem],
+    pub artifacts: &'a [ArtifactInfo],
+}
+
+impl<'a> FactsDocument<'a> {
+    pub fn new(analysis: &'a Analysis) -> Self {
+        let at = |o: &crate::registry::Origin| format!("{}:{}", o.artifact, o.line);
+        FactsDocument {
+            schema: FACTS_SCHEMA,
+            tool: TOOL,
+            snapshot: &analysis.snapshot,
+            facts: &analysis.facts,
+            registry_conflicts: analysis
+                .inputs
+                .registry
+                .conflicts()
+                .iter()
+                .map(|c| ConflictView {
+                    key: c.key.clone(),
+                    value: c.name.clone(),
+                    used: at(&c.used),
+                    overridden: at(&c.overridden),
+                })
+                .collect(),
+            problems: &analysis.problems,
+            artifacts: &analysis.artifacts,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct RuleLine<'a> {
+    id: &'a str,
+    title: &'a str,
+    severity: String,
+    article_section: &'a str,
+    origin: &'a str,
+}
+
+/// `caadoctor rules`: the rules in effect (and, on request, the fact catalog).
+pub fn rules_listing(rules: &crate::rules::RuleSet, json: bool, with_facts: bool) -> String {
+    let lines: Vec<RuleLine<'_>> = rules
+        .rules
+        .iter()
+        .map(|r| RuleLine {
+            id: &r.id,
+            title: &r.title,
+            severity: r.severity.to_string(),
+            article_section: &r.article_section,
+            origin: &r.origin,
+        })
+        .collect();
+    let catalog = with_facts.then(crate::facts::catalog);
+    if json {
+        let doc = serde_json::json!({ "rules": lines, "facts": catalog });
+        return serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n";
+    }
+    let mut t = new_table(
+        &["RULE", "TITLE", "SEVERITY", "ARTICLE SECTION"],
+        Some(110),
+        false,
+    );
+    for l in &lines {
+        t.add_row(vec![l.id, l.title, &l.severity, l.article_section]);
+    }
+    let mut out = format!("{t}\n");
+    if let Some(catalog) = catalog {
+        let mut f = new_table(&["FACT", "TYPE", "MEANING"], Some(110), false);
+        for e in catalog {
+            f.add_row(vec![e.path, e.kind.to_string(), e.doc.to_owned()]);
+        }
+        out.push_str(&format!("\n{f}\n"));
+    }
+    out
+}
+
+/// A table in the house style: condensed UTF-8 borders, wrapped to `width`, styled only
+/// when `color` is set.
+/// `width` `None` fits the terminal.
+pub fn new_table(header: &[&str], width: Option<u16>, color: bool) -> comfy_table::Table {
+    let mut t = comfy_table::Table::new();
+    t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+        .set_header(header.to_vec());
+    if let Some(w) = width {
+        t.set_width(w);
+    }
+    if color {
+        t.enforce_styling();
+    } else {
+        t.force_no_tty();
+    }
+    t
+}

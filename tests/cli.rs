@@ -1,0 +1,178 @@
+//! The command line contract: subcommands, formats, rule overrides, exit codes, colour.
+
+mod common;
+
+use common::{caadoctor, json_of, scratch};
+
+const ARTICLE_RULES: &[&str] = &[
+    "tls12",
+    "os-support",
+    "windows-updates",
+    "office-updates",
+    "activation-state",
+    "proxy",
+    "endpoints",
+    "winsock",
+    "ipv6",
+    "services",
+    "office-credentials",
+    "work-account",
+    "msoidcrl",
+    "ncsi-probe",
+];
+
+#[test]
+fn rules_lists_every_cause_of_the_article() {
+    let out = caadoctor(&["rules", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let doc = json_of(&out);
+    let ids: Vec<&str> = doc["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ARTICLE_RULES);
+    let table = String::from_utf8(caadoctor(&["rules", "--facts"]).stdout).unwrap();
+    assert!(table.contains("ARTICLE SECTION") && table.contains("tls.winhttp_tls12"));
+}
+
+#[test]
+fn facts_prints_typed_facts_with_provenance() {
+    let out = caadoctor(&["facts", "samples/win7-sp1-no-tls12.zip"]);
+    assert_eq!(out.status.code(), Some(0));
+    let doc = json_of(&out);
+    assert_eq!(doc["schema"], "caadoctor.facts/1");
+    let build = &doc["facts"]["os"]["build"];
+    assert_eq!(build["value"], 7601);
+    assert_eq!(
+        build["evidence"][0]["artifact"],
+        "win7-sp1-no-tls12/registry/os-version.reg"
+    );
+    assert_eq!(
+        build["evidence"][0]["locator"],
+        r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\CurrentBuildNumber"
+    );
+    assert_eq!(
+        doc["facts"]["services"]["NcdAutoSetup"]["installed"]["value"],
+        false
+    );
+}
+
+#[test]
+fn a_rules_folder_overrides_and_adds_rules() {
+    let dir = scratch("rules-override");
+    std::fs::write(
+        dir.join("ncsi-probe.toml"),
+        r#"id = "ncsi-probe"
+title = "Stricter NCSI"
+severity = "low"
+article_section = "NCSI"
+explanation = "local variant"
+remediation = ["x"]
+
+[[check]]
+status = "warn"
+when = "ncsi.enable_active_probing == 1"
+message = "probing is {ncsi.enable_active_probing}"
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("local-build.toml"),
+        r#"id = "local-build"
+title = "Build is at least 22000"
+severity = "info"
+article_section = "(local)"
+explanation = "site policy"
+
+[[check]]
+status = "pass"
+when = "os.build >= 22000"
+message = "new enough"
+
+[otherwise]
+status = "not_applicable"
+message = "older Windows"
+"#,
+    )
+    .unwrap();
+    let out = caadoctor(&[
+        "analyze",
+        "samples/win11-healthy.zip",
+        "--format",
+        "json",
+        "--rules",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = json_of(&out);
+    let find = |id: &str| {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == id)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(find("ncsi-probe")["status"], "warn");
+    assert_eq!(find("ncsi-probe")["messages"][0], "probing is 1");
+    assert_eq!(find("local-build")["status"], "pass");
+    assert_eq!(report["findings"].as_array().unwrap().len(), 15);
+}
+
+#[test]
+fn a_bad_rule_file_is_an_error_with_file_line_and_column() {
+    let dir = scratch("rules-bad");
+    std::fs::write(
+        dir.join("bad.toml"),
+        "id = \"bad\"\ntitle = \"t\"\nseverity = \"low\"\narticle_section = \"s\"\nexplanation = \"e\"\nremediation = [\"r\"]\n\n[[check]]\nstatus = \"fail\"\nwhen = \"os.bulid > 3\"\nmessage = \"m\"\n",
+    )
+    .unwrap();
+    let out = caadoctor(&[
+        "analyze",
+        "samples/win11-healthy.zip",
+        "--rules",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.toml:10:9: unknown fact 'os.bulid'"),
+        "{err}"
+    );
+    assert!(err.contains("leave out --rules"), "{err}");
+}
+
+#[test]
+fn the_table_is_plain_unless_colour_is_wanted() {
+    let plain = caadoctor(&["analyze", "samples/win7-sp1-no-tls12.zip"]);
+    assert_eq!(plain.status.code(), Some(1));
+    let text = String::from_utf8(plain.stdout).unwrap();
+    assert!(
+        !text.contains('\u{1b}'),
+        "no escape codes when not a terminal"
+    );
+    assert!(text.contains("FAIL") && text.contains("What to fix") && text.contains("remediation:"));
+    assert!(
+        text.contains("registry/internet-settings-hklm.reg:3"),
+        "evidence names file and line"
+    );
+    let coloured = caadoctor(&[
+        "analyze",
+        "samples/win7-sp1-no-tls12.zip",
+        "--color",
+        "always",
+    ]);
+    assert!(
+        String::from_utf8(coloured.stdout)
+            .unwrap()
+            .contains('\u{1b}')
+    );
+}

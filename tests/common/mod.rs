@@ -1,0 +1,60 @@
+//! Helpers shared by the integration tests: the binary, the shared corpus, scratch folders.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The team's corpus of real Windows files: `$CAADOCTOR_CORPUS`, else `../shared/corpus`
+/// beside the checkout. Tests that need it fail (they do not skip) when it is missing.
+pub fn corpus() -> PathBuf {
+    let dir = std::env::var_os("CAADOCTOR_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("../shared/corpus"));
+    assert!(
+        dir.join("MANIFEST.md").is_file(),
+        "the shared corpus is missing at {}; set CAADOCTOR_CORPUS to its folder",
+        dir.display()
+    );
+    dir
+}
+
+pub fn caadoctor(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_caadoctor"))
+        .args(args)
+        .current_dir(repo())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run caadoctor")
+}
+
+pub fn json_of(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): stdout {}\nstderr {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// A fresh scratch folder under the target dir, removed and recreated.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = repo().join("target").join("test-scratch").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+pub fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_file())
+        .collect();
+    out.sort();
+    out
+}

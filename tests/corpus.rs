@@ -1,0 +1,247 @@
+//! The parsers and the classifier on real files from `../shared/corpus/` (see its MANIFEST
+//! for their sources), not only on fixtures this project wrote.
+
+mod common;
+
+use caadoctor::analysis;
+use caadoctor::classify::{ArtifactKind, classify_text};
+use caadoctor::decode::{self, CodePageHints, Encoding};
+use caadoctor::parse::reg::{self, RegData};
+use caadoctor::registry::{Lookup, RegistryView};
+use caadoctor::rules::RuleSet;
+use caadoctor::snapshot::{self, Limits};
+use common::{corpus, files_in, scratch};
+
+fn read_reg(name: &str) -> reg::RegFile {
+    let bytes = std::fs::read(corpus().join("reg").join(name)).unwrap();
+    let text = decode::decode(&bytes, &CodePageHints::default()).unwrap();
+    assert_eq!(
+        text.encoding,
+        Encoding::Utf16leBom,
+        "{name}: reg export writes UTF-16LE with a BOM"
+    );
+    assert_eq!(classify_text(&text.text), ArtifactKind::RegExport, "{name}");
+    reg::parse(&text.text)
+}
+
+#[test]
+fn every_corpus_reg_file_parses_without_error() {
+    let files = files_in(&corpus().join("reg"));
+    assert!(files.len() >= 10, "corpus/reg has {} files", files.len());
+    for path in files {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let file = read_reg(&name);
+        assert!(file.errors.is_empty(), "{name}: {:?}", file.errors);
+        assert!(!file.keys.is_empty(), "{name}: no keys");
+    }
+}
+
+#[test]
+fn the_big_windows_7_export_reads_whole() {
+    let file = read_reg("os-win7.reg");
+    let values: usize = file.keys.iter().map(|k| k.values.len()).sum();
+    assert!(
+        file.keys.len() > 100 && values > 1000,
+        "{} keys, {values} values",
+        file.keys.len()
+    );
+    let mut view = RegistryView::new();
+    view.merge("os-win7.reg", &file);
+    let Lookup::Found(_, v) = view.value(
+        r"HKLM\Software\Microsoft\Windows NT\CurrentVersion",
+        "CSDVersion",
+    ) else {
+        panic!("CSDVersion")
+    };
+    assert_eq!(v.data, RegData::String("Service Pack 1".into()));
+    let Lookup::Found(_, v) = view.value(
+        r"HKLM\Software\Microsoft\Windows NT\CurrentVersion",
+        "DigitalProductId",
+    ) else {
+        panic!("DigitalProductId")
+    };
+    assert_eq!(
+        v.data.as_bytes().map(<[u8]>::len),
+        Some(164),
+        "wrapped hex over 7 lines"
+    );
+}
+
+#[test]
+fn every_value_type_decodes_as_windows_wrote_it() {
+    let file = read_reg("value-types.reg");
+    let values = &file.keys[0].values;
+    let get = |n: &str| {
+        values
+            .iter()
+            .find(|v| v.name == n)
+            .and_then(|v| v.data.clone())
+            .unwrap()
+    };
+    assert_eq!(get(""), RegData::String("default value".into()));
+    assert_eq!(get("None"), RegData::None(vec![0, 0]));
+    assert_eq!(get("Q"), RegData::Qword(0x1122334455667788));
+    assert_eq!(
+        get("Uml"),
+        RegData::String("Größe \"quoted\" back\\slash".into())
+    );
+
+    let file = read_reg("svc-ncdautosetup.reg");
+    let values = &file.keys[0].values;
+    let get = |n: &str| {
+        values
+            .iter()
+            .find(|v| v.name == n)
+            .and_then(|v| v.data.clone())
+            .unwrap()
+    };
+    assert_eq!(
+        get("ImagePath"),
+        RegData::ExpandString(
+            r"%SystemRoot%\System32\svchost.exe -k LocalServiceNoNetwork -p".into()
+        )
+    );
+    assert_eq!(
+        get("RequiredPrivileges"),
+        RegData::MultiString(vec![
+            "SeChangeNotifyPrivilege".into(),
+            "SeCreateGlobalPrivilege".into()
+        ])
+    );
+    assert_eq!(get("Start"), RegData::Dword(3));
+
+    let file = read_reg("hklm-internet-settings.reg");
+    let blob = file
+        .keys
+        .iter()
+        .flat_map(|k| &k.values)
+        .find(|v| v.name == "WinHttpSettings")
+        .unwrap();
+    let bytes = blob.data.as_ref().and_then(RegData::as_bytes).unwrap();
+    assert_eq!(bytes.len(), 51);
+    assert_eq!(&bytes[16..40], b"proxy.contoso.local:8080");
+}
+
+/// Every corpus command output is recognised as its kind from its content alone.
+#[test]
+fn corpus_text_outputs_are_classified_by_content() {
+    use ArtifactKind::*;
+    let expected = [
+        (
+            "cmdkey-list-win11-ssopop-domain-interactive.txt",
+            CmdkeyList,
+        ),
+        ("cmdkey-zh-cn.txt", CmdkeyList),
+        ("dsregcmd-aadj-full-win10.txt", Dsregcmd),
+        ("dsregcmd-hybrid-ws2016-oldformat.txt", Dsregcmd),
+        ("gethotfix-ws2016-en-us-dates.txt", HotfixList),
+        (
+            "getservice-nested-servicecontroller-json-ps51.txt",
+            ServicesJson,
+        ),
+        ("ipconfig-all-win10-ipv6.txt", IpconfigAll),
+        ("ipconfig-all-win11.txt", IpconfigAll),
+        (
+            "netsh-winhttp-proxy-en-http-scheme-none-bypass.txt",
+            NetshWinhttpProxy,
+        ),
+        (
+            "netsh-winhttp-proxy-en-per-protocol-bypass.txt",
+            NetshWinhttpProxy,
+        ),
+        (
+            "netsh-winhttp-set-advproxy-msdocs-json.txt",
+            NetshWinhttpAdvproxy,
+        ),
+        ("sc-qc-de-not-installed.txt", ScQc),
+        ("sc-qc-de-spooler.txt", ScQc),
+        ("sc-query-eventlog.txt", ScQuery),
+        (
+            "sc-query-ws2012r2-eventlog-netprofm-nlasvc-excerpt.txt",
+            ScQuery,
+        ),
+        (
+            "winsock-catalog-lsp-lavasoft-part1.txt",
+            NetshWinsockCatalog,
+        ),
+        (
+            "winsock-catalog-lsp-lavasoft-part2.txt",
+            NetshWinsockCatalog,
+        ),
+        (
+            "winsock-catalog-lsp-lavasoft-part3-keybase.txt",
+            NetshWinsockCatalog,
+        ),
+        ("wmic-qfe-list-ru-srv2012r2.txt", HotfixList),
+        ("wmic-qfe-list-win7-sp1.txt", HotfixList),
+    ];
+    let on_disk = files_in(&corpus().join("text"));
+    assert_eq!(
+        on_disk.len(),
+        expected.len(),
+        "a new corpus file needs an expectation here"
+    );
+    for (name, kind) in expected {
+        let bytes = std::fs::read(corpus().join("text").join(name)).unwrap();
+        let text = decode::decode(&bytes, &CodePageHints::default()).unwrap();
+        assert_eq!(classify_text(&text.text), kind, "{name}");
+    }
+}
+
+/// A deterministic shuffle of names, so that no name says what a file is.
+fn scrambled_name(i: usize) -> String {
+    let x = (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
+    format!("file-{x:06x}{}", [".txt", ".dat", "", ".reg.bak"][i % 4])
+}
+
+/// The same files under random names give the same kinds and the same facts.
+#[test]
+fn hand_exported_files_under_any_names_read_the_same() {
+    let originals: Vec<_> = ["reg", "text"]
+        .iter()
+        .flat_map(|d| files_in(&corpus().join(d)))
+        .collect();
+    let renamed = scratch("renamed-corpus");
+    let plain = scratch("plain-corpus");
+    for (i, path) in originals.iter().enumerate() {
+        std::fs::copy(path, renamed.join(scrambled_name(i))).unwrap();
+        std::fs::copy(path, plain.join(path.file_name().unwrap())).unwrap();
+    }
+    let rules = RuleSet::builtin().unwrap();
+    let analyze = |dir: &std::path::Path| {
+        analysis::analyze(snapshot::open(dir, &Limits::default()).unwrap(), &rules)
+    };
+    let (a, b) = (analyze(&plain), analyze(&renamed));
+    let kinds = |x: &analysis::Analysis| {
+        let mut k: Vec<_> = x.artifacts.iter().map(|a| (a.bytes, a.kind)).collect();
+        k.sort();
+        k
+    };
+    assert_eq!(kinds(&a), kinds(&b));
+    assert!(
+        a.artifacts.iter().all(|x| x.kind != ArtifactKind::Unknown),
+        "{:?}",
+        a.artifacts
+    );
+    // Facts equal once artifact names are taken out of the evidence.
+    let strip = |x: &analysis::Analysis| {
+        let mut v = serde_json::to_value(&x.facts).unwrap();
+        remove_key(&mut v, "artifact");
+        v
+    };
+    assert_eq!(strip(&a), strip(&b));
+    assert_eq!(a.facts.os.build.as_ref().map(|f| f.value), Some(7601));
+    let statuses = |x: &analysis::Analysis| x.findings.iter().map(|f| f.status).collect::<Vec<_>>();
+    assert_eq!(statuses(&a), statuses(&b));
+}
+
+fn remove_key(v: &mut serde_json::Value, key: &str) {
+    match v {
+        serde_json::Value::Object(m) => {
+            m.remove(key);
+            m.values_mut().for_each(|x| remove_key(x, key));
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(|x| remove_key(x, key)),
+        _ => {}
+    }
+}

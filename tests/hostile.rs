@@ -1,0 +1,135 @@
+//! Snapshots from strangers: hostile names, zip bombs, truncated and junk files. The
+//! analyzer reports what it could not read and never panics.
+
+mod common;
+
+use common::{caadoctor, json_of, scratch};
+
+#[test]
+fn escaping_names_bombs_and_truncation_are_three_problems() {
+    // tests/fixtures/make_hostile_zip.py writes this file.
+    let out = caadoctor(&["analyze", "tests/fixtures/hostile.zip", "--format", "json"]);
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = json_of(&out);
+    let problems = report["problems"].as_array().unwrap();
+    let kinds: Vec<(&str, &str)> = problems
+        .iter()
+        .map(|p| (p["artifact"].as_str().unwrap(), p["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            (r"..\..\evil.reg", "refused"),
+            ("bomb.bin", "limit"),
+            ("snapshot/registry/truncated.reg", "parse"),
+        ]
+    );
+    assert!(
+        problems[2]["message"]
+            .as_str()
+            .unwrap()
+            .contains("truncated")
+    );
+    // The escaping file's content (EnableActiveProbing=0) must not have been used.
+    let ncsi = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "ncsi-probe")
+        .unwrap();
+    assert_ne!(ncsi["status"], "fail");
+    // The intact file next to them was.
+    let ipv6 = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "ipv6")
+        .unwrap();
+    assert_eq!(ipv6["status"], "pass");
+}
+
+#[test]
+fn junk_files_are_listed_not_fatal() {
+    let dir = scratch("junk");
+    std::fs::write(dir.join("empty.reg"), b"").unwrap();
+    std::fs::write(
+        dir.join("random.bin"),
+        (0..4096u32)
+            .map(|i| (i * 7919 % 251) as u8)
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    std::fs::write(dir.join("fake.evtx"), b"ElfFile\0truncated").unwrap();
+    std::fs::write(dir.join("notes.txt"), "the user wrote this\r\n").unwrap();
+    std::fs::write(dir.join("header-only.reg"), b"\xff\xfeW\0i\0n\0").unwrap();
+    std::fs::write(dir.join("broken.zip"), b"PK\x03\x04 not really").unwrap();
+    let mut garbage =
+        "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\X]\r\n".to_owned();
+    for i in 0..500 {
+        garbage.push_str(&format!("\"v{i}\"=dword:zz{i}\r\n]]]]=@@\"\r\n"));
+    }
+    std::fs::write(dir.join("garbage.reg"), garbage).unwrap();
+    let out = caadoctor(&["analyze", dir.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = json_of(&out);
+    assert_eq!(
+        report["artifacts"].as_array().unwrap().len(),
+        6,
+        "{}",
+        report["artifacts"]
+    );
+    let problems = report["problems"].as_array().unwrap();
+    let garbage = problems
+        .iter()
+        .find(|p| p["artifact"] == "garbage.reg")
+        .unwrap();
+    assert!(
+        garbage["message"].as_str().unwrap().contains("1000 lines"),
+        "{garbage}"
+    );
+    assert!(
+        problems.iter().any(|p| p["artifact"] == "broken.zip"),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn inputs_that_cannot_be_analyzed_exit_2_and_say_what_to_do() {
+    let out = caadoctor(&["analyze", "no/such/snapshot.zip"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no such file or folder") && err.contains("give the collector's zip"),
+        "{err}"
+    );
+
+    let dir = scratch("not-a-zip");
+    let fake = dir.join("snapshot.zip");
+    std::fs::write(&fake, b"PK\x03\x04\x14\x00garbage that is not an archive").unwrap();
+    let out = caadoctor(&["analyze", fake.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("sent again"));
+
+    let out = caadoctor(&["analyze"]);
+    assert_eq!(out.status.code(), Some(2), "usage errors exit 2");
+}
+
+#[cfg(unix)]
+#[test]
+fn symbolic_links_in_a_folder_are_not_followed() {
+    let dir = scratch("symlinks");
+    std::os::unix::fs::symlink("/etc/passwd", dir.join("passwd.reg")).unwrap();
+    let out = caadoctor(&["analyze", dir.to_str().unwrap(), "--format", "json"]);
+    let report = json_of(&out);
+    assert_eq!(report["problems"][0]["kind"], "refused");
+    assert_eq!(report["artifacts"].as_array().unwrap().len(), 0);
+}

@@ -1,0 +1,215 @@
+//! The sample snapshots end to end through the binary: golden JSON reports (reviewed by
+//! hand; `UPDATE_GOLDEN=1 cargo test --test samples` rewrites them), exit codes, and the
+//! same verdicts from a sample's folder as from its zip.
+
+mod common;
+
+use common::{caadoctor, json_of, repo};
+use serde_json::Value;
+
+/// `(rule, status)` pairs a sample must report.
+type Expected = &'static [(&'static str, &'static str)];
+
+/// (sample, exit code, the statuses of the rules this version decides).
+const SAMPLES: &[(&str, i32, Expected)] = &[
+    (
+        "win11-healthy",
+        0,
+        &[
+            ("tls12", "pass"),
+            ("os-support", "pass"),
+            ("services", "pass"),
+            ("ncsi-probe", "pass"),
+            ("ipv6", "unknown"),
+            ("msoidcrl", "manual"),
+        ],
+    ),
+    (
+        "win7-sp1-no-tls12",
+        1,
+        &[
+            ("tls12", "fail"),
+            ("os-support", "warn"),
+            ("services", "pass"),
+            ("ncsi-probe", "pass"),
+            ("ipv6", "unknown"),
+            ("msoidcrl", "manual"),
+        ],
+    ),
+    (
+        "win10-ncsi-probing-off",
+        1,
+        &[
+            ("tls12", "pass"),
+            ("os-support", "warn"),
+            ("services", "pass"),
+            ("ncsi-probe", "fail"),
+            ("ipv6", "pass"),
+            ("msoidcrl", "manual"),
+        ],
+    ),
+    (
+        "win11-netprofm-disabled",
+        1,
+        &[
+            ("tls12", "pass"),
+            ("os-support", "pass"),
+            ("services", "fail"),
+            ("ncsi-probe", "pass"),
+            ("ipv6", "pass"),
+            ("msoidcrl", "manual"),
+        ],
+    ),
+];
+
+/// Article causes whose parsers come later: present in every report, as unknown.
+const PENDING: &[&str] = &[
+    "windows-updates",
+    "office-updates",
+    "activation-state",
+    "proxy",
+    "endpoints",
+    "winsock",
+    "office-credentials",
+    "work-account",
+];
+
+fn statuses(report: &Value) -> Vec<(String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_owned(),
+                f["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Replaces every string that starts with `prefix` by the rest, so zip and folder reports
+/// (whose artifact paths differ by the zip's top folder) compare.
+fn strip_prefix(v: &mut Value, prefix: &str) {
+    match v {
+        Value::String(s) => {
+            if let Some(rest) = s.strip_prefix(prefix) {
+                *s = rest.to_owned();
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| strip_prefix(x, prefix)),
+        Value::Object(m) => m.values_mut().for_each(|x| strip_prefix(x, prefix)),
+        _ => {}
+    }
+}
+
+#[test]
+fn sample_zips_match_their_golden_reports() {
+    let mut changed = Vec::new();
+    for (name, code, expected) in SAMPLES {
+        let zip = format!("samples/{name}.zip");
+        let out = caadoctor(&["analyze", &zip, "--format", "json"]);
+        assert_eq!(
+            out.status.code(),
+            Some(*code),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report = json_of(&out);
+        assert_eq!(report["schema"], "caadoctor.report/1");
+        assert_eq!(
+            report["problems"],
+            Value::Array(vec![]),
+            "{name} reads cleanly"
+        );
+
+        let got = statuses(&report);
+        for (rule, status) in *expected {
+            assert!(
+                got.contains(&((*rule).to_owned(), (*status).to_owned())),
+                "{name}: {rule} should be {status}: {got:?}"
+            );
+        }
+        for rule in PENDING {
+            assert!(
+                got.contains(&((*rule).to_owned(), "unknown".to_owned())),
+                "{name}: {rule}"
+            );
+        }
+        assert_eq!(got.len(), 14, "every cause of the article is in the report");
+
+        let golden = repo().join("tests/golden").join(format!("{name}.json"));
+        let text = serde_json::to_string_pretty(&report).unwrap() + "\n";
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::write(&golden, &text).unwrap();
+        } else if std::fs::read_to_string(&golden).ok().as_deref() != Some(text.as_str()) {
+            changed.push(golden.display().to_string());
+        }
+    }
+    assert!(
+        changed.is_empty(),
+        "reports differ from golden files (review, then UPDATE_GOLDEN=1): {changed:?}"
+    );
+}
+
+#[test]
+fn a_sample_folder_gives_the_zips_verdicts_and_evidence() {
+    for (name, code, _) in SAMPLES {
+        let zip = json_of(&caadoctor(&[
+            "analyze",
+            &format!("samples/{name}.zip"),
+            "--format",
+            "json",
+        ]));
+        let out = caadoctor(&["analyze", &format!("samples/{name}"), "--format", "json"]);
+        assert_eq!(out.status.code(), Some(*code), "{name}");
+        let mut folder = json_of(&out);
+        let mut zip_findings = zip["findings"].clone();
+        strip_prefix(&mut zip_findings, &format!("{name}/"));
+        strip_prefix(&mut folder["findings"], &format!("{name}/"));
+        assert_eq!(zip_findings, folder["findings"], "{name}");
+        assert_eq!(folder["snapshot"]["format"], "folder");
+    }
+}
+
+#[test]
+fn the_legacy_sample_fails_tls12_with_registry_evidence() {
+    let report = json_of(&caadoctor(&[
+        "analyze",
+        "samples/win7-sp1-no-tls12.zip",
+        "--format",
+        "json",
+    ]));
+    let tls = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "tls12")
+        .unwrap();
+    assert_eq!(tls["status"], "fail");
+    let winhttp = tls["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["fact"] == "tls.winhttp_tls12")
+        .unwrap();
+    assert_eq!(winhttp["value"], false);
+    let source = &winhttp["sources"][0];
+    assert_eq!(
+        source["artifact"],
+        "win7-sp1-no-tls12/registry/internet-settings-hklm.reg"
+    );
+    assert!(
+        source["locator"]
+            .as_str()
+            .unwrap()
+            .ends_with(r"Internet Settings\WinHttp\DefaultSecureProtocols")
+    );
+    assert!(source["line"].as_u64().is_some());
+    assert!(!tls["remediation"].as_array().unwrap().is_empty());
+    assert_eq!(report["snapshot"]["host"], "WIN7-ACCT-03");
+    assert_eq!(
+        report["snapshot"]["os"],
+        "Windows 7 Professional SP1 (build 7601)"
+    );
+}
