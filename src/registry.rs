@@ -13,11 +13,13 @@
 
 use crate::parse::reg::{RegData, RegFile};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Where a key or value was read: the artifact and its line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
-    pub artifact: String,
+    /// Shared by every key and value of one file.
+    pub artifact: Arc<str>,
     /// 1-based line in the artifact; 0 when the origin is not a line (a manifest step).
     pub line: usize,
 }
@@ -92,8 +94,9 @@ impl RegistryView {
 
     /// Merges one parsed `.reg` file.
     pub fn merge(&mut self, artifact: &str, file: &RegFile) {
+        let shared: Arc<str> = Arc::from(artifact);
         let origin = |line| Origin {
-            artifact: artifact.to_owned(),
+            artifact: Arc::clone(&shared),
             line,
         };
         let present: std::collections::HashSet<String> = file
@@ -136,7 +139,7 @@ impl RegistryView {
                     (None, None) => {}
                     (Some(data), Some(i)) => {
                         let old = &mut node.values[i];
-                        if old.data != *data && old.origin.artifact != artifact {
+                        if old.data != *data && *old.origin.artifact != *artifact {
                             self.conflicts.push(Conflict {
                                 key: path.clone(),
                                 name: v.name.clone(),
@@ -168,7 +171,7 @@ impl RegistryView {
             Coverage {
                 key: path,
                 origin: Origin {
-                    artifact: artifact.to_owned(),
+                    artifact: Arc::from(artifact),
                     line: 0,
                 },
                 absent: true,
@@ -356,7 +359,7 @@ mod tests {
             Lookup::ValueAbsent(_)
         ));
         assert_eq!(v.conflicts().len(), 1);
-        assert_eq!(v.conflicts()[0].overridden.artifact, "a.reg");
+        assert_eq!(&*v.conflicts()[0].overridden.artifact, "a.reg");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{caadoctor, json_of, scratch};
+use common::{caadoctor, finding, json_of, scratch};
 
 const ARTICLE_RULES: &[&str] = &[
     "tls12",
@@ -112,15 +112,7 @@ message = "older Windows"
         String::from_utf8_lossy(&out.stderr)
     );
     let report = json_of(&out);
-    let find = |id: &str| {
-        report["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["rule"] == id)
-            .cloned()
-            .unwrap()
-    };
+    let find = |id: &str| finding(&report, id);
     assert_eq!(find("ncsi-probe")["status"], "warn");
     assert_eq!(find("ncsi-probe")["messages"][0], "probing is 1");
     assert_eq!(find("local-build")["status"], "pass");
@@ -174,5 +166,30 @@ fn the_table_is_plain_unless_colour_is_wanted() {
         String::from_utf8(coloured.stdout)
             .unwrap()
             .contains('\u{1b}')
+    );
+}
+
+#[test]
+fn a_single_exported_file_is_a_snapshot_too() {
+    let file = common::corpus().join("reg/schannel.reg");
+    let out = caadoctor(&["analyze", file.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = json_of(&out);
+    assert_eq!(report["snapshot"]["format"], "file");
+    assert_eq!(report["artifacts"][0]["kind"], "reg-export");
+    // Without the OS build, TLS 1.2 cannot be judged: unknown, naming what is missing.
+    let tls = finding(&report, "tls12");
+    assert_eq!(tls["status"], "unknown");
+    assert!(
+        tls["missing"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["fact"] == "tls.winhttp_tls12")
     );
 }

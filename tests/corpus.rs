@@ -67,17 +67,19 @@ fn the_big_windows_7_export_reads_whole() {
     );
 }
 
+fn first_key_value(file: &reg::RegFile, name: &str) -> RegData {
+    let values = &file.keys[0].values;
+    let found = values
+        .iter()
+        .find(|v| v.name == name)
+        .and_then(|v| v.data.clone());
+    found.unwrap_or_else(|| panic!("no value {name:?}"))
+}
+
 #[test]
 fn every_value_type_decodes_as_windows_wrote_it() {
     let file = read_reg("value-types.reg");
-    let values = &file.keys[0].values;
-    let get = |n: &str| {
-        values
-            .iter()
-            .find(|v| v.name == n)
-            .and_then(|v| v.data.clone())
-            .unwrap()
-    };
+    let get = |n: &str| first_key_value(&file, n);
     assert_eq!(get(""), RegData::String("default value".into()));
     assert_eq!(get("None"), RegData::None(vec![0, 0]));
     assert_eq!(get("Q"), RegData::Qword(0x1122334455667788));
@@ -87,14 +89,7 @@ fn every_value_type_decodes_as_windows_wrote_it() {
     );
 
     let file = read_reg("svc-ncdautosetup.reg");
-    let values = &file.keys[0].values;
-    let get = |n: &str| {
-        values
-            .iter()
-            .find(|v| v.name == n)
-            .and_then(|v| v.data.clone())
-            .unwrap()
-    };
+    let get = |n: &str| first_key_value(&file, n);
     assert_eq!(
         get("ImagePath"),
         RegData::ExpandString(

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{caadoctor, json_of, scratch};
+use common::{caadoctor, finding, json_of, scratch};
 
 #[test]
 fn escaping_names_bombs_and_truncation_are_three_problems() {
@@ -35,20 +35,10 @@ fn escaping_names_bombs_and_truncation_are_three_problems() {
             .contains("truncated")
     );
     // The escaping file's content (EnableActiveProbing=0) must not have been used.
-    let ncsi = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule"] == "ncsi-probe")
-        .unwrap();
+    let ncsi = finding(&report, "ncsi-probe");
     assert_ne!(ncsi["status"], "fail");
     // The intact file next to them was.
-    let ipv6 = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule"] == "ipv6")
-        .unwrap();
+    let ipv6 = finding(&report, "ipv6");
     assert_eq!(ipv6["status"], "pass");
 }
 

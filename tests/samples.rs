@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{caadoctor, json_of, repo};
+use common::{caadoctor, finding, json_of, repo};
 use serde_json::Value;
 
 /// `(rule, status)` pairs a sample must report.
@@ -180,12 +180,7 @@ fn the_legacy_sample_fails_tls12_with_registry_evidence() {
         "--format",
         "json",
     ]));
-    let tls = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule"] == "tls12")
-        .unwrap();
+    let tls = finding(&report, "tls12");
     assert_eq!(tls["status"], "fail");
     let winhttp = tls["evidence"]
         .as_array()

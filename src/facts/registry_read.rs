@@ -42,7 +42,7 @@ fn locator(key: &str, name: &str) -> String {
 
 fn evidence(origin: &Origin, locator: String, seen: String) -> Evidence {
     Evidence {
-        artifact: origin.artifact.clone(),
+        artifact: origin.artifact.to_string(),
         line: (origin.line > 0).then_some(origin.line),
         locator,
         seen,

@@ -1,0 +1,141 @@
+//! Mutated real inputs never panic the analyzer: every sample artifact and every corpus
+//! `.reg` file is truncated, bit-flipped and spliced many times over, and the whole
+//! pipeline (decode, classify, parse, facts, rules, report) must still produce a report.
+//! A cheap, deterministic stand-in for the fuzzer that runs in every `cargo test`.
+
+mod common;
+
+use caadoctor::analysis;
+use caadoctor::report::Report;
+use caadoctor::rules::RuleSet;
+use caadoctor::snapshot::{Artifact, Snapshot, SourceFormat};
+use common::{corpus, files_in, repo};
+
+/// xorshift64*: deterministic, no dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
+    let mut b = input.to_vec();
+    for _ in 0..1 + rng.below(4) {
+        match rng.below(5) {
+            0 => b.truncate(rng.below(b.len() + 1)),
+            1 => {
+                for _ in 0..1 + rng.below(8) {
+                    if !b.is_empty() {
+                        let i = rng.below(b.len());
+                        b[i] ^= 1 << rng.below(8);
+                    }
+                }
+            }
+            2 => {
+                let at = rng.below(b.len() + 1);
+                let junk: &[u8] = [
+                    b"\\\r\n  ".as_slice(),
+                    b"\"",
+                    b"[",
+                    b"hex(7):",
+                    b"\0\0\xff\xfe",
+                    b"=-",
+                    b"dword:",
+                ][rng.below(7)];
+                b.splice(at..at, junk.iter().copied());
+            }
+            3 => {
+                // Duplicate a slice somewhere else (long lines, repeated keys).
+                if b.len() > 2 {
+                    let from = rng.below(b.len() - 1);
+                    let to = (from + 1 + rng.below(512)).min(b.len());
+                    let piece = b[from..to].to_vec();
+                    let at = rng.below(b.len());
+                    b.splice(at..at, piece);
+                }
+            }
+            _ => {
+                if b.len() > 1 {
+                    let i = rng.below(b.len() - 1);
+                    b.remove(i);
+                }
+            }
+        }
+    }
+    b
+}
+
+fn inputs() -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for dir in [
+        repo().join("samples/win7-sp1-no-tls12/registry"),
+        corpus().join("reg"),
+        corpus().join("text"),
+    ] {
+        for path in files_in(&dir) {
+            let bytes = std::fs::read(&path).unwrap();
+            if bytes.len() < 64 * 1024 {
+                out.push((
+                    path.file_name().unwrap().to_string_lossy().into_owned(),
+                    bytes,
+                ));
+            }
+        }
+    }
+    out.push((
+        "manifest.json".into(),
+        std::fs::read(repo().join("samples/win7-sp1-no-tls12/manifest.json")).unwrap(),
+    ));
+    out
+}
+
+#[test]
+fn mutated_inputs_never_panic_the_pipeline() {
+    let rules = RuleSet::builtin().unwrap();
+    let originals = inputs();
+    let mut rng = Rng(0x5EED_CAA7_0007);
+    let mut reports = 0;
+    for round in 0..150 {
+        let artifacts: Vec<Artifact> = originals
+            .iter()
+            .map(|(name, bytes)| Artifact {
+                path: format!("r{round}/{name}"),
+                bytes: mutate(&mut rng, bytes),
+            })
+            .collect();
+        let snapshot = Snapshot {
+            source: format!("round-{round}"),
+            format: SourceFormat::Folder,
+            artifacts,
+            problems: Vec::new(),
+        };
+        let analysis = analysis::analyze(snapshot, &rules);
+        assert_eq!(analysis.findings.len(), rules.rules.len());
+        assert!(!Report::new(&analysis).to_json().is_empty());
+        reports += 1;
+    }
+    assert_eq!(reports, 150);
+}
+
+#[test]
+fn mutated_rule_conditions_never_panic_the_loader() {
+    let mut rng = Rng(0xC0FF_EE00_1234);
+    for (_, text) in caadoctor::rules::BUILTIN {
+        for _ in 0..60 {
+            let bytes = mutate(&mut rng, text.as_bytes());
+            let text = String::from_utf8_lossy(&bytes);
+            // Either a rule or an error with a position; never a panic.
+            if let Err(e) = caadoctor::rules::parse_rule("m.toml", &text) {
+                assert!(!e.message.is_empty());
+            }
+        }
+    }
+}
