@@ -6,7 +6,7 @@
 use crate::classify::{self, ArtifactKind};
 use crate::decode::{self, CodePage, CodePageHints, Encoding};
 use crate::facts::{Facts, Inputs};
-use crate::parse::{manifest, reg};
+use crate::parse::{manifest, netsh_winhttp, reg};
 use crate::problem::{Problem, ProblemKind};
 use crate::rules::{Finding, RuleSet};
 use crate::snapshot::{Artifact, Snapshot, SourceFormat};
@@ -56,7 +56,10 @@ pub struct Analysis {
 /// Kinds whose parser is not part of this version: recognised and listed, not read.
 fn pending_note(kind: ArtifactKind) -> Option<&'static str> {
     match kind {
-        ArtifactKind::RegExport | ArtifactKind::Manifest => None,
+        ArtifactKind::RegExport
+        | ArtifactKind::Manifest
+        | ArtifactKind::NetshWinhttpProxy
+        | ArtifactKind::NetshWinhttpAdvproxy => None,
         ArtifactKind::Unknown => Some("not a kind of artifact caadoctor knows; not read"),
         _ => Some("recognised; no rule of this version reads it yet"),
     }
@@ -118,14 +121,12 @@ pub fn analyze(snapshot: Snapshot, rules: &RuleSet) -> Analysis {
             .as_ref()
             .and_then(|t| t.damage.clone())
             .filter(|_| d.kind != ArtifactKind::Unknown);
-        let mut used = false;
-        let mut parse_problem = None;
-        if let (ArtifactKind::RegExport, Some(text)) = (d.kind, &d.text) {
-            let file = reg::parse(&text.text);
-            parse_problem = reg_problem(&file);
-            used = !file.keys.is_empty();
-            inputs.registry.merge(path, &file);
-        }
+        let outcome = match &d.text {
+            Some(text) => take(d.kind, path, text, &mut inputs),
+            None => Outcome::default(),
+        };
+        let used = outcome.used;
+        let parse_problem = outcome.problem;
         // One problem per artifact: what the decoder met, then what the parser met.
         match (damage, parse_problem) {
             (None, None) => {}
@@ -142,9 +143,6 @@ pub fn analyze(snapshot: Snapshot, rules: &RuleSet) -> Analysis {
                 problems.push(Problem::new(Some(path), ProblemKind::Parse, message));
             }
         }
-        if d.kind == ArtifactKind::Manifest {
-            used = inputs.manifest.as_ref().is_some_and(|(p, _)| p == path);
-        }
         artifacts.push(ArtifactInfo {
             path: path.to_owned(),
             kind: d.kind,
@@ -155,13 +153,16 @@ pub fn analyze(snapshot: Snapshot, rules: &RuleSet) -> Analysis {
                 (ArtifactKind::Unknown, None) => {
                     Some("binary data of no kind caadoctor knows; not read".to_owned())
                 }
-                (kind, _) => pending_note(kind).map(str::to_owned),
+                (kind, _) => outcome
+                    .note
+                    .or_else(|| pending_note(kind).map(str::to_owned)),
             },
         });
     }
     inputs.apply_manifest();
 
-    let facts = Facts::build(&inputs, &rules.wanted());
+    let (facts, fact_problems) = Facts::build(&inputs, &rules.wanted());
+    problems.extend(fact_problems);
     let findings = rules.evaluate(&facts);
     let snapshot_info = snapshot_info(&snapshot, &inputs, &facts, notes);
     Analysis {
@@ -171,6 +172,72 @@ pub fn analyze(snapshot: Snapshot, rules: &RuleSet) -> Analysis {
         findings,
         artifacts,
         problems,
+    }
+}
+
+/// What parsing one artifact gave.
+#[derive(Default)]
+struct Outcome {
+    /// Facts may come from it.
+    used: bool,
+    /// Why (part of) it could not be read: becomes a problem.
+    problem: Option<String>,
+    /// Why it was read but not used (a second copy of the same output).
+    note: Option<String>,
+}
+
+/// Keeps the first parsed copy of a one-per-snapshot output.
+fn keep_first<T>(slot: &mut Option<T>, value: T) -> Outcome {
+    if slot.is_some() {
+        return Outcome {
+            note: Some(
+                "another copy of this output was read first; this one was not used".to_owned(),
+            ),
+            ..Outcome::default()
+        };
+    }
+    *slot = Some(value);
+    Outcome {
+        used: true,
+        ..Outcome::default()
+    }
+}
+
+/// Runs the parser of the artifact's kind and stores what it gives in `inputs`.
+fn take(kind: ArtifactKind, path: &str, text: &decode::Text, inputs: &mut Inputs) -> Outcome {
+    match kind {
+        ArtifactKind::RegExport => {
+            let file = reg::parse(&text.text);
+            inputs.registry.merge(path, &file);
+            Outcome {
+                used: !file.keys.is_empty(),
+                problem: reg_problem(&file),
+                note: None,
+            }
+        }
+        ArtifactKind::NetshWinhttpProxy => {
+            let lines: Vec<(usize, &str)> = text.lines().collect();
+            match netsh_winhttp::parse_proxy(&lines) {
+                Ok(n) => keep_first(&mut inputs.netsh_proxy, (path.to_owned(), n)),
+                Err(e) => failed(e.line, &e.message),
+            }
+        }
+        ArtifactKind::NetshWinhttpAdvproxy => match netsh_winhttp::parse_advproxy(&text.text) {
+            Ok((line, a)) => keep_first(&mut inputs.advproxy, (path.to_owned(), line, a)),
+            Err(e) => failed(e.line, &e.message),
+        },
+        ArtifactKind::Manifest => Outcome {
+            used: inputs.manifest.as_ref().is_some_and(|(p, _)| p == path),
+            ..Outcome::default()
+        },
+        _ => Outcome::default(),
+    }
+}
+
+fn failed(line: usize, message: &str) -> Outcome {
+    Outcome {
+        problem: Some(format!("not read: line {line}: {message}")),
+        ..Outcome::default()
     }
 }
 

@@ -10,6 +10,7 @@
 pub mod analysis;
 pub mod classify;
 pub mod decode;
+pub mod endpoints;
 pub mod facts;
 pub mod parse;
 pub mod problem;

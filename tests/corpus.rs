@@ -240,3 +240,53 @@ fn remove_key(v: &mut serde_json::Value, key: &str) {
         _ => {}
     }
 }
+
+#[test]
+fn corpus_netsh_outputs_parse() {
+    use caadoctor::parse::netsh_winhttp;
+    let read = |name: &str| {
+        let bytes = std::fs::read(corpus().join("text").join(name)).unwrap();
+        decode::decode(&bytes, &CodePageHints::default()).unwrap()
+    };
+    let t = read("netsh-winhttp-proxy-en-http-scheme-none-bypass.txt");
+    let p = netsh_winhttp::parse_proxy(&t.lines().collect::<Vec<_>>()).unwrap();
+    assert_eq!(
+        (p.direct, p.proxy.as_deref(), p.bypass.as_deref()),
+        (false, Some("http=proxy.mycompany.lan:8090"), None)
+    );
+    let t = read("netsh-winhttp-proxy-en-per-protocol-bypass.txt");
+    let p = netsh_winhttp::parse_proxy(&t.lines().collect::<Vec<_>>()).unwrap();
+    assert_eq!(p.bypass.as_deref(), Some("monash;<local>"));
+    assert!(p.proxy.unwrap().contains("socks=socksproxy:1234"));
+    let t = read("netsh-winhttp-set-advproxy-msdocs-json.txt");
+    let (_, a) = netsh_winhttp::parse_advproxy(&t.text).unwrap();
+    assert_eq!(
+        (a.proxy_is_enabled, a.auto_detect, a.per_user_proxy_settings),
+        (Some(true), Some(true), Some(true))
+    );
+}
+
+#[test]
+fn corpus_proxy_blobs_decode() {
+    use caadoctor::facts::proxy;
+    let mut view = RegistryView::new();
+    for name in ["hklm-internet-settings.reg", "hkcu-internet-settings.reg"] {
+        view.merge(name, &read_reg(name));
+    }
+    let mut problems = Vec::new();
+    let sources = proxy::Sources {
+        netsh: None,
+        advproxy: None,
+    };
+    let p = proxy::build(&view, &sources, &mut problems);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(p.winhttp_mode.unwrap().value, "proxy");
+    assert_eq!(p.winhttp_proxy.unwrap().value, "proxy.contoso.local:8080");
+    assert_eq!(p.winhttp_bypass.unwrap().value, vec!["<local>".to_owned()]);
+    // The user's blob carries a PAC URL with flags 0x5; ProxyEnable=1 with a server too.
+    assert_eq!(
+        p.wininet_auto_config_url.unwrap().value,
+        "http://wpad.contoso.local/proxy.pac"
+    );
+    assert!(p.wininet_uses_proxy.unwrap().value);
+}

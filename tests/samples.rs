@@ -22,6 +22,7 @@ const SAMPLES: &[(&str, i32, Expected)] = &[
             ("ncsi-probe", "pass"),
             ("ipv6", "unknown"),
             ("msoidcrl", "manual"),
+            ("proxy", "pass"),
         ],
     ),
     (
@@ -34,6 +35,7 @@ const SAMPLES: &[(&str, i32, Expected)] = &[
             ("ncsi-probe", "pass"),
             ("ipv6", "unknown"),
             ("msoidcrl", "manual"),
+            ("proxy", "pass"),
         ],
     ),
     (
@@ -44,6 +46,20 @@ const SAMPLES: &[(&str, i32, Expected)] = &[
             ("os-support", "warn"),
             ("services", "pass"),
             ("ncsi-probe", "fail"),
+            ("ipv6", "pass"),
+            ("msoidcrl", "manual"),
+            ("proxy", "pass"),
+        ],
+    ),
+    (
+        "win10-proxy-browser-only",
+        1,
+        &[
+            ("proxy", "fail"),
+            ("tls12", "pass"),
+            ("os-support", "warn"),
+            ("services", "pass"),
+            ("ncsi-probe", "pass"),
             ("ipv6", "pass"),
             ("msoidcrl", "manual"),
         ],
@@ -58,6 +74,7 @@ const SAMPLES: &[(&str, i32, Expected)] = &[
             ("ncsi-probe", "pass"),
             ("ipv6", "pass"),
             ("msoidcrl", "manual"),
+            ("proxy", "pass"),
         ],
     ),
 ];
@@ -67,7 +84,6 @@ const PENDING: &[&str] = &[
     "windows-updates",
     "office-updates",
     "activation-state",
-    "proxy",
     "endpoints",
     "winsock",
     "office-credentials",

@@ -28,7 +28,7 @@ SCRATCH = r"HKEY_CURRENT_USER\caadoctor-sample"
 ROOTS = {"HKLM": "HKEY_LOCAL_MACHINE", "HKCU": "HKEY_CURRENT_USER"}
 
 sys.path.insert(0, HERE)
-from sample_data import SAMPLES_DEFINED  # noqa: E402
+from sample_data import SAMPLES_DEFINED, commands_default  # noqa: E402
 
 
 def wine(*args):
@@ -115,6 +115,20 @@ def build_registry(sample, out_dir, tmp):
     return steps
 
 
+def write_commands(sample, out_dir):
+    steps = []
+    for step_id, file_name, command, text in sample.get("commands", commands_default()):
+        data = b"\xff\xfe" + text.encode("utf-16-le")
+        path = os.path.join(out_dir, "commands", file_name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+        steps.append({"id": step_id, "artifact": f"commands/{file_name}", "command": command,
+                      "status": "ok", "exit_code": 0, "duration_ms": 180, "size": len(data),
+                      "sha256": hashlib.sha256(data).hexdigest()})
+    return steps
+
+
 def write_manifest(sample, out_dir, steps):
     m = {
         "schema": "caadoctor.manifest/1",
@@ -162,7 +176,7 @@ def main():
             out_dir = os.path.join(SAMPLES, sample["name"])
             shutil.rmtree(out_dir, ignore_errors=True)
             os.makedirs(out_dir)
-            steps = build_registry(sample, out_dir, tmp)
+            steps = build_registry(sample, out_dir, tmp) + write_commands(sample, out_dir)
             write_manifest(sample, out_dir, steps)
             write_zip(sample, out_dir, os.path.join(SAMPLES, sample["name"] + ".zip"))
             print("wrote", sample["name"])

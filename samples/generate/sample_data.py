@@ -72,9 +72,15 @@ def winhttp_direct_blob():
     return bytes.fromhex("1800000000000000010000000000000000000000")
 
 
-def wininet_blob(counter, flags):
+def lp(text):
+    """A length-prefixed ANSI field of the Connections blobs."""
+    raw = text.encode("cp1252")
+    return len(raw).to_bytes(4, "little") + raw
+
+
+def wininet_blob(counter, flags, proxy="", bypass="", pac=""):
     return (bytes.fromhex("46000000") + counter.to_bytes(4, "little") + flags.to_bytes(4, "little")
-            + bytes(12) + bytes(32))
+            + lp(proxy) + lp(bypass) + lp(pac) + bytes(32))
 
 
 SCHANNEL = r"HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL"
@@ -116,10 +122,18 @@ def internet_settings_hklm(wow=False, winhttp=None):
     return keys
 
 
-def internet_settings_hkcu(secure_protocols):
+def internet_settings_hkcu(secure_protocols, proxy=None):
+    """`proxy`: (server, bypass) the user's browser goes through, or None for direct."""
     base = "HKCU\\Software\\" + IS
+    proxy_values = []
+    flags = 0x09
+    server, bypass = "", ""
+    if proxy:
+        server, bypass = proxy
+        proxy_values = [("ProxyOverride", "sz", bypass), ("ProxyServer", "sz", server)]
+        flags = 0x0B
     return {
-        base: [
+        base: sorted(proxy_values + [
             ("CertificateRevocation", "dword", 1),
             ("DisableCachingOfSSLPages", "dword", 0),
             ("EnableHttp1_1", "dword", 1),
@@ -127,16 +141,16 @@ def internet_settings_hkcu(secure_protocols):
             ("IE5_UA_Backup_Flag", "sz", "5.0"),
             ("MigrateProxy", "dword", 1),
             ("PrivacyAdvanced", "dword", 1),
-            ("ProxyEnable", "dword", 0),
+            ("ProxyEnable", "dword", 1 if proxy else 0),
             ("ProxyHttp1.1", "dword", 1),
             ("SecureProtocols", "dword", secure_protocols),
             ("User Agent", "sz", "Mozilla/4.0 (compatible; MSIE 8.0; Win32)"),
             ("WarnonZoneCrossing", "dword", 0),
             ("ZonesSecurityUpgrade", "binary", bytes.fromhex("7a2b0d3f8c9ad901")),
-        ],
+        ], key=lambda v: v[0].lower()),
         base + r"\Connections": [
-            ("DefaultConnectionSettings", "binary", wininet_blob(0x1c, 0x09)),
-            ("SavedLegacySettings", "binary", wininet_blob(0x21, 0x09)),
+            ("DefaultConnectionSettings", "binary", wininet_blob(0x1c, flags, server, bypass)),
+            ("SavedLegacySettings", "binary", wininet_blob(0x21, flags, server, bypass)),
         ],
     }
 
@@ -274,6 +288,14 @@ EXPORTS = [
 ]
 
 
+NETSH_DIRECT = "\r\nCurrent WinHTTP proxy settings:\r\n\r\n    Direct access (no proxy server).\r\n\r\n"
+
+
+def commands_default():
+    """Command outputs as the collector stores them (PowerShell Out-File: UTF-16LE, CRLF)."""
+    return [("cmd-netsh-winhttp-proxy", "netsh-winhttp-show-proxy.txt", "netsh winhttp show proxy", NETSH_DIRECT)]
+
+
 def merge(*parts):
     out = {}
     for p in parts:
@@ -345,6 +367,24 @@ SAMPLES_DEFINED = [
             services(),
             {r"HKLM\SOFTWARE\Policies\Microsoft\Windows\NetworkConnectivityStatusIndicator":
                 [("NoActiveProbe", "dword", 1)]},
+        ),
+    ),
+    dict(
+        name="win10-proxy-browser-only", host="LT-FIN-022", user="CONTOSO\\k.meyer",
+        started="2026-11-22T09:31:12.550+01:00", finished="2026-11-22T09:31:58.016+01:00",
+        powershell="5.1.19041.5247", codepages={"oem": 850, "ansi": 1252},
+        manifest_os={"caption": "Microsoft Windows 10 Enterprise", "version": "10.0.19045"},
+        exports=EXPORTS,
+        registry=merge(
+            {r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion": current_version(
+                19045, 5247, "Windows 10 Enterprise", "Enterprise", "22H2",
+                buildlab="19041.vb_release.191206-1406")},
+            {r"HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment": environment()},
+            schannel(),
+            internet_settings_hklm(), internet_settings_hklm(wow=True),
+            internet_settings_hkcu(0xA80, proxy=("proxy.contoso.com:8080", "*.contoso.com;<local>")),
+            tcpip6(0x20),
+            services(),
         ),
     ),
     dict(

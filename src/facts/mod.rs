@@ -11,6 +11,7 @@ pub mod ipv6;
 pub(crate) mod model;
 pub mod ncsi;
 pub mod os;
+pub mod proxy;
 mod registry_read;
 pub mod services;
 pub mod tls;
@@ -18,6 +19,8 @@ pub mod tls;
 pub use model::{Evidence, Fact, FactGroup, FactRef, FieldDef, Kind, Value};
 
 use crate::parse::manifest::{Manifest, StepStatus};
+use crate::parse::netsh_winhttp::{AdvProxy, NetshProxy};
+use crate::problem::Problem;
 use crate::registry::RegistryView;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -27,6 +30,10 @@ use std::collections::BTreeMap;
 pub struct Inputs {
     pub registry: RegistryView,
     pub manifest: Option<(String, Manifest)>,
+    /// `netsh winhttp show proxy`: artifact and parsed output.
+    pub netsh_proxy: Option<(String, NetshProxy)>,
+    /// `netsh winhttp show advproxy`: artifact, line of the object, parsed object.
+    pub advproxy: Option<(String, usize, AdvProxy)>,
 }
 
 impl Inputs {
@@ -50,6 +57,7 @@ pub struct Facts {
     pub tls: tls::TlsFacts,
     pub ncsi: ncsi::NcsiFacts,
     pub ipv6: ipv6::Ipv6Facts,
+    pub proxy: proxy::ProxyFacts,
     /// By service name as the registry spells it.
     pub services: BTreeMap<String, services::ServiceFacts>,
 }
@@ -62,49 +70,40 @@ pub struct Wanted {
 }
 
 /// The fixed groups, by name, with their fields.
-const GROUPS: &[(&str, &[FieldDef], &str)] = &[
-    (
-        "os",
-        <os::OsFacts as FactGroup>::FIELDS,
-        "Windows version and edition",
-    ),
-    (
-        "tls",
-        <tls::TlsFacts as FactGroup>::FIELDS,
-        "TLS 1.2 for SCHANNEL, WinHTTP and Internet Options",
-    ),
-    (
-        "ncsi",
-        <ncsi::NcsiFacts as FactGroup>::FIELDS,
-        "Network Connectivity Status Indicator probing",
-    ),
-    (
-        "ipv6",
-        <ipv6::Ipv6Facts as FactGroup>::FIELDS,
-        "IPv6 configuration",
-    ),
+const GROUPS: &[(&str, &[FieldDef])] = &[
+    ("os", <os::OsFacts as FactGroup>::FIELDS),
+    ("tls", <tls::TlsFacts as FactGroup>::FIELDS),
+    ("ncsi", <ncsi::NcsiFacts as FactGroup>::FIELDS),
+    ("ipv6", <ipv6::Ipv6Facts as FactGroup>::FIELDS),
+    ("proxy", <proxy::ProxyFacts as FactGroup>::FIELDS),
 ];
 
 /// Groups keyed by a name the rule chooses (`services.<name>.<field>`).
-const KEYED_GROUPS: &[(&str, &[FieldDef], &str)] = &[(
-    "services",
-    <services::ServiceFacts as FactGroup>::FIELDS,
-    "one Windows service by name",
-)];
+const KEYED_GROUPS: &[(&str, &[FieldDef])] =
+    &[("services", <services::ServiceFacts as FactGroup>::FIELDS)];
 
 impl Facts {
-    pub fn build(inputs: &Inputs, wanted: &Wanted) -> Facts {
+    /// Builds the facts; values that were read but turned out damaged (a binary blob that
+    /// does not decode) are returned as problems.
+    pub fn build(inputs: &Inputs, wanted: &Wanted) -> (Facts, Vec<Problem>) {
         let view = &inputs.registry;
+        let mut problems = Vec::new();
         let os = os::build(view);
         let build = os.build.as_ref().map(|f| f.value);
         let arch = os.arch.as_ref().map(|f| f.value.as_str());
-        Facts {
+        let proxy_sources = proxy::Sources {
+            netsh: inputs.netsh_proxy.as_ref(),
+            advproxy: inputs.advproxy.as_ref(),
+        };
+        let facts = Facts {
             tls: tls::build(view, build, arch),
             ncsi: ncsi::build(view),
             ipv6: ipv6::build(view),
+            proxy: proxy::build(view, &proxy_sources, &mut problems),
             services: services::build(view, &wanted.services),
             os,
-        }
+        };
+        (facts, problems)
     }
 
     /// The fact at a dotted path (`os.build`, `services.NlaSvc.start`), if present.
@@ -116,6 +115,7 @@ impl Facts {
             "tls" => self.tls.get(rest),
             "ncsi" => self.ncsi.get(rest),
             "ipv6" => self.ipv6.get(rest),
+            "proxy" => self.proxy.get(rest),
             "services" => {
                 let (name, field) = rest.split_once('.')?;
                 self.services
@@ -147,13 +147,13 @@ fn field_of(path: &str) -> Result<&'static FieldDef, String> {
             format!("unknown fact '{path}': {shown} has {}", names.join(", "))
         })
     };
-    if let Some((_, fields, _)) = GROUPS.iter().find(|(g, _, _)| *g == group) {
+    if let Some((_, fields)) = GROUPS.iter().find(|(g, _)| *g == group) {
         return match (parts.next(), parts.next()) {
             (Some(field), None) => find(fields, field, group),
             _ => Err(format!("unknown fact '{path}': expected {group}.<field>")),
         };
     }
-    if let Some((_, fields, _)) = KEYED_GROUPS.iter().find(|(g, _, _)| *g == group) {
+    if let Some((_, fields)) = KEYED_GROUPS.iter().find(|(g, _)| *g == group) {
         return match (parts.next(), parts.next(), parts.next()) {
             (Some(name), Some(field), None) if !name.is_empty() => {
                 find(fields, field, &format!("{group}.<name>"))
@@ -163,11 +163,7 @@ fn field_of(path: &str) -> Result<&'static FieldDef, String> {
             )),
         };
     }
-    let all: Vec<_> = GROUPS
-        .iter()
-        .chain(KEYED_GROUPS)
-        .map(|(g, _, _)| *g)
-        .collect();
+    let all: Vec<_> = GROUPS.iter().chain(KEYED_GROUPS).map(|(g, _)| *g).collect();
     Err(format!(
         "unknown fact '{path}': fact groups are {}",
         all.join(", ")
@@ -184,14 +180,14 @@ pub struct CatalogEntry {
 
 /// Every fact a rule can name.
 pub fn catalog() -> Vec<CatalogEntry> {
-    let fixed = GROUPS.iter().flat_map(|(g, fields, _)| {
+    let fixed = GROUPS.iter().flat_map(|(g, fields)| {
         fields.iter().map(move |f| CatalogEntry {
             path: format!("{g}.{}", f.name),
             kind: f.kind,
             doc: f.doc,
         })
     });
-    let keyed = KEYED_GROUPS.iter().flat_map(|(g, fields, _)| {
+    let keyed = KEYED_GROUPS.iter().flat_map(|(g, fields)| {
         fields.iter().map(move |f| CatalogEntry {
             path: format!("{g}.<name>.{}", f.name),
             kind: f.kind,

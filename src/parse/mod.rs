@@ -3,4 +3,6 @@
 //! judge what they read; that is the job of facts and rules.
 
 pub mod manifest;
+pub mod netsh_winhttp;
+pub mod proxy_blob;
 pub mod reg;

@@ -10,7 +10,7 @@
 
 use super::expr::{CmpOp, Expr, Func};
 use super::{FactEvidence, Finding, Missing, Rule, Status};
-use crate::facts::{self, Facts, Value};
+use crate::facts::{self, Evidence, Facts, Value};
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -231,11 +231,19 @@ fn evidence(paths: &[String], facts: &Facts) -> Vec<FactEvidence> {
     paths
         .iter()
         .filter_map(|p| {
-            facts.get(p).map(|f| FactEvidence {
-                fact: p.clone(),
-                value: f.value,
-                note: f.note.map(str::to_owned),
-                sources: f.evidence.to_vec(),
+            facts.get(p).map(|f| {
+                let mut sources: Vec<Evidence> = Vec::with_capacity(f.evidence.len());
+                for e in f.evidence {
+                    if !sources.contains(e) {
+                        sources.push(e.clone());
+                    }
+                }
+                FactEvidence {
+                    fact: p.clone(),
+                    value: f.value,
+                    note: f.note.map(str::to_owned),
+                    sources,
+                }
             })
         })
         .collect()
