@@ -5,8 +5,9 @@
 
 use crate::classify::{self, ArtifactKind};
 use crate::decode::{self, CodePage, CodePageHints, Encoding};
+use crate::facts::services::StateSource;
 use crate::facts::{Facts, Inputs};
-use crate::parse::{manifest, netsh_winhttp, reg};
+use crate::parse::{manifest, netsh_winhttp, reg, services};
 use crate::problem::{Problem, ProblemKind};
 use crate::rules::{Finding, RuleSet};
 use crate::snapshot::{Artifact, Snapshot, SourceFormat};
@@ -59,7 +60,10 @@ fn pending_note(kind: ArtifactKind) -> Option<&'static str> {
         ArtifactKind::RegExport
         | ArtifactKind::Manifest
         | ArtifactKind::NetshWinhttpProxy
-        | ArtifactKind::NetshWinhttpAdvproxy => None,
+        | ArtifactKind::NetshWinhttpAdvproxy
+        | ArtifactKind::ScQuery
+        | ArtifactKind::ScQc
+        | ArtifactKind::ServicesJson => None,
         ArtifactKind::Unknown => Some("not a kind of artifact caadoctor knows; not read"),
         _ => Some("recognised; no rule of this version reads it yet"),
     }
@@ -226,11 +230,54 @@ fn take(kind: ArtifactKind, path: &str, text: &decode::Text, inputs: &mut Inputs
             Ok((line, a)) => keep_first(&mut inputs.advproxy, (path.to_owned(), line, a)),
             Err(e) => failed(e.line, &e.message),
         },
+        ArtifactKind::ScQuery | ArtifactKind::ScQc => {
+            let lines: Vec<(usize, &str)> = text.lines().collect();
+            let command = inputs.step_for(path).and_then(|s| s.command.clone());
+            let named = command.as_deref().and_then(services::service_of_command);
+            let label = if kind == ArtifactKind::ScQuery {
+                "sc query"
+            } else {
+                "sc qc"
+            };
+            match services::parse_sc(&lines, named) {
+                Ok(states) => keep_states(inputs, path, label, states),
+                Err(e) => Outcome {
+                    problem: Some(format!("not read: {e}")),
+                    ..Outcome::default()
+                },
+            }
+        }
+        ArtifactKind::ServicesJson => match services::parse_json(&text.text) {
+            Ok(states) => keep_states(inputs, path, "Get-Service", states),
+            Err(e) => Outcome {
+                problem: Some(format!("not read: {e}")),
+                ..Outcome::default()
+            },
+        },
         ArtifactKind::Manifest => Outcome {
             used: inputs.manifest.as_ref().is_some_and(|(p, _)| p == path),
             ..Outcome::default()
         },
         _ => Outcome::default(),
+    }
+}
+
+fn keep_states(
+    inputs: &mut Inputs,
+    path: &str,
+    command: &'static str,
+    states: Vec<services::ServiceState>,
+) -> Outcome {
+    inputs
+        .service_states
+        .extend(states.into_iter().map(|state| StateSource {
+            artifact: path.to_owned(),
+            command,
+            state,
+        }));
+    Outcome {
+        used: true,
+        ..Outcome::default()
     }
 }
 

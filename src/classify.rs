@@ -109,7 +109,9 @@ pub fn classify_text(text: &str) -> ArtifactKind {
     if text.contains("[SC] QueryServiceConfig") || text.contains("[SC] OpenService") {
         return ArtifactKind::ScQc;
     }
-    if text.contains("SERVICE_NAME:") && SC_STATE.is_match(text) {
+    if (text.contains("SERVICE_NAME:") && SC_STATE.is_match(text))
+        || text.contains("[SC] EnumQueryServicesStatus")
+    {
         return ArtifactKind::ScQuery;
     }
     if text.contains("Winsock")

@@ -290,3 +290,51 @@ fn corpus_proxy_blobs_decode() {
     );
     assert!(p.wininet_uses_proxy.unwrap().value);
 }
+
+#[test]
+fn corpus_service_outputs_parse() {
+    use caadoctor::parse::services;
+    let read = |name: &str| {
+        let bytes = std::fs::read(corpus().join("text").join(name)).unwrap();
+        decode::decode(&bytes, &CodePageHints::default()).unwrap()
+    };
+    let t = read("sc-query-eventlog.txt");
+    let s = services::parse_sc(&t.lines().collect::<Vec<_>>(), None).unwrap();
+    assert_eq!(
+        (s[0].name.as_str(), s[0].state),
+        ("EventLog", Some("running"))
+    );
+
+    let t = read("sc-query-ws2012r2-eventlog-netprofm-nlasvc-excerpt.txt");
+    let s = services::parse_sc(&t.lines().collect::<Vec<_>>(), None).unwrap();
+    let names: Vec<_> = s.iter().map(|x| (x.name.as_str(), x.state)).collect();
+    assert_eq!(names.len(), 6, "{names:?}");
+    assert_eq!(
+        names[..3],
+        [
+            ("EventLog", Some("running")),
+            ("netprofm", Some("running")),
+            ("NlaSvc", Some("running"))
+        ]
+    );
+
+    let t = read("sc-qc-de-spooler.txt");
+    let s = services::parse_sc(&t.lines().collect::<Vec<_>>(), None).unwrap();
+    assert_eq!(
+        (s[0].name.as_str(), s[0].start_type),
+        ("spooler", Some("automatic"))
+    );
+
+    let t = read("sc-qc-de-not-installed.txt");
+    let s = services::parse_sc(&t.lines().collect::<Vec<_>>(), Some("NcdAutoSetup")).unwrap();
+    assert!(s[0].missing);
+
+    let t = read("getservice-nested-servicecontroller-json-ps51.txt");
+    let s = services::parse_json(&t.text).unwrap();
+    assert_eq!(
+        s.len(),
+        1,
+        "nested RequiredServices are not services of their own"
+    );
+    assert_eq!((s[0].name.as_str(), s[0].state), ("bits", Some("running")));
+}

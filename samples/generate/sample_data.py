@@ -291,9 +291,81 @@ EXPORTS = [
 NETSH_DIRECT = "\r\nCurrent WinHTTP proxy settings:\r\n\r\n    Direct access (no proxy server).\r\n\r\n"
 
 
-def commands_default():
+SERVICE_INFO = {
+    # name: (display name, type line, image, account, dependencies)
+    "NlaSvc": ("Network Location Awareness", "30  WIN32", "NetworkService", "NT AUTHORITY\\NetworkService",
+               ["NSI", "RpcSs", "TcpIp", "Dhcp", "Eventlog"]),
+    "netprofm": ("Network List Service", "30  WIN32", "LocalService", "NT AUTHORITY\\LocalService",
+                 ["RpcSs", "nsi"]),
+    "EventLog": ("Windows Event Log", "30  WIN32", "LocalServiceNetworkRestricted",
+                 "NT AUTHORITY\\LocalService", []),
+    "NcdAutoSetup": ("Network Connected Devices Auto-Setup", "30  WIN32", "LocalServiceNoNetwork",
+                     "NT AUTHORITY\\LocalService", ["netprofm"]),
+}
+STATE_WORDS = {1: "STOPPED", 4: "RUNNING"}
+START_WORDS = {2: "AUTO_START", 3: "DEMAND_START", 4: "DISABLED"}
+NOT_INSTALLED = ("[SC] EnumQueryServicesStatus:OpenService FAILED 1060:\r\n\r\n"
+                 "The specified service does not exist as an installed service.\r\n\r\n")
+NOT_INSTALLED_QC = ("[SC] OpenService FAILED 1060:\r\n\r\n"
+                    "The specified service does not exist as an installed service.\r\n\r\n")
+
+
+def sc_query(name, state, win7=False):
+    type_line = "20  WIN32_SHARE_PROCESS" if win7 else SERVICE_INFO[name][1]
+    flags = ("(STOPPABLE, NOT_PAUSABLE, ACCEPTS_SHUTDOWN)" if state == 4
+             else "(NOT_STOPPABLE, NOT_PAUSABLE, IGNORES_SHUTDOWN)")
+    return ("\r\nSERVICE_NAME: %s \r\n        TYPE               : %s  \r\n"
+            "        STATE              : %d  %s \r\n                                %s\r\n"
+            "        WIN32_EXIT_CODE    : %s\r\n        SERVICE_EXIT_CODE  : 0  (0x0)\r\n"
+            "        CHECKPOINT         : 0x0\r\n        WAIT_HINT          : 0x0\r\n"
+            % (name, type_line, state, STATE_WORDS[state], flags,
+               "0  (0x0)" if state == 4 else "1077  (0x435)"))
+
+
+def sc_qc(name, start, win7=False):
+    display, type_line, group, account, deps = SERVICE_INFO[name]
+    if win7:
+        type_line = "20  WIN32_SHARE_PROCESS"
+    p = "" if win7 else " -p"
+    dep_lines = "".join(("        DEPENDENCIES       : " if i == 0 else "                           : ") + d + "\r\n"
+                        for i, d in enumerate(deps)) or "        DEPENDENCIES       : \r\n"
+    return ("[SC] QueryServiceConfig SUCCESS\r\n\r\nSERVICE_NAME: %s\r\n"
+            "        TYPE               : %s\r\n        START_TYPE         : %d   %s\r\n"
+            "        ERROR_CONTROL      : 1   NORMAL\r\n"
+            "        BINARY_PATH_NAME   : C:\\Windows\\System32\\svchost.exe -k %s%s\r\n"
+            "        LOAD_ORDER_GROUP   : \r\n        TAG                : 0\r\n"
+            "        DISPLAY_NAME       : %s\r\n%s        SERVICE_START_NAME : %s\r\n"
+            % (name, type_line, start, START_WORDS[start], group, p, display, dep_lines, account))
+
+
+def services_json(states, starts):
+    """Get-Service | Select Name,DisplayName,Status,StartType | ConvertTo-Json, as Windows
+    PowerShell 5.1 writes it (enums as numbers, two-space indent after the colon)."""
+    items = []
+    for name in ["NlaSvc", "netprofm", "EventLog", "NcdAutoSetup"]:
+        items.append("    {\r\n        \"Name\":  \"%s\",\r\n        \"DisplayName\":  \"%s\",\r\n"
+                     "        \"Status\":  %d,\r\n        \"StartType\":  %d\r\n    }"
+                     % (name, SERVICE_INFO[name][0], states[name], starts[name]))
+    return "[\r\n" + ",\r\n".join(items) + "\r\n]\r\n"
+
+
+def commands_default(states=None, starts=None, win7=False):
     """Command outputs as the collector stores them (PowerShell Out-File: UTF-16LE, CRLF)."""
-    return [("cmd-netsh-winhttp-proxy", "netsh-winhttp-show-proxy.txt", "netsh winhttp show proxy", NETSH_DIRECT)]
+    states = dict({"NlaSvc": 4, "netprofm": 4, "EventLog": 4, "NcdAutoSetup": 1}, **(states or {}))
+    starts = dict({"NlaSvc": 2, "netprofm": 3, "EventLog": 2, "NcdAutoSetup": 3}, **(starts or {}))
+    out = [("cmd-netsh-winhttp-proxy", "netsh-winhttp-show-proxy.txt", "netsh winhttp show proxy", NETSH_DIRECT)]
+    for name in ["NlaSvc", "netprofm", "EventLog", "NcdAutoSetup"]:
+        low = name.lower()
+        if win7 and name == "NcdAutoSetup":
+            query, qc = NOT_INSTALLED, NOT_INSTALLED_QC
+        else:
+            query, qc = sc_query(name, states[name], win7), sc_qc(name, starts[name], win7)
+        out.append((f"cmd-sc-query-{low}", f"sc-query-{low}.txt", f"sc query {name}", query))
+        out.append((f"cmd-sc-qc-{low}", f"sc-qc-{low}.txt", f"sc qc {name}", qc))
+    if not win7:
+        out.append(("cmd-services-json", "services.json", "Get-Service NlaSvc,netprofm,EventLog,NcdAutoSetup | ConvertTo-Json",
+                    services_json(states, starts)))
+    return out
 
 
 def merge(*parts):
@@ -337,6 +409,7 @@ SAMPLES_DEFINED = [
         manifest_os={"caption": "Microsoft Windows 7 Professional", "version": "6.1.7601"},
         zip_separator="\\",
         exports=EXPORTS,
+        commands=commands_default(win7=True),
         registry=merge(
             {r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion": current_version(
                 7601, None, "Windows 7 Professional", "Professional", major=False,
@@ -391,6 +464,7 @@ SAMPLES_DEFINED = [
         name="win11-netprofm-disabled", host="PC-RECEPTION", user="CONTOSO\\front.desk",
         exports=EXPORTS,
         registry=win11_registry(services=services(starts={"netprofm": 4}), tcpip6=tcpip6(0x20)),
+        commands=commands_default(states={"netprofm": 1}, starts={"netprofm": 4}),
         **WIN11,
     ),
 ]

@@ -34,9 +34,22 @@ pub struct Inputs {
     pub netsh_proxy: Option<(String, NetshProxy)>,
     /// `netsh winhttp show advproxy`: artifact, line of the object, parsed object.
     pub advproxy: Option<(String, usize, AdvProxy)>,
+    /// Service states and start types from `sc` and `Get-Service`.
+    pub service_states: Vec<services::StateSource>,
 }
 
 impl Inputs {
+    /// The manifest step that wrote `artifact` (its path may carry the zip's top folder).
+    pub fn step_for(&self, artifact: &str) -> Option<&crate::parse::manifest::Step> {
+        let (_, m) = self.manifest.as_ref()?;
+        m.steps.iter().find(|s| {
+            s.artifact.as_deref().is_some_and(|a| {
+                let a = a.replace('\\', "/");
+                artifact == a || artifact.ends_with(&format!("/{a}"))
+            })
+        })
+    }
+
     /// Applies what the manifest knows about registry keys: those it found absent.
     pub fn apply_manifest(&mut self) {
         let Some((path, manifest)) = &self.manifest else {
@@ -100,7 +113,7 @@ impl Facts {
             ncsi: ncsi::build(view),
             ipv6: ipv6::build(view),
             proxy: proxy::build(view, &proxy_sources, &mut problems),
-            services: services::build(view, &wanted.services),
+            services: services::build(view, &wanted.services, &inputs.service_states),
             os,
         };
         (facts, problems)

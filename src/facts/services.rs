@@ -1,9 +1,10 @@
-//! Windows services from `HKLM\SYSTEM\CurrentControlSet\Services\<name>`: whether the
-//! service exists and how it starts. Every service key in the snapshot becomes a group;
-//! the services the rules name are looked up even when absent, so "not installed" is a
-//! fact rather than a gap.
+//! Windows services: whether each exists and how it starts (the registry key
+//! `HKLM\SYSTEM\CurrentControlSet\Services\<name>`, else `sc qc` / `Get-Service`), and
+//! whether it runs (`Get-Service` JSON, else `sc query`). Every service in the snapshot
+//! becomes a group; the services the rules name are looked up even when absent, so "not
+//! installed" is a fact rather than a gap.
 
-use super::model::{Fact, fact_group};
+use super::model::{Evidence, Fact, fact_group};
 use super::registry_read::{Reading, absent_key_evidence, int, key_evidence};
 use crate::registry::RegistryView;
 use std::collections::BTreeMap;
@@ -19,16 +20,34 @@ fact_group! {
         start: i64,
         /// Start as a word: boot, system, automatic, automatic-delayed, manual, disabled.
         start_type: String,
+        /// Current state: running, stopped, start_pending, stop_pending, paused, ...
+        state: String,
+        /// The service is running (state is running).
+        running: bool,
     }
 }
 
+/// A service state read from a command output, with where it was read.
+#[derive(Debug, Clone)]
+pub struct StateSource {
+    pub artifact: String,
+    /// What produced it: `sc query`, `sc qc`, `Get-Service`.
+    pub command: &'static str,
+    pub state: crate::parse::services::ServiceState,
+}
+
 /// Services keyed by their name as the registry spells it.
-pub fn build(view: &RegistryView, wanted: &[String]) -> BTreeMap<String, ServiceFacts> {
+pub fn build(
+    view: &RegistryView,
+    wanted: &[String],
+    states: &[StateSource],
+) -> BTreeMap<String, ServiceFacts> {
     let mut out = BTreeMap::new();
     let mut names: Vec<String> = view
         .subkeys(SERVICES)
         .into_iter()
         .filter_map(|k| k.path.rsplit('\\').next().map(str::to_owned))
+        .chain(states.iter().map(|s| s.state.name.clone()))
         .collect();
     names.sort_by_key(|n| n.to_lowercase());
     names.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
@@ -39,7 +58,7 @@ pub fn build(view: &RegistryView, wanted: &[String]) -> BTreeMap<String, Service
     }
     for name in names {
         let key = format!(r"{SERVICES}\{name}");
-        let facts = if let Some(present) = key_evidence(view, &key) {
+        let mut facts = if let Some(present) = key_evidence(view, &key) {
             one(view, &key, present)
         } else if let Some(absent) = absent_key_evidence(view, &key) {
             ServiceFacts {
@@ -47,14 +66,73 @@ pub fn build(view: &RegistryView, wanted: &[String]) -> BTreeMap<String, Service
                 ..Default::default()
             }
         } else {
-            continue;
+            ServiceFacts::default()
         };
-        out.insert(name, facts);
+        apply_states(&mut facts, &name, states);
+        if facts != ServiceFacts::default() {
+            out.insert(name, facts);
+        }
     }
     out
 }
 
-fn one(view: &RegistryView, key: &str, present: super::model::Evidence) -> ServiceFacts {
+fn state_evidence(s: &StateSource, seen: &str) -> Evidence {
+    Evidence {
+        artifact: s.artifact.clone(),
+        line: Some(s.state.line),
+        locator: format!("{} {}", s.command, s.state.name),
+        seen: seen.to_owned(),
+    }
+}
+
+/// Adds what command outputs say: the state (Get-Service before sc), and the start type and
+/// existence where the registry did not say.
+fn apply_states(facts: &mut ServiceFacts, name: &str, states: &[StateSource]) {
+    let mut mine: Vec<&StateSource> = states
+        .iter()
+        .filter(|s| s.state.name.eq_ignore_ascii_case(name))
+        .collect();
+    mine.sort_by_key(|s| s.command != "Get-Service");
+    if let Some(s) = mine.iter().find(|s| s.state.state.is_some()) {
+        let word = s.state.state.unwrap_or_default();
+        let ev = state_evidence(s, word);
+        facts.state = Some(Fact::new(word.to_owned(), vec![ev.clone()]));
+        facts.running = Some(Fact::new(word == "running", vec![ev]));
+        facts
+            .installed
+            .get_or_insert_with(|| Fact::new(true, vec![state_evidence(s, word)]));
+    }
+    if facts.start_type.is_none()
+        && let Some(s) = mine.iter().find(|s| s.state.start_type.is_some())
+    {
+        let word = s.state.start_type.unwrap_or_default();
+        facts.start_type = Some(Fact::new(word.to_owned(), vec![state_evidence(s, word)]));
+        if let Some(n) = start_number(word) {
+            facts.start = Some(Fact::new(n, vec![state_evidence(s, word)]));
+        }
+    }
+    if facts.installed.is_none()
+        && let Some(s) = mine.iter().find(|s| s.state.missing)
+    {
+        facts.installed = Some(Fact::new(
+            false,
+            vec![state_evidence(s, "error 1060: not installed")],
+        ));
+    }
+}
+
+fn start_number(word: &str) -> Option<i64> {
+    Some(match word {
+        "boot" => 0,
+        "system" => 1,
+        "automatic" | "automatic-delayed" => 2,
+        "manual" => 3,
+        "disabled" => 4,
+        _ => return None,
+    })
+}
+
+fn one(view: &RegistryView, key: &str, present: Evidence) -> ServiceFacts {
     let mut s = ServiceFacts {
         installed: Some(Fact::new(true, vec![present])),
         ..Default::default()

@@ -6,3 +6,4 @@ pub mod manifest;
 pub mod netsh_winhttp;
 pub mod proxy_blob;
 pub mod reg;
+pub mod services;

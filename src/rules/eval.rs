@@ -207,7 +207,7 @@ fn render(template: &str, facts: &Facts) -> String {
                 return match facts.get(fact).map(|f| f.value) {
                     Some(Value::Int(i)) => format!("{i:#x}"),
                     Some(v) => v.to_string(),
-                    None => "(unknown)".to_owned(),
+                    None => "not collected".to_owned(),
                 };
             }
             if let Some(fact) = path.strip_suffix(":note") {
@@ -215,13 +215,13 @@ fn render(template: &str, facts: &Facts) -> String {
                     Some(f) => f
                         .note
                         .map_or_else(|| format!("{} is {}", fact, f.value), str::to_owned),
-                    None => "(unknown)".to_owned(),
+                    None => "not collected".to_owned(),
                 };
             }
             match facts.get(path).map(|f| f.value) {
                 Some(Value::Text(s)) => s,
                 Some(v) => v.to_string(),
-                None => "(unknown)".to_owned(),
+                None => "not collected".to_owned(),
             }
         })
         .into_owned()
