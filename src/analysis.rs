@@ -7,7 +7,7 @@ use crate::classify::{self, ArtifactKind};
 use crate::decode::{self, CodePage, CodePageHints, Encoding};
 use crate::facts::services::StateSource;
 use crate::facts::{Facts, Inputs};
-use crate::parse::{manifest, netsh_winhttp, reg, services};
+use crate::parse::{accounts, manifest, netsh_winhttp, reg, services};
 use crate::problem::{Problem, ProblemKind};
 use crate::rules::{Finding, RuleSet};
 use crate::snapshot::{Artifact, Snapshot, SourceFormat};
@@ -63,7 +63,10 @@ fn pending_note(kind: ArtifactKind) -> Option<&'static str> {
         | ArtifactKind::NetshWinhttpAdvproxy
         | ArtifactKind::ScQuery
         | ArtifactKind::ScQc
-        | ArtifactKind::ServicesJson => None,
+        | ArtifactKind::ServicesJson
+        | ArtifactKind::CmdkeyList
+        | ArtifactKind::Dsregcmd
+        | ArtifactKind::WhoamiUpn => None,
         ArtifactKind::Unknown => Some("not a kind of artifact caadoctor knows; not read"),
         _ => Some("recognised; no rule of this version reads it yet"),
     }
@@ -241,18 +244,30 @@ fn take(kind: ArtifactKind, path: &str, text: &decode::Text, inputs: &mut Inputs
             };
             match services::parse_sc(&lines, named) {
                 Ok(states) => keep_states(inputs, path, label, states),
-                Err(e) => Outcome {
-                    problem: Some(format!("not read: {e}")),
-                    ..Outcome::default()
-                },
+                Err(e) => not_read(e),
             }
         }
         ArtifactKind::ServicesJson => match services::parse_json(&text.text) {
             Ok(states) => keep_states(inputs, path, "Get-Service", states),
-            Err(e) => Outcome {
-                problem: Some(format!("not read: {e}")),
-                ..Outcome::default()
-            },
+            Err(e) => not_read(e),
+        },
+        ArtifactKind::CmdkeyList => {
+            let lines: Vec<(usize, &str)> = text.lines().collect();
+            match accounts::parse_cmdkey(&lines) {
+                Ok(c) => keep_first(&mut inputs.cmdkey, (path.to_owned(), c)),
+                Err(e) => not_read(e),
+            }
+        }
+        ArtifactKind::Dsregcmd => {
+            let lines: Vec<(usize, &str)> = text.lines().collect();
+            match accounts::parse_dsregcmd(&lines) {
+                Ok(d) => keep_first(&mut inputs.dsregcmd, (path.to_owned(), d)),
+                Err(e) => not_read(e),
+            }
+        }
+        ArtifactKind::WhoamiUpn => match accounts::parse_whoami_upn(&text.text) {
+            Some((line, upn)) => keep_first(&mut inputs.whoami_upn, (path.to_owned(), line, upn)),
+            None => Outcome::default(),
         },
         ArtifactKind::Manifest => Outcome {
             used: inputs.manifest.as_ref().is_some_and(|(p, _)| p == path),
@@ -277,6 +292,13 @@ fn keep_states(
         }));
     Outcome {
         used: true,
+        ..Outcome::default()
+    }
+}
+
+fn not_read(reason: impl std::fmt::Display) -> Outcome {
+    Outcome {
+        problem: Some(format!("not read: {reason}")),
         ..Outcome::default()
     }
 }

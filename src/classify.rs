@@ -7,7 +7,7 @@
 //! `dsregcmd`, `SERVICE_NAME:`, `HotFixID`, registry-like paths), so localized outputs are
 //! recognised as well.
 
-use crate::parse::{manifest, reg};
+use crate::parse::{accounts, manifest, reg};
 use regex::Regex;
 use serde::Serialize;
 use std::sync::LazyLock;
@@ -30,6 +30,7 @@ pub enum ArtifactKind {
     Dsregcmd,
     IpconfigAll,
     HotfixList,
+    WhoamiUpn,
     /// Nothing we know; listed in the report, not read.
     Unknown,
 }
@@ -52,6 +53,7 @@ impl ArtifactKind {
             ArtifactKind::Dsregcmd => "dsregcmd",
             ArtifactKind::IpconfigAll => "ipconfig-all",
             ArtifactKind::HotfixList => "hotfix-list",
+            ArtifactKind::WhoamiUpn => "whoami-upn",
             ArtifactKind::Unknown => "unknown",
         }
     }
@@ -130,6 +132,9 @@ pub fn classify_text(text: &str) -> ArtifactKind {
     }
     if DOTTED_LEADER.find_iter(text).take(3).count() == 3 {
         return ArtifactKind::IpconfigAll;
+    }
+    if accounts::parse_whoami_upn(text).is_some() {
+        return ArtifactKind::WhoamiUpn;
     }
     ArtifactKind::Unknown
 }

@@ -338,3 +338,40 @@ fn corpus_service_outputs_parse() {
     );
     assert_eq!((s[0].name.as_str(), s[0].state), ("bits", Some("running")));
 }
+
+#[test]
+fn corpus_account_outputs_parse() {
+    use caadoctor::parse::accounts;
+    let read = |name: &str| {
+        let bytes = std::fs::read(corpus().join("text").join(name)).unwrap();
+        decode::decode(&bytes, &CodePageHints::default()).unwrap()
+    };
+    let t = read("cmdkey-list-win11-ssopop-domain-interactive.txt");
+    let c = accounts::parse_cmdkey(&t.lines().collect::<Vec<_>>()).unwrap();
+    assert_eq!(c[0].target, "MicrosoftAccount:target=SSO_POP_Device");
+    assert_eq!(c[0].kind.as_deref(), Some("Generic"));
+    assert!(
+        c.iter()
+            .any(|x| x.target == r"Domain:interactive=desktop-bn\admin")
+    );
+    // Chinese labels, same layout.
+    let t = read("cmdkey-zh-cn.txt");
+    let c = accounts::parse_cmdkey(&t.lines().collect::<Vec<_>>()).unwrap();
+    assert_eq!(c.len(), 3);
+    assert_eq!(
+        c[2].target,
+        "LegacyGeneric:target=MicrosoftAccount:user=462247949@qq.com"
+    );
+    assert_eq!(c[2].user.as_deref(), Some("462247949@qq.com"));
+
+    let t = read("dsregcmd-aadj-full-win10.txt");
+    let d = accounts::parse_dsregcmd(&t.lines().collect::<Vec<_>>()).unwrap();
+    assert_eq!(d.get("AzureAdJoined").unwrap().value, "YES");
+    assert_eq!(d.get("WorkplaceJoined").unwrap().section, "User State");
+    assert_eq!(d.get("TenantName").unwrap().value, "INE Security Labs");
+    let t = read("dsregcmd-hybrid-ws2016-oldformat.txt");
+    let d = accounts::parse_dsregcmd(&t.lines().collect::<Vec<_>>()).unwrap();
+    assert_eq!(d.get("DomainJoined").unwrap().value, "YES");
+    assert_eq!(d.get("KeySignTest").unwrap().value, "PASSED");
+    assert_eq!(d.get("AzureAdPrt").unwrap().value, "NO");
+}

@@ -16,6 +16,8 @@ const SAMPLES: &[(&str, i32, Expected)] = &[
         "win11-healthy",
         0,
         &[
+            ("office-credentials", "pass"),
+            ("work-account", "pass"),
             ("tls12", "pass"),
             ("os-support", "pass"),
             ("services", "pass"),
@@ -23,6 +25,7 @@ const SAMPLES: &[(&str, i32, Expected)] = &[
             ("ipv6", "unknown"),
             ("msoidcrl", "manual"),
             ("proxy", "pass"),
+            ("office-credentials", "pass"),
         ],
     ),
     (
@@ -36,6 +39,8 @@ const SAMPLES: &[(&str, i32, Expected)] = &[
             ("ipv6", "unknown"),
             ("msoidcrl", "manual"),
             ("proxy", "pass"),
+            ("office-credentials", "pass"),
+            ("work-account", "not_applicable"),
         ],
     ),
     (
@@ -49,6 +54,7 @@ const SAMPLES: &[(&str, i32, Expected)] = &[
             ("ipv6", "pass"),
             ("msoidcrl", "manual"),
             ("proxy", "pass"),
+            ("office-credentials", "pass"),
         ],
     ),
     (
@@ -65,6 +71,28 @@ const SAMPLES: &[(&str, i32, Expected)] = &[
         ],
     ),
     (
+        "win11-office-credentials",
+        1,
+        &[
+            ("office-credentials", "fail"),
+            ("work-account", "pass"),
+            ("tls12", "pass"),
+            ("proxy", "pass"),
+            ("services", "pass"),
+        ],
+    ),
+    (
+        "win11-second-work-account",
+        1,
+        &[
+            ("work-account", "fail"),
+            ("office-credentials", "pass"),
+            ("tls12", "pass"),
+            ("proxy", "pass"),
+            ("services", "pass"),
+        ],
+    ),
+    (
         "win11-netprofm-disabled",
         1,
         &[
@@ -75,6 +103,7 @@ const SAMPLES: &[(&str, i32, Expected)] = &[
             ("ipv6", "pass"),
             ("msoidcrl", "manual"),
             ("proxy", "pass"),
+            ("office-credentials", "pass"),
         ],
     ),
 ];
@@ -86,8 +115,6 @@ const PENDING: &[&str] = &[
     "activation-state",
     "endpoints",
     "winsock",
-    "office-credentials",
-    "work-account",
 ];
 
 fn statuses(report: &Value) -> Vec<(String, String)> {

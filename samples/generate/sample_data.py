@@ -349,7 +349,69 @@ def services_json(states, starts):
     return "[\r\n" + ",\r\n".join(items) + "\r\n]\r\n"
 
 
-def commands_default(states=None, starts=None, win7=False):
+def cmdkey_list(entries):
+    """`cmdkey /list`: (target, type, user, persistence) per credential."""
+    if not entries:
+        return "\r\nCurrently stored credentials:\r\n\r\n* NONE *\r\n"
+    out = "\r\nCurrently stored credentials:\r\n\r\n"
+    for target, kind, user, persistence in entries:
+        out += f"    Target: {target}\r\n    Type: {kind} \r\n    User: {user}\r\n    {persistence}\r\n    \r\n"
+    return out
+
+
+CMDKEY_TYPICAL = [
+    ("MicrosoftAccount:target=SSO_POP_Device", "Generic", "02kqxzbfmrlweiaj", "Saved for this logon only"),
+    ("WindowsLive:target=virtualapp/didlogical", "Generic", "02kqxzbfmrlweiaj", "Local machine persistence"),
+]
+
+
+def box(title):
+    return ("+" + "-" * 70 + "+\r\n| " + title.ljust(69) + "|\r\n+" + "-" * 70 + "+\r\n \r\n")
+
+
+def dsregcmd(upn, tenant, azure_ad=True, domain=False, work_accounts=()):
+    """`dsregcmd /status` as Windows 11 prints it (blank lines hold one space)."""
+    tid = "4b2f1e0c-6c5d-4a3e-9f1b-2d7e8a9c0b1d"
+    fields = lambda pairs: "".join(f"{k.rjust(30)} : {v}\r\n" for k, v in pairs) + " \r\n"
+    out = box("Device State") + fields([
+        ("AzureAdJoined", "YES" if azure_ad else "NO"), ("EnterpriseJoined", "NO"),
+        ("DomainJoined", "YES" if domain else "NO")] + ([("DomainName", "CONTOSO")] if domain else []) + [
+        ("Virtual Desktop", "NOT SET"), ("Device Name", "pc.contoso.com")])
+    if azure_ad:
+        out += box("Tenant Details") + fields([
+            ("TenantName", tenant), ("TenantId", tid), ("AuthCodeUrl", f"https://login.microsoftonline.com/{tid}/oauth2/authorize"),
+            ("AccessTokenUrl", f"https://login.microsoftonline.com/{tid}/oauth2/token"), ("MdmUrl", ""),
+            ("JoinSrvUrl", "https://enterpriseregistration.windows.net/EnrollmentServer/device/")])
+    out += box("User State") + fields([
+        ("NgcSet", "YES" if azure_ad else "NO"), ("NgcKeyId", "{2C0F7E8B-5A1D-4F36-9B2E-7D4C1A0E6F35}" if azure_ad else ""),
+        ("CanReset", "DestructiveAndNonDestructive" if azure_ad else "NonDestructiveOnly"),
+        ("WorkplaceJoined", "YES" if work_accounts else "NO"),
+        ("WamDefaultSet", "YES" if azure_ad else "NO"),
+        ("WamDefaultAuthority", "organizations"), ("WamDefaultId", "https://login.microsoft.com"),
+        ("WamDefaultGUID", "{B16898C6-A148-4967-9171-64D755DA8520} (AzureAd)")])
+    out += box("SSO State") + fields([
+        ("AzureAdPrt", "YES" if azure_ad else "NO"), ("AzureAdPrtUpdateTime", "2026-11-20 07:58:12.000 UTC"),
+        ("AzureAdPrtExpiryTime", "2026-12-04 07:58:11.000 UTC"),
+        ("AzureAdPrtAuthority", f"https://login.microsoftonline.com/{tid}"),
+        ("EnterprisePrt", "YES" if domain else "NO"), ("OnPremTgt", "YES" if domain else "NO"), ("CloudTgt", "YES")])
+    for i, (wtenant, wtid) in enumerate(work_accounts, 1):
+        out += box(f"Work Account {i}") + fields([
+            ("WorkplaceDeviceId", "9d6c2b1e-8f47-4a3d-b5e2-1c0f9a7e6d52"),
+            ("WorkplaceThumbprint", "5E0D6A1C9B3F4E27A8D1C6B0F2E9A7D4C3B1E0F8"),
+            ("DeviceCertificateValidity", "[ 2026-03-02 09:11:40.000 UTC -- 2036-03-02 09:41:40.000 UTC ]"),
+            ("KeyContainerId", "e2b7c1d0-3f5a-4c68-9d2e-0a1b7c6d5e4f"),
+            ("KeyProvider", "Microsoft Platform Crypto Provider"), ("TpmProtected", "YES"),
+            ("WorkplaceIdp", "login.windows.net"), ("WorkplaceTenantId", wtid),
+            ("WorkplaceTenantName", wtenant), ("WorkplaceMdmUrl", ""), ("WorkplaceSettingsUrl", "")])
+    out += box("Diagnostic Data") + fields([
+        ("AadRecoveryEnabled", "NO"), ("Executing Account Name", f"CONTOSO\\{upn.split('@')[0]}, {upn}"),
+        ("KeySignTest", "PASSED")])
+    out += "For more information, please visit https://www.microsoft.com/aadjerrors\r\n"
+    return out
+
+
+def commands_default(states=None, starts=None, win7=False, upn="amelie.durand@contoso.com",
+                     cmdkey=CMDKEY_TYPICAL, dsreg=None):
     """Command outputs as the collector stores them (PowerShell Out-File: UTF-16LE, CRLF)."""
     states = dict({"NlaSvc": 4, "netprofm": 4, "EventLog": 4, "NcdAutoSetup": 1}, **(states or {}))
     starts = dict({"NlaSvc": 2, "netprofm": 3, "EventLog": 2, "NcdAutoSetup": 3}, **(starts or {}))
@@ -365,6 +427,10 @@ def commands_default(states=None, starts=None, win7=False):
     if not win7:
         out.append(("cmd-services-json", "services.json", "Get-Service NlaSvc,netprofm,EventLog,NcdAutoSetup | ConvertTo-Json",
                     services_json(states, starts)))
+        out.append(("cmd-dsregcmd", "dsregcmd-status.txt", "dsregcmd /status",
+                    dsreg or dsregcmd(upn, "Contoso")))
+    out.append(("cmd-cmdkey", "cmdkey-list.txt", "cmdkey /list", cmdkey_list(cmdkey)))
+    out.append(("cmd-whoami-upn", "whoami-upn.txt", "whoami /upn", upn + "\r\n"))
     return out
 
 
@@ -409,7 +475,8 @@ SAMPLES_DEFINED = [
         manifest_os={"caption": "Microsoft Windows 7 Professional", "version": "6.1.7601"},
         zip_separator="\\",
         exports=EXPORTS,
-        commands=commands_default(win7=True),
+        commands=commands_default(win7=True, upn="jkowalski@accounts.local", cmdkey=[
+            ("Domain:target=FILESRV02", "Domain Password", "ACCOUNTS\\jkowalski", "Local machine persistence")]),
         registry=merge(
             {r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion": current_version(
                 7601, None, "Windows 7 Professional", "Professional", major=False,
@@ -459,6 +526,25 @@ SAMPLES_DEFINED = [
             tcpip6(0x20),
             services(),
         ),
+    ),
+    dict(
+        name="win11-office-credentials", host="PC-MKT-031", user="CONTOSO\\l.moreau",
+        exports=EXPORTS, registry=win11_registry(),
+        commands=commands_default(upn="l.moreau@contoso.com", cmdkey=CMDKEY_TYPICAL + [
+            ("LegacyGeneric:target=MicrosoftOffice16_Data:SSPI:l.moreau@contoso.com", "Generic",
+             "l.moreau@contoso.com", "Local machine persistence"),
+            ("LegacyGeneric:target=MicrosoftOffice16_Data:ADAL:6c9d2a41-7e3f-4b80-a1d5-0f28c4e9b7a3", "Generic",
+             "l.moreau@contoso.com", "Local machine persistence"),
+        ], dsreg=dsregcmd("l.moreau@contoso.com", "Contoso")),
+        **WIN11,
+    ),
+    dict(
+        name="win11-second-work-account", host="PC-ENG-207", user="CONTOSO\\t.okafor",
+        exports=EXPORTS, registry=win11_registry(),
+        commands=commands_default(upn="t.okafor@contoso.com", dsreg=dsregcmd(
+            "t.okafor@contoso.com", "Contoso", azure_ad=True, domain=True,
+            work_accounts=[("Fabrikam Consulting", "7a1e5c3d-2b9f-4e60-8d41-c5f0a2b6e9d7")])),
+        **WIN11,
     ),
     dict(
         name="win11-netprofm-disabled", host="PC-RECEPTION", user="CONTOSO\\front.desk",

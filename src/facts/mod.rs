@@ -7,6 +7,7 @@
 //! A fact is absent when the snapshot does not say; a value that is not set on the machine
 //! is present with the Windows default and evidence saying "not set".
 
+pub mod accounts;
 pub mod ipv6;
 pub(crate) mod model;
 pub mod ncsi;
@@ -36,6 +37,12 @@ pub struct Inputs {
     pub advproxy: Option<(String, usize, AdvProxy)>,
     /// Service states and start types from `sc` and `Get-Service`.
     pub service_states: Vec<services::StateSource>,
+    /// `cmdkey /list`: artifact and credentials.
+    pub cmdkey: Option<(String, Vec<crate::parse::accounts::Credential>)>,
+    /// `dsregcmd /status`: artifact and fields.
+    pub dsregcmd: Option<(String, crate::parse::accounts::Dsreg)>,
+    /// `whoami /upn`: artifact, line, UPN.
+    pub whoami_upn: Option<(String, usize, String)>,
 }
 
 impl Inputs {
@@ -71,6 +78,7 @@ pub struct Facts {
     pub ncsi: ncsi::NcsiFacts,
     pub ipv6: ipv6::Ipv6Facts,
     pub proxy: proxy::ProxyFacts,
+    pub accounts: accounts::AccountsFacts,
     /// By service name as the registry spells it.
     pub services: BTreeMap<String, services::ServiceFacts>,
 }
@@ -89,6 +97,7 @@ const GROUPS: &[(&str, &[FieldDef])] = &[
     ("ncsi", <ncsi::NcsiFacts as FactGroup>::FIELDS),
     ("ipv6", <ipv6::Ipv6Facts as FactGroup>::FIELDS),
     ("proxy", <proxy::ProxyFacts as FactGroup>::FIELDS),
+    ("accounts", <accounts::AccountsFacts as FactGroup>::FIELDS),
 ];
 
 /// Groups keyed by a name the rule chooses (`services.<name>.<field>`).
@@ -113,6 +122,11 @@ impl Facts {
             ncsi: ncsi::build(view),
             ipv6: ipv6::build(view),
             proxy: proxy::build(view, &proxy_sources, &mut problems),
+            accounts: accounts::build(
+                inputs.cmdkey.as_ref(),
+                inputs.dsregcmd.as_ref(),
+                inputs.whoami_upn.as_ref(),
+            ),
             services: services::build(view, &wanted.services, &inputs.service_states),
             os,
         };
@@ -129,6 +143,7 @@ impl Facts {
             "ncsi" => self.ncsi.get(rest),
             "ipv6" => self.ipv6.get(rest),
             "proxy" => self.proxy.get(rest),
+            "accounts" => self.accounts.get(rest),
             "services" => {
                 let (name, field) = rest.split_once('.')?;
                 self.services

@@ -2,6 +2,7 @@
 //! bytes) to a typed value plus the errors it met, with line and column. Parsers never
 //! judge what they read; that is the job of facts and rules.
 
+pub mod accounts;
 pub mod manifest;
 pub mod netsh_winhttp;
 pub mod proxy_blob;

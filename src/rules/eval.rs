@@ -220,6 +220,8 @@ fn render(template: &str, facts: &Facts) -> String {
             }
             match facts.get(path).map(|f| f.value) {
                 Some(Value::Text(s)) => s,
+                Some(Value::List(l)) if l.is_empty() => "none".to_owned(),
+                Some(Value::List(l)) => l.join(", "),
                 Some(v) => v.to_string(),
                 None => "not collected".to_owned(),
             }
