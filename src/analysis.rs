@@ -7,7 +7,7 @@ use crate::classify::{self, ArtifactKind};
 use crate::decode::{self, CodePage, CodePageHints, Encoding};
 use crate::facts::services::StateSource;
 use crate::facts::{Facts, Inputs};
-use crate::parse::{accounts, manifest, netsh_winhttp, reg, services};
+use crate::parse::{accounts, manifest, netsh_winhttp, reg, services, winsock};
 use crate::problem::{Problem, ProblemKind};
 use crate::rules::{Finding, RuleSet};
 use crate::snapshot::{Artifact, Snapshot, SourceFormat};
@@ -66,7 +66,8 @@ fn pending_note(kind: ArtifactKind) -> Option<&'static str> {
         | ArtifactKind::ServicesJson
         | ArtifactKind::CmdkeyList
         | ArtifactKind::Dsregcmd
-        | ArtifactKind::WhoamiUpn => None,
+        | ArtifactKind::WhoamiUpn
+        | ArtifactKind::NetshWinsockCatalog => None,
         ArtifactKind::Unknown => Some("not a kind of artifact caadoctor knows; not read"),
         _ => Some("recognised; no rule of this version reads it yet"),
     }
@@ -269,6 +270,13 @@ fn take(kind: ArtifactKind, path: &str, text: &decode::Text, inputs: &mut Inputs
             Some((line, upn)) => keep_first(&mut inputs.whoami_upn, (path.to_owned(), line, upn)),
             None => Outcome::default(),
         },
+        ArtifactKind::NetshWinsockCatalog => {
+            let lines: Vec<(usize, &str)> = text.lines().collect();
+            match winsock::parse(&lines) {
+                Ok(entries) => keep_first(&mut inputs.winsock, (path.to_owned(), entries)),
+                Err(e) => not_read(e),
+            }
+        }
         ArtifactKind::Manifest => Outcome {
             used: inputs.manifest.as_ref().is_some_and(|(p, _)| p == path),
             ..Outcome::default()

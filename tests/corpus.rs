@@ -375,3 +375,26 @@ fn corpus_account_outputs_parse() {
     assert_eq!(d.get("KeySignTest").unwrap().value, "PASSED");
     assert_eq!(d.get("AzureAdPrt").unwrap().value, "NO");
 }
+
+#[test]
+fn corpus_winsock_catalogs_show_the_lsp() {
+    use caadoctor::parse::winsock;
+    for name in [
+        "winsock-catalog-lsp-lavasoft-part1.txt",
+        "winsock-catalog-lsp-lavasoft-part2.txt",
+        "winsock-catalog-lsp-lavasoft-part3-keybase.txt",
+    ] {
+        let bytes = std::fs::read(corpus().join("text").join(name)).unwrap();
+        let text = decode::decode(&bytes, &CodePageHints::default()).unwrap();
+        let entries = winsock::parse(&text.lines().collect::<Vec<_>>()).unwrap();
+        assert!(!entries.is_empty(), "{name}");
+        for e in &entries {
+            let lavasoft = e.description.starts_with("LavasoftLSP");
+            assert_eq!(e.layered(), lavasoft, "{name}: {e:?}");
+            // The copy cuts the last entry short; the others name the DLL.
+            if lavasoft && e.chain_length.is_some() {
+                assert!(e.dll().starts_with("lavasofttcpservice"), "{name}: {e:?}");
+            }
+        }
+    }
+}

@@ -16,6 +16,7 @@ const SAMPLES: &[(&str, i32, Expected)] = &[
         "win11-healthy",
         0,
         &[
+            ("winsock", "pass"),
             ("office-credentials", "pass"),
             ("work-account", "pass"),
             ("tls12", "pass"),
@@ -41,6 +42,7 @@ const SAMPLES: &[(&str, i32, Expected)] = &[
             ("proxy", "pass"),
             ("office-credentials", "pass"),
             ("work-account", "not_applicable"),
+            ("winsock", "pass"),
         ],
     ),
     (
@@ -93,6 +95,19 @@ const SAMPLES: &[(&str, i32, Expected)] = &[
         ],
     ),
     (
+        "win10-winsock-lsp",
+        1,
+        &[
+            ("winsock", "fail"),
+            ("proxy", "pass"),
+            ("services", "pass"),
+            ("office-credentials", "pass"),
+            ("work-account", "pass"),
+            ("tls12", "pass"),
+            ("os-support", "warn"),
+        ],
+    ),
+    (
         "win11-netprofm-disabled",
         1,
         &[
@@ -114,7 +129,6 @@ const PENDING: &[&str] = &[
     "office-updates",
     "activation-state",
     "endpoints",
-    "winsock",
 ];
 
 fn statuses(report: &Value) -> Vec<(String, String)> {

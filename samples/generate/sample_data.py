@@ -410,8 +410,75 @@ def dsregcmd(upn, tenant, azure_ad=True, domain=False, work_accounts=()):
     return out
 
 
+def winsock_entry(entry_type, desc, pid, path, cid, af, maxlen, minlen, socktype, proto, flags, chain):
+    rows = [("Entry Type", entry_type), ("Description", desc), ("Provider ID", pid), ("Provider Path", path),
+            ("Catalog Entry ID", str(cid)), ("Version", "2"), ("Address Family", str(af)),
+            ("Max Address Length", str(maxlen)), ("Min Address Length", str(minlen)),
+            ("Socket Type", str(socktype)), ("Protocol", str(proto)), ("Service Flags", flags),
+            ("Protocol Chain Length", str(len(chain) if len(chain) != 1 or entry_type.startswith("Base") else 1))]
+    out = "\r\nWinsock Catalog Provider Entry\r\n" + "-" * 54 + "\r\n"
+    out += "".join((k + ":").ljust(36) + v + "\r\n" for k, v in rows)
+    if len(chain) > 1:
+        out += "Protocol Chain: " + " : ".join(str(c) for c in chain) + "\r\n"
+    return out + "\r\n"
+
+
+def namespace_entry(desc, pid, ns, active="1", version="1"):
+    rows = [("Description", desc), ("Provider ID", pid), ("Name Space", ns), ("Active", active), ("Version", version)]
+    return ("\r\nName Space Provider Entry\r\n" + "-" * 54 + "\r\n"
+            + "".join((k + ":").ljust(36) + v + "\r\n" for k, v in rows) + "\r\n")
+
+
+MSWSOCK = "%SystemRoot%\\system32\\mswsock.dll"
+TCPIP4 = "{E70F1AA0-AB8B-11CF-8CA3-00805F48A192}"
+TCPIP6 = "{F9EAB0C0-26D4-11D0-BBBF-00AA006C34E4}"
+
+
+def winsock_catalog(lsp=False, win7=False):
+    """`netsh winsock show catalog` of a Windows 10/11 (or 7) PC; `lsp` adds a third-party
+    layered provider over TCP/UDP as the corpus's Lavasoft example shows it."""
+    base = [
+        ("MSAFD Tcpip [TCP/IP]", TCPIP4, 1001, 2, 16, 16, 1, 6, "0x20066"),
+        ("MSAFD Tcpip [UDP/IP]", TCPIP4, 1002, 2, 16, 16, 2, 17, "0x20609"),
+        ("MSAFD Tcpip [RAW/IP]", TCPIP4, 1003, 2, 16, 16, 3, 0, "0x20609"),
+        ("MSAFD Tcpip [TCP/IPv6]", TCPIP6, 1004, 23, 28, 28, 1, 6, "0x20066"),
+        ("MSAFD Tcpip [UDP/IPv6]", TCPIP6, 1005, 23, 28, 28, 2, 17, "0x20609"),
+        ("MSAFD Tcpip [RAW/IPv6]", TCPIP6, 1006, 23, 28, 28, 3, 0, "0x20609"),
+    ]
+    out = ""
+    for desc, pid, cid, af, mx, mn, st, pr, fl in base:
+        out += winsock_entry("Base Service Provider", desc, pid, MSWSOCK, cid, af, mx, mn, st, pr, fl, [cid])
+    if not win7:
+        out += winsock_entry("Base Service Provider", "AF_UNIX", "{A00943D9-9C2E-4633-9B59-0057A3160994}",
+                             MSWSOCK, 1007, 1, 110, 2, 1, 0, "0x20026", [1007])
+        out += winsock_entry("Base Service Provider", "Hyper-V RAW", "{1234191B-4BF7-4CA7-86E0-DFD7C32B5445}",
+                             "%SystemRoot%\\system32\\mswsock.dll", 1008, 34, 36, 36, 1, 1, "0x20026", [1008])
+    out += winsock_entry("Base Service Provider", "MSAFD RfComm [Bluetooth]", "{9FC48064-7298-43E4-B7BD-181F2089792A}",
+                         MSWSOCK, 1009, 32, 30, 30, 1, 3, "0x20026", [1009])
+    if lsp:
+        lsp_id = "{D3C21122-85E1-48F3-9AB6-23D90C73077F}"
+        out += winsock_entry("Layered Service Provider", "LavasoftLSP", lsp_id,
+                             "C:\\WINDOWS\\system32\\LavasoftTcpService64.dll", 1030, 2, 16, 16, 1, 6, "0x66", [])
+        out += winsock_entry("Layered Chain Entry", "LavasoftLSP over [MSAFD Tcpip [TCP/IP]]",
+                             "{1C39A736-9641-4F43-9C20-AEED81692A07}",
+                             "C:\\WINDOWS\\system32\\LavasoftTcpService64.dll", 1031, 2, 16, 16, 1, 6, "0x66",
+                             [1030, 1001])
+        out += winsock_entry("Layered Chain Entry", "LavasoftLSP over [MSAFD Tcpip [UDP/IP]]",
+                             "{4A9D2F70-4A3A-4FE6-8C66-0E0C87A1B2E4}",
+                             "C:\\WINDOWS\\system32\\LavasoftTcpService64.dll", 1032, 2, 16, 16, 2, 17, "0x609",
+                             [1030, 1002])
+    out += namespace_entry("Network Location Awareness Legacy (NLAv1) Namespace",
+                           "{6642243A-3BA8-4AA6-BAA5-2E0BD71FDD83}", "15")
+    out += namespace_entry("Tcpip", "{22059D40-7E9E-11CF-AE5A-00AA00A7112B}", "12")
+    out += namespace_entry("NTDS", "{3B2637EE-E580-11CF-A555-00C04FD8D4AC}", "32")
+    out += namespace_entry("E-mail Naming Shim Provider", "{964ACBA2-B2BC-40EB-8C6A-A6DB40161CAE}", "37")
+    if not win7:
+        out += namespace_entry("Bluetooth Namespace", "{9FC48064-7298-43E4-B7BD-181F2089792A}", "16")
+    return out
+
+
 def commands_default(states=None, starts=None, win7=False, upn="amelie.durand@contoso.com",
-                     cmdkey=CMDKEY_TYPICAL, dsreg=None):
+                     cmdkey=CMDKEY_TYPICAL, dsreg=None, lsp=False):
     """Command outputs as the collector stores them (PowerShell Out-File: UTF-16LE, CRLF)."""
     states = dict({"NlaSvc": 4, "netprofm": 4, "EventLog": 4, "NcdAutoSetup": 1}, **(states or {}))
     starts = dict({"NlaSvc": 2, "netprofm": 3, "EventLog": 2, "NcdAutoSetup": 3}, **(starts or {}))
@@ -430,6 +497,8 @@ def commands_default(states=None, starts=None, win7=False, upn="amelie.durand@co
         out.append(("cmd-dsregcmd", "dsregcmd-status.txt", "dsregcmd /status",
                     dsreg or dsregcmd(upn, "Contoso")))
     out.append(("cmd-cmdkey", "cmdkey-list.txt", "cmdkey /list", cmdkey_list(cmdkey)))
+    out.append(("cmd-netsh-winsock-catalog", "netsh-winsock-show-catalog.txt", "netsh winsock show catalog",
+                winsock_catalog(lsp=lsp, win7=win7)))
     out.append(("cmd-whoami-upn", "whoami-upn.txt", "whoami /upn", upn + "\r\n"))
     return out
 
@@ -545,6 +614,26 @@ SAMPLES_DEFINED = [
             "t.okafor@contoso.com", "Contoso", azure_ad=True, domain=True,
             work_accounts=[("Fabrikam Consulting", "7a1e5c3d-2b9f-4e60-8d41-c5f0a2b6e9d7")])),
         **WIN11,
+    ),
+    dict(
+        name="win10-winsock-lsp", host="HOME-OFFICE-7", user="DESKTOP-7Q2K9\\martin",
+        started="2026-11-23T19:02:44.870+01:00", finished="2026-11-23T19:03:29.115+01:00",
+        powershell="5.1.19041.5247", codepages={"oem": 850, "ansi": 1252},
+        manifest_os={"caption": "Microsoft Windows 10 Pro", "version": "10.0.19045"},
+        exports=EXPORTS,
+        registry=merge(
+            {r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion": current_version(
+                19045, 5247, "Windows 10 Pro", "Professional", "22H2",
+                buildlab="19041.vb_release.191206-1406")},
+            {r"HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment": environment()},
+            schannel(),
+            internet_settings_hklm(), internet_settings_hklm(wow=True),
+            internet_settings_hkcu(0xA80),
+            tcpip6(0x20),
+            services(),
+        ),
+        commands=commands_default(upn="martin.keller@outlook.com", lsp=True,
+                                  dsreg=dsregcmd("martin.keller@outlook.com", "", azure_ad=False)),
     ),
     dict(
         name="win11-netprofm-disabled", host="PC-RECEPTION", user="CONTOSO\\front.desk",

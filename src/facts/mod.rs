@@ -16,6 +16,7 @@ pub mod proxy;
 mod registry_read;
 pub mod services;
 pub mod tls;
+pub mod winsock;
 
 pub use model::{Evidence, Fact, FactGroup, FactRef, FieldDef, Kind, Value};
 
@@ -43,6 +44,8 @@ pub struct Inputs {
     pub dsregcmd: Option<(String, crate::parse::accounts::Dsreg)>,
     /// `whoami /upn`: artifact, line, UPN.
     pub whoami_upn: Option<(String, usize, String)>,
+    /// `netsh winsock show catalog`: artifact and entries.
+    pub winsock: Option<(String, Vec<crate::parse::winsock::WinsockEntry>)>,
 }
 
 impl Inputs {
@@ -79,6 +82,7 @@ pub struct Facts {
     pub ipv6: ipv6::Ipv6Facts,
     pub proxy: proxy::ProxyFacts,
     pub accounts: accounts::AccountsFacts,
+    pub winsock: winsock::WinsockFacts,
     /// By service name as the registry spells it.
     pub services: BTreeMap<String, services::ServiceFacts>,
 }
@@ -98,6 +102,7 @@ const GROUPS: &[(&str, &[FieldDef])] = &[
     ("ipv6", <ipv6::Ipv6Facts as FactGroup>::FIELDS),
     ("proxy", <proxy::ProxyFacts as FactGroup>::FIELDS),
     ("accounts", <accounts::AccountsFacts as FactGroup>::FIELDS),
+    ("winsock", <winsock::WinsockFacts as FactGroup>::FIELDS),
 ];
 
 /// Groups keyed by a name the rule chooses (`services.<name>.<field>`).
@@ -127,6 +132,7 @@ impl Facts {
                 inputs.dsregcmd.as_ref(),
                 inputs.whoami_upn.as_ref(),
             ),
+            winsock: winsock::build(inputs.winsock.as_ref()),
             services: services::build(view, &wanted.services, &inputs.service_states),
             os,
         };
@@ -144,6 +150,7 @@ impl Facts {
             "ipv6" => self.ipv6.get(rest),
             "proxy" => self.proxy.get(rest),
             "accounts" => self.accounts.get(rest),
+            "winsock" => self.winsock.get(rest),
             "services" => {
                 let (name, field) = rest.split_once('.')?;
                 self.services

@@ -8,3 +8,4 @@ pub mod netsh_winhttp;
 pub mod proxy_blob;
 pub mod reg;
 pub mod services;
+pub mod winsock;
