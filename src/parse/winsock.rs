@@ -24,6 +24,8 @@
 pub struct WinsockEntry {
     /// A name space provider (DNS, NLA, ...) rather than a transport provider.
     pub name_space: bool,
+    /// As printed (`Base Service Provider`, `Layered Chain Entry`, translated elsewhere).
+    pub entry_type: String,
     pub description: String,
     pub provider_id: String,
     pub path: String,
@@ -35,13 +37,15 @@ pub struct WinsockEntry {
 
 impl WinsockEntry {
     /// A layered service provider (its own entry, or a chain over a base provider). When
-    /// the chain length is missing (an entry cut short), the `X over [Base]` description
-    /// that layered chains carry decides.
+    /// the chain length is missing (an entry cut short), the English entry type or the
+    /// `X over [Base]` description that layered chains carry decides.
     pub fn layered(&self) -> bool {
         !self.name_space
             && match self.chain_length {
                 Some(n) => n != 1,
-                None => self.description.contains(" over ["),
+                None => {
+                    self.entry_type.starts_with("Layered") || self.description.contains(" over [")
+                }
             }
     }
 
@@ -142,6 +146,11 @@ fn entry(line: usize, name_space: bool, fields: &[(&str, &str)]) -> WinsockEntry
     };
     WinsockEntry {
         name_space,
+        entry_type: if name_space {
+            String::new()
+        } else {
+            get("Entry Type", 0)
+        },
         description,
         provider_id: if id_like(&provider_id) {
             provider_id
