@@ -7,7 +7,7 @@ use crate::classify::{self, ArtifactKind};
 use crate::decode::{self, CodePage, CodePageHints, Encoding};
 use crate::facts::services::StateSource;
 use crate::facts::{Facts, Inputs};
-use crate::parse::{accounts, manifest, netsh_winhttp, reg, services, winsock};
+use crate::parse::{accounts, hotfix, manifest, netsh_winhttp, reg, services, winsock};
 use crate::problem::{Problem, ProblemKind};
 use crate::rules::{Finding, RuleSet};
 use crate::snapshot::{Artifact, Snapshot, SourceFormat};
@@ -67,7 +67,8 @@ fn pending_note(kind: ArtifactKind) -> Option<&'static str> {
         | ArtifactKind::CmdkeyList
         | ArtifactKind::Dsregcmd
         | ArtifactKind::WhoamiUpn
-        | ArtifactKind::NetshWinsockCatalog => None,
+        | ArtifactKind::NetshWinsockCatalog
+        | ArtifactKind::HotfixList => None,
         ArtifactKind::Unknown => Some("not a kind of artifact caadoctor knows; not read"),
         _ => Some("recognised; no rule of this version reads it yet"),
     }
@@ -274,6 +275,13 @@ fn take(kind: ArtifactKind, path: &str, text: &decode::Text, inputs: &mut Inputs
             let lines: Vec<(usize, &str)> = text.lines().collect();
             match winsock::parse(&lines) {
                 Ok(entries) => keep_first(&mut inputs.winsock, (path.to_owned(), entries)),
+                Err(e) => not_read(e),
+            }
+        }
+        ArtifactKind::HotfixList => {
+            let lines: Vec<(usize, &str)> = text.lines().collect();
+            match hotfix::parse(&text.text, &lines) {
+                Ok(list) => keep_first(&mut inputs.hotfixes, (path.to_owned(), list)),
                 Err(e) => not_read(e),
             }
         }

@@ -95,6 +95,9 @@ pub fn classify_text(text: &str) -> ArtifactKind {
         if trimmed.contains(PROBES_SCHEMA_PREFIX) {
             return ArtifactKind::ProbeResults;
         }
+        if trimmed.contains("\"HotFixID\"") {
+            return ArtifactKind::HotfixList;
+        }
         if trimmed.contains("\"ProxyIsEnabled\"") {
             return ArtifactKind::NetshWinhttpAdvproxy;
         }

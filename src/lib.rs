@@ -9,6 +9,7 @@
 
 pub mod analysis;
 pub mod classify;
+pub mod date;
 pub mod decode;
 pub mod endpoints;
 pub mod facts;

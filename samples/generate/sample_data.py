@@ -477,8 +477,58 @@ def winsock_catalog(lsp=False, win7=False):
     return out
 
 
+def ms_epoch(y, m, d):
+    import datetime
+    return int(datetime.datetime(y, m, d, tzinfo=datetime.timezone.utc).timestamp() * 1000)
+
+
+def hotfix_json(host, updates):
+    """Get-HotFix | Select-Object PSComputerName,HotFixID,Description,InstalledBy,InstalledOn |
+    ConvertTo-Json, as Windows PowerShell 5.1 writes it (DateTime as value + DateTime)."""
+    import datetime
+    items = []
+    for kb, desc, (y, m, d) in updates:
+        day = datetime.date(y, m, d).strftime("%A, %B %-d, %Y")
+        items.append(
+            "    {\r\n        \"PSComputerName\":  \"%s\",\r\n        \"HotFixID\":  \"%s\",\r\n"
+            "        \"Description\":  \"%s\",\r\n        \"InstalledBy\":  \"NT AUTHORITY\\\\SYSTEM\",\r\n"
+            "        \"InstalledOn\":  {\r\n                            \"value\":  \"\\/Date(%d)\\/\",\r\n"
+            "                            \"DateTime\":  \"%s 12:00:00 AM\"\r\n                        }\r\n    }"
+            % (host, kb, desc, ms_epoch(y, m, d), day))
+    return "[\r\n" + ",\r\n".join(items) + "\r\n]\r\n"
+
+
+def wmic_qfe(host, updates):
+    """`wmic qfe list` as Windows 7 prints it: fixed-width columns, M/D/YYYY dates."""
+    width = max(len(host), 6) + 2
+    head = ("Caption".ljust(47) + "CSName".ljust(width) + "Description".ljust(17) + "FixComments  "
+            + "HotFixID   InstallDate  " + "InstalledBy".ljust(26) + "InstalledOn  Name  ServicePackInEffect  Status  \r\n")
+    rows = ""
+    for kb, desc, (y, m, d) in updates:
+        rows += (("http://support.microsoft.com/?kbid=" + kb[2:]).ljust(47) + host.ljust(width) + desc.ljust(17)
+                 + " " * 13 + kb.ljust(11) + " " * 13 + "NT AUTHORITY\\SYSTEM".ljust(26)
+                 + f"{m}/{d}/{y}".ljust(13) + " " * 37 + "\r\n")
+    return head + rows + "\r\n"
+
+
+WIN11_UPDATES = [
+    ("KB5044284", "Update", (2024, 10, 8)), ("KB5054979", "Update", (2025, 3, 11)),
+    ("KB5066835", "Security Update", (2025, 10, 14)), ("KB5068861", "Update", (2026, 9, 8)),
+    ("KB5071412", "Security Update", (2026, 11, 11)),
+]
+WIN10_ESU_UPDATES = [
+    ("KB5011048", "Update", (2022, 4, 19)), ("KB5015684", "Update", (2022, 7, 27)),
+    ("KB5066791", "Security Update", (2025, 10, 14)), ("KB5071546", "Security Update", (2026, 11, 11)),
+]
+WIN7_UPDATES = [
+    ("KB2534111", "Hotfix", (2015, 5, 22)), ("KB2849697", "Update", (2015, 5, 22)),
+    ("KB976902", "Update", (2010, 11, 21)), ("KB4467107", "Security Update", (2018, 11, 14)),
+    ("KB4534310", "Security Update", (2020, 1, 14)),
+]
+
+
 def commands_default(states=None, starts=None, win7=False, upn="amelie.durand@contoso.com",
-                     cmdkey=CMDKEY_TYPICAL, dsreg=None, lsp=False):
+                     cmdkey=CMDKEY_TYPICAL, dsreg=None, lsp=False, host="PC", updates=None):
     """Command outputs as the collector stores them (PowerShell Out-File: UTF-16LE, CRLF)."""
     states = dict({"NlaSvc": 4, "netprofm": 4, "EventLog": 4, "NcdAutoSetup": 1}, **(states or {}))
     starts = dict({"NlaSvc": 2, "netprofm": 3, "EventLog": 2, "NcdAutoSetup": 3}, **(starts or {}))
@@ -497,6 +547,13 @@ def commands_default(states=None, starts=None, win7=False, upn="amelie.durand@co
         out.append(("cmd-dsregcmd", "dsregcmd-status.txt", "dsregcmd /status",
                     dsreg or dsregcmd(upn, "Contoso")))
     out.append(("cmd-cmdkey", "cmdkey-list.txt", "cmdkey /list", cmdkey_list(cmdkey)))
+    if win7:
+        out.append(("cmd-installed-updates", "installed-updates.txt", "wmic qfe list",
+                    wmic_qfe(host, updates or WIN7_UPDATES)))
+    else:
+        out.append(("cmd-installed-updates", "installed-updates.json",
+                    "Get-HotFix | Select-Object PSComputerName,HotFixID,Description,InstalledBy,InstalledOn | ConvertTo-Json",
+                    hotfix_json(host, updates or WIN11_UPDATES)))
     out.append(("cmd-netsh-winsock-catalog", "netsh-winsock-show-catalog.txt", "netsh winsock show catalog",
                 winsock_catalog(lsp=lsp, win7=win7)))
     out.append(("cmd-whoami-upn", "whoami-upn.txt", "whoami /upn", upn + "\r\n"))
@@ -512,16 +569,16 @@ def merge(*parts):
 
 WIN11 = dict(
     started="2026-11-20T10:12:03.118+01:00", finished="2026-11-20T10:12:51.604+01:00",
-    powershell="5.1.22621.4391", codepages={"oem": 850, "ansi": 1252},
-    manifest_os={"caption": "Microsoft Windows 11 Pro", "version": "10.0.22631"},
+    powershell="5.1.26100.7019", codepages={"oem": 850, "ansi": 1252},
+    manifest_os={"caption": "Microsoft Windows 11 Pro", "version": "10.0.26100"},
 )
 
 
 def win11_registry(**changes):
     return merge(
         {r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion": current_version(
-            22631, 4460, "Windows 10 Pro", "Professional", "23H2",
-            buildlab="22621.ni_release.220506-1250")},
+            26100, changes.get("ubr", 7171), "Windows 10 Pro", "Professional", "24H2",
+            buildlab="26100.ge_release.240331-1435")},
         {r"HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment": environment()},
         schannel(),
         internet_settings_hklm(), internet_settings_hklm(wow=True),
@@ -544,7 +601,7 @@ SAMPLES_DEFINED = [
         manifest_os={"caption": "Microsoft Windows 7 Professional", "version": "6.1.7601"},
         zip_separator="\\",
         exports=EXPORTS,
-        commands=commands_default(win7=True, upn="jkowalski@accounts.local", cmdkey=[
+        command_args=dict(win7=True, upn="jkowalski@accounts.local", cmdkey=[
             ("Domain:target=FILESRV02", "Domain Password", "ACCOUNTS\\jkowalski", "Local machine persistence")]),
         registry=merge(
             {r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion": current_version(
@@ -561,12 +618,12 @@ SAMPLES_DEFINED = [
     dict(
         name="win10-ncsi-probing-off", host="LT-SALES-117", user="CONTOSO\\b.nguyen",
         started="2026-11-21T08:03:55.040-05:00", finished="2026-11-21T08:04:41.977-05:00",
-        powershell="5.1.19041.5247", codepages={"oem": 437, "ansi": 1252},
+        powershell="5.1.19041.6456", codepages={"oem": 437, "ansi": 1252},
         manifest_os={"caption": "Microsoft Windows 10 Enterprise", "version": "10.0.19045"},
         exports=EXPORTS,
         registry=merge(
             {r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion": current_version(
-                19045, 5247, "Windows 10 Enterprise", "Enterprise", "22H2",
+                19045, 6575, "Windows 10 Enterprise", "Enterprise", "22H2",
                 buildlab="19041.vb_release.191206-1406")},
             {r"HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment": environment()},
             schannel(),
@@ -581,12 +638,12 @@ SAMPLES_DEFINED = [
     dict(
         name="win10-proxy-browser-only", host="LT-FIN-022", user="CONTOSO\\k.meyer",
         started="2026-11-22T09:31:12.550+01:00", finished="2026-11-22T09:31:58.016+01:00",
-        powershell="5.1.19041.5247", codepages={"oem": 850, "ansi": 1252},
+        powershell="5.1.19041.6456", codepages={"oem": 850, "ansi": 1252},
         manifest_os={"caption": "Microsoft Windows 10 Enterprise", "version": "10.0.19045"},
         exports=EXPORTS,
         registry=merge(
             {r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion": current_version(
-                19045, 5247, "Windows 10 Enterprise", "Enterprise", "22H2",
+                19045, 6575, "Windows 10 Enterprise", "Enterprise", "22H2",
                 buildlab="19041.vb_release.191206-1406")},
             {r"HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment": environment()},
             schannel(),
@@ -599,7 +656,7 @@ SAMPLES_DEFINED = [
     dict(
         name="win11-office-credentials", host="PC-MKT-031", user="CONTOSO\\l.moreau",
         exports=EXPORTS, registry=win11_registry(),
-        commands=commands_default(upn="l.moreau@contoso.com", cmdkey=CMDKEY_TYPICAL + [
+        command_args=dict(upn="l.moreau@contoso.com", cmdkey=CMDKEY_TYPICAL + [
             ("LegacyGeneric:target=MicrosoftOffice16_Data:SSPI:l.moreau@contoso.com", "Generic",
              "l.moreau@contoso.com", "Local machine persistence"),
             ("LegacyGeneric:target=MicrosoftOffice16_Data:ADAL:6c9d2a41-7e3f-4b80-a1d5-0f28c4e9b7a3", "Generic",
@@ -610,7 +667,7 @@ SAMPLES_DEFINED = [
     dict(
         name="win11-second-work-account", host="PC-ENG-207", user="CONTOSO\\t.okafor",
         exports=EXPORTS, registry=win11_registry(),
-        commands=commands_default(upn="t.okafor@contoso.com", dsreg=dsregcmd(
+        command_args=dict(upn="t.okafor@contoso.com", dsreg=dsregcmd(
             "t.okafor@contoso.com", "Contoso", azure_ad=True, domain=True,
             work_accounts=[("Fabrikam Consulting", "7a1e5c3d-2b9f-4e60-8d41-c5f0a2b6e9d7")])),
         **WIN11,
@@ -618,12 +675,12 @@ SAMPLES_DEFINED = [
     dict(
         name="win10-winsock-lsp", host="HOME-OFFICE-7", user="DESKTOP-7Q2K9\\martin",
         started="2026-11-23T19:02:44.870+01:00", finished="2026-11-23T19:03:29.115+01:00",
-        powershell="5.1.19041.5247", codepages={"oem": 850, "ansi": 1252},
+        powershell="5.1.19041.6456", codepages={"oem": 850, "ansi": 1252},
         manifest_os={"caption": "Microsoft Windows 10 Pro", "version": "10.0.19045"},
         exports=EXPORTS,
         registry=merge(
             {r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion": current_version(
-                19045, 5247, "Windows 10 Pro", "Professional", "22H2",
+                19045, 6575, "Windows 10 Pro", "Professional", "22H2",
                 buildlab="19041.vb_release.191206-1406")},
             {r"HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment": environment()},
             schannel(),
@@ -632,14 +689,31 @@ SAMPLES_DEFINED = [
             tcpip6(0x20),
             services(),
         ),
-        commands=commands_default(upn="martin.keller@outlook.com", lsp=True,
+        command_args=dict(upn="martin.keller@outlook.com", lsp=True,
                                   dsreg=dsregcmd("martin.keller@outlook.com", "", azure_ad=False)),
+    ),
+    dict(
+        name="win11-updates-stalled", host="PC-WAREHOUSE-2", user="CONTOSO\\s.lindqvist",
+        exports=EXPORTS, registry=win11_registry(ubr=6899),
+        command_args=dict(upn="s.lindqvist@contoso.com", updates=[
+            ("KB5044284", "Update", (2024, 10, 8)), ("KB5054979", "Update", (2025, 3, 11)),
+            ("KB5062553", "Security Update", (2025, 7, 8)), ("KB5066835", "Security Update", (2025, 10, 14)),
+        ]),
+        **WIN11,
     ),
     dict(
         name="win11-netprofm-disabled", host="PC-RECEPTION", user="CONTOSO\\front.desk",
         exports=EXPORTS,
         registry=win11_registry(services=services(starts={"netprofm": 4}), tcpip6=tcpip6(0x20)),
-        commands=commands_default(states={"netprofm": 1}, starts={"netprofm": 4}),
+        command_args=dict(states={"netprofm": 1}, starts={"netprofm": 4}),
         **WIN11,
     ),
 ]
+
+
+for _sample in SAMPLES_DEFINED:
+    _args = dict(_sample.pop("command_args", {}))
+    _args.setdefault("host", _sample["host"])
+    if _sample["name"].startswith("win10"):
+        _args.setdefault("updates", WIN10_ESU_UPDATES)
+    _sample["commands"] = commands_default(**_args)

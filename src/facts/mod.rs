@@ -16,6 +16,7 @@ pub mod proxy;
 mod registry_read;
 pub mod services;
 pub mod tls;
+pub mod updates;
 pub mod winsock;
 
 pub use model::{Evidence, Fact, FactGroup, FactRef, FieldDef, Kind, Value};
@@ -46,9 +47,27 @@ pub struct Inputs {
     pub whoami_upn: Option<(String, usize, String)>,
     /// `netsh winsock show catalog`: artifact and entries.
     pub winsock: Option<(String, Vec<crate::parse::winsock::WinsockEntry>)>,
+    /// Installed updates: artifact and list.
+    pub hotfixes: Option<(String, Vec<crate::parse::hotfix::Hotfix>)>,
 }
 
 impl Inputs {
+    /// The day the snapshot was collected, from the manifest's start time.
+    pub fn collected_on(&self) -> Option<(crate::date::Date, Evidence)> {
+        let (path, m) = self.manifest.as_ref()?;
+        let started = m.started.as_deref()?;
+        let date = crate::date::parse(started)?;
+        Some((
+            date,
+            Evidence {
+                artifact: path.clone(),
+                line: None,
+                locator: "manifest started".to_owned(),
+                seen: started.to_owned(),
+            },
+        ))
+    }
+
     /// The manifest step that wrote `artifact` (its path may carry the zip's top folder).
     pub fn step_for(&self, artifact: &str) -> Option<&crate::parse::manifest::Step> {
         let (_, m) = self.manifest.as_ref()?;
@@ -83,6 +102,7 @@ pub struct Facts {
     pub proxy: proxy::ProxyFacts,
     pub accounts: accounts::AccountsFacts,
     pub winsock: winsock::WinsockFacts,
+    pub updates: updates::UpdatesFacts,
     /// By service name as the registry spells it.
     pub services: BTreeMap<String, services::ServiceFacts>,
 }
@@ -103,6 +123,7 @@ const GROUPS: &[(&str, &[FieldDef])] = &[
     ("proxy", <proxy::ProxyFacts as FactGroup>::FIELDS),
     ("accounts", <accounts::AccountsFacts as FactGroup>::FIELDS),
     ("winsock", <winsock::WinsockFacts as FactGroup>::FIELDS),
+    ("updates", <updates::UpdatesFacts as FactGroup>::FIELDS),
 ];
 
 /// Groups keyed by a name the rule chooses (`services.<name>.<field>`).
@@ -133,6 +154,7 @@ impl Facts {
                 inputs.whoami_upn.as_ref(),
             ),
             winsock: winsock::build(inputs.winsock.as_ref()),
+            updates: updates::build(inputs.hotfixes.as_ref(), inputs.collected_on()),
             services: services::build(view, &wanted.services, &inputs.service_states),
             os,
         };
@@ -151,6 +173,7 @@ impl Facts {
             "proxy" => self.proxy.get(rest),
             "accounts" => self.accounts.get(rest),
             "winsock" => self.winsock.get(rest),
+            "updates" => self.updates.get(rest),
             "services" => {
                 let (name, field) = rest.split_once('.')?;
                 self.services

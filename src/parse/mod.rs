@@ -3,6 +3,7 @@
 //! judge what they read; that is the job of facts and rules.
 
 pub mod accounts;
+pub mod hotfix;
 pub mod manifest;
 pub mod netsh_winhttp;
 pub mod proxy_blob;
