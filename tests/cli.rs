@@ -19,6 +19,7 @@ const ARTICLE_RULES: &[&str] = &[
     "work-account",
     "msoidcrl",
     "ncsi-probe",
+    "identity-policy",
 ];
 
 #[test]
@@ -116,7 +117,7 @@ message = "older Windows"
     assert_eq!(find("ncsi-probe")["status"], "warn");
     assert_eq!(find("ncsi-probe")["messages"][0], "probing is 1");
     assert_eq!(find("local-build")["status"], "pass");
-    assert_eq!(report["findings"].as_array().unwrap().len(), 15);
+    assert_eq!(report["findings"].as_array().unwrap().len(), 16);
 }
 
 #[test]

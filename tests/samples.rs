@@ -16,6 +16,9 @@ const SAMPLES: &[(&str, i32, Expected)] = &[
         "win11-healthy",
         0,
         &[
+            ("office-updates", "pass"),
+            ("identity-policy", "pass"),
+            ("activation-state", "manual"),
             ("windows-updates", "pass"),
             ("winsock", "pass"),
             ("office-credentials", "pass"),
@@ -45,6 +48,7 @@ const SAMPLES: &[(&str, i32, Expected)] = &[
             ("work-account", "not_applicable"),
             ("windows-updates", "fail"),
             ("winsock", "pass"),
+            ("office-updates", "warn"),
         ],
     ),
     (
@@ -124,6 +128,36 @@ const SAMPLES: &[(&str, i32, Expected)] = &[
         ],
     ),
     (
+        "win11-office-updates-off",
+        1,
+        &[
+            ("office-updates", "fail"),
+            ("identity-policy", "pass"),
+            ("activation-state", "manual"),
+            ("tls12", "pass"),
+        ],
+    ),
+    (
+        "win11-adal-disabled",
+        1,
+        &[
+            ("identity-policy", "fail"),
+            ("office-updates", "pass"),
+            ("activation-state", "manual"),
+            ("tls12", "pass"),
+        ],
+    ),
+    (
+        "win11-stale-identities",
+        0,
+        &[
+            ("activation-state", "warn"),
+            ("identity-policy", "pass"),
+            ("office-updates", "pass"),
+            ("office-credentials", "pass"),
+        ],
+    ),
+    (
         "win11-netprofm-disabled",
         1,
         &[
@@ -140,7 +174,7 @@ const SAMPLES: &[(&str, i32, Expected)] = &[
 ];
 
 /// Article causes whose parsers come later: present in every report, as unknown.
-const PENDING: &[&str] = &["office-updates", "activation-state", "endpoints"];
+const PENDING: &[&str] = &["endpoints"];
 
 fn statuses(report: &Value) -> Vec<(String, String)> {
     report["findings"]
@@ -204,7 +238,11 @@ fn sample_zips_match_their_golden_reports() {
                 "{name}: {rule}"
             );
         }
-        assert_eq!(got.len(), 14, "every cause of the article is in the report");
+        assert_eq!(
+            got.len(),
+            15,
+            "every cause of the article (and identity-policy) is in the report"
+        );
 
         let golden = repo().join("tests/golden").join(format!("{name}.json"));
         let text = serde_json::to_string_pretty(&report).unwrap() + "\n";

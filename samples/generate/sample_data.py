@@ -86,6 +86,9 @@ def wininet_blob(counter, flags, proxy="", bypass="", pac=""):
 SCHANNEL = r"HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL"
 IS = r"Microsoft\Windows\CurrentVersion\Internet Settings"
 SVC = r"HKLM\SYSTEM\CurrentControlSet\Services"
+C2R = r"HKLM\SOFTWARE\Microsoft\Office\ClickToRun\Configuration"
+OFFICE_POLICY = r"HKLM\SOFTWARE\Policies\Microsoft\office\16.0\common\officeupdate"
+IDENTITY = r"HKCU\Software\Microsoft\Office\16.0\Common\Identity"
 
 
 def schannel(extra=None):
@@ -285,6 +288,9 @@ EXPORTS = [
     ("reg-svc-netprofm", "svc-netprofm.reg", SVC + r"\netprofm"),
     ("reg-svc-eventlog", "svc-eventlog.reg", SVC + r"\EventLog"),
     ("reg-svc-ncdautosetup", "svc-ncdautosetup.reg", SVC + r"\NcdAutoSetup"),
+    ("reg-office-c2r", "office-c2r.reg", C2R),
+    ("reg-office-update-policy", "office-update-policy.reg", OFFICE_POLICY),
+    ("reg-office-identity", "office-identity.reg", IDENTITY),
 ]
 
 
@@ -560,6 +566,46 @@ def commands_default(states=None, starts=None, win7=False, upn="amelie.durand@co
     return out
 
 
+CHANNEL_URL = {
+    "current": "http://officecdn.microsoft.com/pr/492350f6-3a01-4f97-b9c0-c7c6ddf67d60",
+    "monthly": "http://officecdn.microsoft.com/pr/55336b82-a18d-4dd6-b5f6-9e5095c314a6",
+}
+
+
+def office_c2r(version, channel="current", updates="True", platform="x64", policy=None):
+    keys = {C2R: sorted([
+        ("AudienceData", "sz", "Production::CC" if channel == "current" else "Production::MEC"),
+        ("CDNBaseUrl", "sz", CHANNEL_URL[channel]),
+        ("ClientCulture", "sz", "en-us"),
+        ("ClientFolder", "sz", "C:\\Program Files\\Common Files\\Microsoft Shared\\ClickToRun"),
+        ("ClientVersionToReport", "sz", version),
+        ("InstallationPath", "sz", "C:\\Program Files\\Microsoft Office"),
+        ("O365ProPlusRetail.ExcludedApps", "sz", "groove,lync"),
+        ("O365ProPlusRetail.MediaType", "sz", "CDN"),
+        ("Platform", "sz", platform),
+        ("ProductReleaseIds", "sz", "O365ProPlusRetail"),
+        ("SharedComputerLicensing", "sz", "0"),
+        ("UpdateChannel", "sz", CHANNEL_URL[channel]),
+        ("UpdatesEnabled", "sz", updates),
+        ("VersionToReport", "sz", version),
+    ], key=lambda v: v[0].lower())}
+    if policy:
+        keys[OFFICE_POLICY] = policy
+    return keys
+
+
+def office_identity(emails, **values):
+    keys = {IDENTITY: [("Version", "dword", 1)] + [(k, "dword", v) for k, v in sorted(values.items())]}
+    keys[IDENTITY + "\\Identities"] = []
+    for i, email in enumerate(emails):
+        guid = "%08x-%04x-4%03x-a%03x-%012x" % (0x3f2a9c10 + i, 0x1b2c + i, 0x5d6 + i, 0x7e8 + i, 0x9a0b1c2d3e4f + i)
+        keys[IDENTITY + "\\Identities\\" + guid + "_ADAL"] = [
+            ("EmailAddress", "sz", email), ("FriendlyName", "sz", email.split("@")[0].replace(".", " ").title()),
+            ("IdP", "dword", 4), ("ProviderId", "sz", "ADAL"), ("SignInName", "sz", email),
+            ("TenantId", "sz", "4b2f1e0c-6c5d-4a3e-9f1b-2d7e8a9c0b1d")]
+    return keys
+
+
 def merge(*parts):
     out = {}
     for p in parts:
@@ -585,6 +631,8 @@ def win11_registry(**changes):
         internet_settings_hkcu(0xA80),
         changes.get("tcpip6", tcpip6()),
         changes.get("services", services()),
+        changes.get("office", office_c2r("16.0.20628.20102")),
+        changes.get("identity", office_identity(changes.get("emails", ["amelie.durand@contoso.com"]))),
         changes.get("extra", {}),
     )
 
@@ -613,6 +661,8 @@ SAMPLES_DEFINED = [
             internet_settings_hkcu(0xA0),
             tcpip6(),
             services(win7=True),
+            office_c2r("16.0.12527.22286", platform="x86"),
+            office_identity(["jkowalski@accounts.local"]),
         ),
     ),
     dict(
@@ -631,6 +681,8 @@ SAMPLES_DEFINED = [
             internet_settings_hkcu(0xA80),
             tcpip6(0x20),
             services(),
+            office_c2r("16.0.20428.20170", channel="monthly"),
+            office_identity(["b.nguyen@contoso.com"]),
             {r"HKLM\SOFTWARE\Policies\Microsoft\Windows\NetworkConnectivityStatusIndicator":
                 [("NoActiveProbe", "dword", 1)]},
         ),
@@ -651,6 +703,8 @@ SAMPLES_DEFINED = [
             internet_settings_hkcu(0xA80, proxy=("proxy.contoso.com:8080", "*.contoso.com;<local>")),
             tcpip6(0x20),
             services(),
+            office_c2r("16.0.20428.20170", channel="monthly"),
+            office_identity(["k.meyer@contoso.com"]),
         ),
     ),
     dict(
@@ -688,6 +742,8 @@ SAMPLES_DEFINED = [
             internet_settings_hkcu(0xA80),
             tcpip6(0x20),
             services(),
+            office_c2r("16.0.20628.20102"),
+            office_identity(["martin.keller@outlook.com"]),
         ),
         command_args=dict(upn="martin.keller@outlook.com", lsp=True,
                                   dsreg=dsregcmd("martin.keller@outlook.com", "", azure_ad=False)),
@@ -699,6 +755,28 @@ SAMPLES_DEFINED = [
             ("KB5044284", "Update", (2024, 10, 8)), ("KB5054979", "Update", (2025, 3, 11)),
             ("KB5062553", "Security Update", (2025, 7, 8)), ("KB5066835", "Security Update", (2025, 10, 14)),
         ]),
+        **WIN11,
+    ),
+    dict(
+        name="win11-office-updates-off", host="PC-LAB-114", user="CONTOSO\\r.haddad",
+        exports=EXPORTS,
+        registry=win11_registry(office=office_c2r("16.0.18730.20220", updates="False", policy=[
+            ("enableautomaticupdates", "dword", 0), ("hideenabledisableupdates", "dword", 1)])),
+        command_args=dict(upn="r.haddad@contoso.com"),
+        **WIN11,
+    ),
+    dict(
+        name="win11-adal-disabled", host="PC-HR-009", user="CONTOSO\\n.schmidt",
+        exports=EXPORTS,
+        registry=win11_registry(identity=office_identity(["n.schmidt@contoso.com"], EnableADAL=0, DisableAADWAM=1)),
+        command_args=dict(upn="n.schmidt@contoso.com"),
+        **WIN11,
+    ),
+    dict(
+        name="win11-stale-identities", host="PC-SALES-044", user="CONTOSO\\p.ivanova",
+        exports=EXPORTS,
+        registry=win11_registry(emails=["p.ivanova@contoso.com", "p.ivanova@fabrikam.com", "polina.ivanova@outlook.com"]),
+        command_args=dict(upn="p.ivanova@contoso.com"),
         **WIN11,
     ),
     dict(

@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod ipv6;
 pub(crate) mod model;
 pub mod ncsi;
+pub mod office;
 pub mod os;
 pub mod proxy;
 mod registry_read;
@@ -103,6 +104,8 @@ pub struct Facts {
     pub accounts: accounts::AccountsFacts,
     pub winsock: winsock::WinsockFacts,
     pub updates: updates::UpdatesFacts,
+    pub office: office::OfficeFacts,
+    pub identity: office::IdentityFacts,
     /// By service name as the registry spells it.
     pub services: BTreeMap<String, services::ServiceFacts>,
 }
@@ -124,6 +127,8 @@ const GROUPS: &[(&str, &[FieldDef])] = &[
     ("accounts", <accounts::AccountsFacts as FactGroup>::FIELDS),
     ("winsock", <winsock::WinsockFacts as FactGroup>::FIELDS),
     ("updates", <updates::UpdatesFacts as FactGroup>::FIELDS),
+    ("office", <office::OfficeFacts as FactGroup>::FIELDS),
+    ("identity", <office::IdentityFacts as FactGroup>::FIELDS),
 ];
 
 /// Groups keyed by a name the rule chooses (`services.<name>.<field>`).
@@ -155,6 +160,8 @@ impl Facts {
             ),
             winsock: winsock::build(inputs.winsock.as_ref()),
             updates: updates::build(inputs.hotfixes.as_ref(), inputs.collected_on()),
+            office: office::build_office(view, inputs.collected_on().as_ref()),
+            identity: office::build_identity(view),
             services: services::build(view, &wanted.services, &inputs.service_states),
             os,
         };
@@ -174,6 +181,8 @@ impl Facts {
             "accounts" => self.accounts.get(rest),
             "winsock" => self.winsock.get(rest),
             "updates" => self.updates.get(rest),
+            "office" => self.office.get(rest),
+            "identity" => self.identity.get(rest),
             "services" => {
                 let (name, field) = rest.split_once('.')?;
                 self.services

@@ -23,6 +23,7 @@ pub const BUILTIN: &[(&str, &str)] = builtin![
     "work-account.toml",
     "msoidcrl.toml",
     "ncsi-probe.toml",
+    "identity-policy.toml",
 ];
 
 #[cfg(test)]

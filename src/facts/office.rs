@@ -1,0 +1,200 @@
+//! Microsoft 365 Apps: the Click-to-Run configuration (version, channel, whether it updates)
+//! and its update policies, and the Office sign-in (identity) settings of the user.
+//!
+//! The age of a build is *estimated* from its number: Microsoft 365 Apps builds advance by
+//! about 100 a month (16.0.16026 was Version 2301, January 2023; 16.0.18429 Version 2501,
+//! January 2025). The fact says so in its note.
+
+use super::model::{Evidence, Fact, fact_group};
+use super::ncsi::{only_set, with_default};
+use super::registry_read::{Reading, int, key_evidence, text};
+use crate::date::Date;
+use crate::registry::RegistryView;
+
+pub const C2R: &str = r"HKLM\SOFTWARE\Microsoft\Office\ClickToRun\Configuration";
+pub const UPDATE_POLICY: &str = r"HKLM\SOFTWARE\Policies\Microsoft\office\16.0\common\officeupdate";
+pub const IDENTITY: &str = r"HKCU\Software\Microsoft\Office\16.0\Common\Identity";
+
+/// Update channels by the GUID that ends `CDNBaseUrl` / `UpdateChannel`.
+pub const CHANNELS: &[(&str, &str)] = &[
+    ("492350f6-3a01-4f97-b9c0-c7c6ddf67d60", "Current"),
+    ("64256afe-f5d9-4f86-8936-8840a6a4f5be", "Current (Preview)"),
+    ("55336b82-a18d-4dd6-b5f6-9e5095c314a6", "Monthly Enterprise"),
+    (
+        "7ffbc6bf-bc32-4f92-8982-f9dd17fd3114",
+        "Semi-Annual Enterprise",
+    ),
+    (
+        "b8f9b850-328d-4355-9145-c59439a0c4cf",
+        "Semi-Annual Enterprise (Preview)",
+    ),
+    ("5440fd1f-7ecb-4221-8110-145efaa6372f", "Beta"),
+];
+
+fact_group! {
+    /// Microsoft 365 Apps (Click-to-Run).
+    pub struct OfficeFacts {
+        /// Click-to-Run Office is installed (its Configuration key exists).
+        installed: bool,
+        /// VersionToReport, e.g. 16.0.18429.20132.
+        version: String,
+        /// The build number, the third part of the version (18429).
+        build: i64,
+        /// Update channel: Current, Monthly Enterprise, Semi-Annual Enterprise, Beta, ... (from UpdateChannel, else CDNBaseUrl).
+        channel: String,
+        /// Platform: x86 or x64.
+        platform: String,
+        /// ProductReleaseIds (O365ProPlusRetail, O365BusinessRetail, ...).
+        products: String,
+        /// Shared computer activation is on.
+        shared_computer_licensing: bool,
+        /// Office may update itself: UpdatesEnabled is not False and no policy turns updates off.
+        updates_enabled: bool,
+        /// A policy pins Office to a version (updatetargetversion), when set.
+        target_version: String,
+        /// Estimated months between the build's release and the collection (about 100 builds a month).
+        build_age_months: i64,
+    }
+}
+
+fact_group! {
+    /// Office sign-in settings of the user (Office\16.0\Common\Identity).
+    pub struct IdentityFacts {
+        /// EnableADAL (1 when not set): 0 turns modern authentication off.
+        enable_adal: i64,
+        /// DisableAADWAM (0 when not set): 1 keeps Office from the Web Account Manager.
+        disable_aad_wam: i64,
+        /// DisableADALatopWAMOverride (0 when not set): 1 forces ADAL instead of WAM.
+        disable_adal_atop_wam_override: i64,
+        /// Identities Office has cached (subkeys of Identity\Identities).
+        cached_identities: i64,
+    }
+}
+
+/// Build 18429 was released in January 2025 (Version 2501); about 100 builds a month.
+const ANCHOR_BUILD: i64 = 18429;
+const ANCHOR_MONTH: i64 = 2025 * 12;
+const BUILDS_PER_MONTH: i64 = 100;
+
+fn channel_of(url: &str) -> Option<&'static str> {
+    let lower = url.to_ascii_lowercase();
+    CHANNELS
+        .iter()
+        .find(|(guid, _)| lower.contains(guid))
+        .map(|(_, name)| *name)
+}
+
+pub fn build_office(view: &RegistryView, collected: Option<&(Date, Evidence)>) -> OfficeFacts {
+    let mut o = OfficeFacts::default();
+    match (
+        key_evidence(view, C2R),
+        super::registry_read::absent_key_evidence(view, C2R),
+    ) {
+        (Some(ev), _) => o.installed = Some(Fact::new(true, vec![ev])),
+        (None, Some(ev)) => {
+            o.installed = Some(Fact::new(false, vec![ev]));
+            return o;
+        }
+        (None, None) => return o,
+    }
+    let version = text(view, C2R, "VersionToReport");
+    if let Reading::Set(v, ev) = &version {
+        o.version = Some(Fact::new(v.clone(), vec![ev.clone()]));
+        if let Some(build) = v.split('.').nth(2).and_then(|b| b.parse::<i64>().ok()) {
+            o.build = Some(Fact::new(build, vec![ev.clone()]));
+            if let Some((at, at_ev)) = collected {
+                let released = ANCHOR_MONTH + (build - ANCHOR_BUILD).div_euclid(BUILDS_PER_MONTH);
+                let now = i64::from(at.year) * 12 + i64::from(at.month) - 1;
+                let age = (now - released).max(0);
+                o.build_age_months = Some(Fact::new(age, vec![ev.clone(), at_ev.clone()]).with_note(format!(
+                    "estimated: build {build} ≈ {}-{:02} at about 100 builds a month; collected {at}",
+                    released.div_euclid(12),
+                    released.rem_euclid(12) + 1
+                )));
+            }
+        }
+    }
+    let channel = match text(view, C2R, "UpdateChannel") {
+        Reading::Set(url, ev) => channel_of(&url).map(|c| (c, ev)),
+        _ => None,
+    }
+    .or_else(|| match text(view, C2R, "CDNBaseUrl") {
+        Reading::Set(url, ev) => channel_of(&url).map(|c| (c, ev)),
+        _ => None,
+    });
+    if let Some((c, ev)) = channel {
+        o.channel = Some(Fact::new(c.to_owned(), vec![ev]));
+    }
+    o.platform = only_set(text(view, C2R, "Platform"));
+    o.products = only_set(text(view, C2R, "ProductReleaseIds"));
+    o.shared_computer_licensing = match text(view, C2R, "SharedComputerLicensing") {
+        Reading::Set(v, ev) => Some(Fact::new(v.trim() == "1", vec![ev])),
+        Reading::NotSet(ev) => Some(Fact::new(false, vec![ev])),
+        Reading::NotCollected => None,
+    };
+    let enabled = text(view, C2R, "UpdatesEnabled");
+    let policy = int(view, UPDATE_POLICY, "enableautomaticupdates");
+    o.updates_enabled = match (&enabled, &policy) {
+        (_, Reading::Set(0, ev)) => Some(
+            Fact::new(false, vec![ev.clone()])
+                .with_note("policy enableautomaticupdates=0 turns updates off"),
+        ),
+        (Reading::Set(v, ev), _) if v.eq_ignore_ascii_case("false") => {
+            Some(Fact::new(false, vec![ev.clone()]).with_note("Click-to-Run UpdatesEnabled=False"))
+        }
+        // The policy must be known not to disable updates before "enabled" is claimed.
+        (
+            Reading::Set(_, ev) | Reading::NotSet(ev),
+            Reading::Set(_, pev) | Reading::NotSet(pev),
+        ) => Some(Fact::new(true, vec![ev.clone(), pev.clone()])),
+        _ => None,
+    };
+    o.target_version = only_set(text(view, UPDATE_POLICY, "updatetargetversion"));
+    o
+}
+
+pub fn build_identity(view: &RegistryView) -> IdentityFacts {
+    let identities = format!(r"{IDENTITY}\Identities");
+    let cached = match (view.key(&identities), view.covers(&identities)) {
+        (Some(node), _) => {
+            let n = view.subkeys(&identities).len() as i64;
+            let ev = Evidence {
+                artifact: node.origin.artifact.to_string(),
+                line: Some(node.origin.line),
+                locator: node.path.clone(),
+                seen: format!("{n} subkey(s)"),
+            };
+            Some(Fact::new(n, vec![ev]))
+        }
+        (None, Some(_)) => super::registry_read::absent_key_evidence(view, &identities)
+            .map(|ev| Fact::new(0, vec![ev])),
+        (None, None) => None,
+    };
+    IdentityFacts {
+        enable_adal: with_default(int(view, IDENTITY, "EnableADAL"), 1),
+        disable_aad_wam: with_default(int(view, IDENTITY, "DisableAADWAM"), 0),
+        disable_adal_atop_wam_override: with_default(
+            int(view, IDENTITY, "DisableADALatopWAMOverride"),
+            0,
+        ),
+        cached_identities: cached,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channels_by_guid() {
+        assert_eq!(
+            channel_of("http://officecdn.microsoft.com/pr/492350f6-3a01-4f97-b9c0-c7c6ddf67d60"),
+            Some("Current")
+        );
+        assert_eq!(
+            channel_of("http://officecdn.microsoft.com/pr/7FFBC6BF-BC32-4F92-8982-F9DD17FD3114"),
+            Some("Semi-Annual Enterprise")
+        );
+        assert_eq!(channel_of("http://example.com/x"), None);
+    }
+}
