@@ -7,7 +7,7 @@ use crate::classify::{self, ArtifactKind};
 use crate::decode::{self, CodePage, CodePageHints, Encoding};
 use crate::facts::services::StateSource;
 use crate::facts::{Facts, Inputs};
-use crate::parse::{accounts, hotfix, manifest, netsh_winhttp, reg, services, winsock};
+use crate::parse::{accounts, hotfix, manifest, netsh_winhttp, probes, reg, services, winsock};
 use crate::problem::{Problem, ProblemKind};
 use crate::rules::{Finding, RuleSet};
 use crate::snapshot::{Artifact, Snapshot, SourceFormat};
@@ -68,7 +68,8 @@ fn pending_note(kind: ArtifactKind) -> Option<&'static str> {
         | ArtifactKind::Dsregcmd
         | ArtifactKind::WhoamiUpn
         | ArtifactKind::NetshWinsockCatalog
-        | ArtifactKind::HotfixList => None,
+        | ArtifactKind::HotfixList
+        | ArtifactKind::ProbeResults => None,
         ArtifactKind::Unknown => Some("not a kind of artifact caadoctor knows; not read"),
         _ => Some("recognised; no rule of this version reads it yet"),
     }
@@ -285,6 +286,21 @@ fn take(kind: ArtifactKind, path: &str, text: &decode::Text, inputs: &mut Inputs
                 Err(e) => not_read(e),
             }
         }
+        ArtifactKind::ProbeResults => match probes::parse(&text.text) {
+            Ok(p) => {
+                // The line of each result: where its URL first appears after the previous one.
+                let mut lines = Vec::with_capacity(p.results.len());
+                let mut from = 0;
+                for r in &p.results {
+                    let needle = format!("\"{}\"", r.url);
+                    let at = text.text[from..].find(&needle).map_or(from, |i| from + i);
+                    lines.push(text.text[..at].matches('\n').count() + 1);
+                    from = at;
+                }
+                keep_first(&mut inputs.probes, (path.to_owned(), p, lines))
+            }
+            Err(e) => not_read(e),
+        },
         ArtifactKind::Manifest => Outcome {
             used: inputs.manifest.as_ref().is_some_and(|(p, _)| p == path),
             ..Outcome::default()

@@ -9,6 +9,7 @@
 
 pub mod analysis;
 pub mod classify;
+pub mod codes;
 pub mod date;
 pub mod decode;
 pub mod endpoints;

@@ -20,6 +20,7 @@ const ARTICLE_RULES: &[&str] = &[
     "msoidcrl",
     "ncsi-probe",
     "identity-policy",
+    "clock-skew",
 ];
 
 #[test]
@@ -117,7 +118,7 @@ message = "older Windows"
     assert_eq!(find("ncsi-probe")["status"], "warn");
     assert_eq!(find("ncsi-probe")["messages"][0], "probing is 1");
     assert_eq!(find("local-build")["status"], "pass");
-    assert_eq!(report["findings"].as_array().unwrap().len(), 16);
+    assert_eq!(report["findings"].as_array().unwrap().len(), 17);
 }
 
 #[test]

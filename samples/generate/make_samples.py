@@ -28,7 +28,7 @@ SCRATCH = r"HKEY_CURRENT_USER\caadoctor-sample"
 ROOTS = {"HKLM": "HKEY_LOCAL_MACHINE", "HKCU": "HKEY_CURRENT_USER"}
 
 sys.path.insert(0, HERE)
-from sample_data import SAMPLES_DEFINED, commands_default  # noqa: E402
+from sample_data import SAMPLES_DEFINED, commands_default, probes_json  # noqa: E402
 
 
 def wine(*args):
@@ -129,6 +129,19 @@ def write_commands(sample, out_dir):
     return steps
 
 
+def write_probes(sample, out_dir):
+    args = dict(sample.get("probe_args", {}))
+    text = probes_json(sample["started"], **args).encode("utf-8")
+    path = os.path.join(out_dir, "probes", "connectivity.json")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(text)
+    return [{"id": "probes", "artifact": "probes/connectivity.json",
+             "command": "WinHttp.WinHttpRequest.5.1 and MSXML2.XMLHTTP for the article's endpoints",
+             "status": "ok", "exit_code": 0, "duration_ms": 9400, "size": len(text),
+             "sha256": hashlib.sha256(text).hexdigest()}]
+
+
 def write_manifest(sample, out_dir, steps):
     m = {
         "schema": "caadoctor.manifest/1",
@@ -176,7 +189,8 @@ def main():
             out_dir = os.path.join(SAMPLES, sample["name"])
             shutil.rmtree(out_dir, ignore_errors=True)
             os.makedirs(out_dir)
-            steps = build_registry(sample, out_dir, tmp) + write_commands(sample, out_dir)
+            steps = (build_registry(sample, out_dir, tmp) + write_commands(sample, out_dir)
+                     + write_probes(sample, out_dir))
             write_manifest(sample, out_dir, steps)
             write_zip(sample, out_dir, os.path.join(SAMPLES, sample["name"] + ".zip"))
             print("wrote", sample["name"])

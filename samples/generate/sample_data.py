@@ -648,6 +648,7 @@ SAMPLES_DEFINED = [
         powershell="2.0", codepages={"oem": 850, "ansi": 1252},
         manifest_os={"caption": "Microsoft Windows 7 Professional", "version": "6.1.7601"},
         zip_separator="\\",
+        probe_args=dict(mode="tls"),
         exports=EXPORTS,
         command_args=dict(win7=True, upn="jkowalski@accounts.local", cmdkey=[
             ("Domain:target=FILESRV02", "Domain Password", "ACCOUNTS\\jkowalski", "Local machine persistence")]),
@@ -689,6 +690,7 @@ SAMPLES_DEFINED = [
     ),
     dict(
         name="win10-proxy-browser-only", host="LT-FIN-022", user="CONTOSO\\k.meyer",
+        probe_args=dict(mode="proxy_only", proxy="proxy.contoso.com:8080"),
         started="2026-11-22T09:31:12.550+01:00", finished="2026-11-22T09:31:58.016+01:00",
         powershell="5.1.19041.6456", codepages={"oem": 850, "ansi": 1252},
         manifest_os={"caption": "Microsoft Windows 10 Enterprise", "version": "10.0.19045"},
@@ -780,6 +782,24 @@ SAMPLES_DEFINED = [
         **WIN11,
     ),
     dict(
+        name="win11-firewall-blocks-signin", host="PC-BRANCH-12", user="CONTOSO\\j.silva",
+        exports=EXPORTS, registry=win11_registry(), probe_args=dict(mode="firewall"),
+        command_args=dict(upn="j.silva@contoso.com"),
+        **WIN11,
+    ),
+    dict(
+        name="win11-clock-skew", host="PC-KIOSK-03", user="CONTOSO\\kiosk",
+        exports=EXPORTS, registry=win11_registry(), probe_args=dict(skew=-742),
+        command_args=dict(upn="kiosk@contoso.com"),
+        **WIN11,
+    ),
+    dict(
+        name="win11-ipv6-broken", host="PC-LAB-221", user="CONTOSO\\d.novak",
+        exports=EXPORTS, registry=win11_registry(), probe_args=dict(mode="ipv6_broken"),
+        command_args=dict(upn="d.novak@contoso.com"),
+        **WIN11,
+    ),
+    dict(
         name="win11-netprofm-disabled", host="PC-RECEPTION", user="CONTOSO\\front.desk",
         exports=EXPORTS,
         registry=win11_registry(services=services(starts={"netprofm": 4}), tcpip6=tcpip6(0x20)),
@@ -795,3 +815,73 @@ for _sample in SAMPLES_DEFINED:
     if _sample["name"].startswith("win10"):
         _args.setdefault("updates", WIN10_ESU_UPDATES)
     _sample["commands"] = commands_default(**_args)
+
+
+def hresult(code):
+    """An HRESULT as PowerShell prints a COM exception's HResult: a signed 32-bit number."""
+    return code - (1 << 32) if code >= 1 << 31 else code
+
+
+ENDPOINT_STATUS = {"https": 200, "http": 200}
+V6_HOSTS = {"login.microsoftonline.com", "login.microsoft.com", "officecdn.microsoft.com",
+            "www.microsoft.com", "go.microsoft.com", "officeclient.microsoft.com", "aadcdn.msauth.net"}
+
+
+def probes_json(started, mode="ok", skew=1, proxy=None):
+    """The collector's probes.json (caadoctor.probes/1) for the article's endpoints.
+
+    mode: ok | tls (no TLS 1.2: every HTTPS request fails with 12175) | proxy_only (direct
+    connections blocked; only the browser's proxy gets out) | firewall (two sign-in hosts
+    dropped) | ipv6_broken (AAAA answers but IPv6 TCP times out)."""
+    import datetime
+    import json
+    import os
+    import tomllib
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "..", "analyzers", "data", "endpoints.toml"), "rb") as f:
+        urls = tomllib.load(f)["endpoints"]
+    t0 = datetime.datetime.fromisoformat(started).astimezone(datetime.timezone.utc) + datetime.timedelta(seconds=20)
+    results = []
+    for i, url in enumerate(urls):
+        https = url.startswith("https://")
+        host = url.split("://")[1].split("/")[0]
+        octet = sum(map(ord, host)) % 200 + 20
+        v4 = [f"20.{190 + i % 10}.{octet}.{(i * 37) % 250 + 1}"]
+        v6 = [f"2603:1026:{octet:x}::{i + 1:x}"] if host in V6_HOSTS else []
+        server = t0 + datetime.timedelta(seconds=i)
+        local = server + datetime.timedelta(seconds=skew, milliseconds=140)
+        date = server.strftime("%a, %d %b %Y %H:%M:%S GMT")
+        ok_http = lambda ms, via: {"status": 200 if https else 200, "error_code": None, "error": None,
+                                   "proxy": via, "ms": ms, "date": date,
+                                   "local_time_utc": local.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"}
+        fail_http = lambda code, text, ms, via: {"status": None, "error_code": hresult(code), "error": text,
+                                                 "proxy": via, "ms": ms, "date": None, "local_time_utc": None}
+        tcp = [{"family": "ipv4", "address": v4[0], "port": 443 if https else 80, "ok": True, "ms": 18 + i, "error": None}]
+        tcp += [{"family": "ipv6", "address": a, "port": 443 if https else 80, "ok": True, "ms": 16 + i, "error": None} for a in v6]
+        winhttp, wininet = ok_http(120 + 7 * i, "direct"), ok_http(140 + 5 * i, "direct")
+        if mode == "tls" and https:
+            text = "A security error occurred"
+            winhttp = fail_http(0x80072F8F, text, 95 + i, "direct")
+            wininet = fail_http(0x80072F8F, text, 101 + i, "direct")
+        elif mode == "proxy_only":
+            for t in tcp:
+                t.update(ok=False, ms=21000, error="timeout")
+            winhttp = fail_http(0x80072EE2, "The operation timed out", 30000, "direct")
+            wininet = ok_http(260 + 9 * i, proxy)
+        elif mode == "firewall" and host in ("login.microsoftonline.com", "ols.officeapps.live.com"):
+            for t in tcp:
+                t.update(ok=False, ms=21000, error="timeout")
+            winhttp = fail_http(0x80072EE2, "The operation timed out", 30000, "direct")
+            wininet = fail_http(0x80072EE2, "The operation timed out", 30000, "direct")
+        elif mode == "ipv6_broken":
+            for t in tcp:
+                if t["family"] == "ipv6":
+                    t.update(ok=False, ms=21000, error="timeout")
+            if v6:
+                winhttp["ms"] = 21100 + i
+                wininet["ms"] = 21200 + i
+        results.append({"url": url, "host": host,
+                        "dns": {"ok": True, "ipv4": v4, "ipv6": v6, "error": None, "ms": 4 + i % 7},
+                        "tcp": tcp, "winhttp": winhttp, "wininet": wininet})
+    doc = {"schema": "caadoctor.probes/1", "started": started, "results": results}
+    return json.dumps(doc, indent=2).replace("\n", "\r\n") + "\r\n"

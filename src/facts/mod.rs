@@ -13,6 +13,7 @@ pub(crate) mod model;
 pub mod ncsi;
 pub mod office;
 pub mod os;
+pub mod probes;
 pub mod proxy;
 mod registry_read;
 pub mod services;
@@ -50,6 +51,8 @@ pub struct Inputs {
     pub winsock: Option<(String, Vec<crate::parse::winsock::WinsockEntry>)>,
     /// Installed updates: artifact and list.
     pub hotfixes: Option<(String, Vec<crate::parse::hotfix::Hotfix>)>,
+    /// Connectivity probes: artifact, results, and the line of each result.
+    pub probes: Option<(String, crate::parse::probes::Probes, Vec<usize>)>,
 }
 
 impl Inputs {
@@ -106,6 +109,7 @@ pub struct Facts {
     pub updates: updates::UpdatesFacts,
     pub office: office::OfficeFacts,
     pub identity: office::IdentityFacts,
+    pub probes: probes::ProbeFacts,
     /// By service name as the registry spells it.
     pub services: BTreeMap<String, services::ServiceFacts>,
 }
@@ -129,6 +133,7 @@ const GROUPS: &[(&str, &[FieldDef])] = &[
     ("updates", <updates::UpdatesFacts as FactGroup>::FIELDS),
     ("office", <office::OfficeFacts as FactGroup>::FIELDS),
     ("identity", <office::IdentityFacts as FactGroup>::FIELDS),
+    ("probes", <probes::ProbeFacts as FactGroup>::FIELDS),
 ];
 
 /// Groups keyed by a name the rule chooses (`services.<name>.<field>`).
@@ -162,6 +167,7 @@ impl Facts {
             updates: updates::build(inputs.hotfixes.as_ref(), inputs.collected_on()),
             office: office::build_office(view, inputs.collected_on().as_ref()),
             identity: office::build_identity(view),
+            probes: probes::build(inputs.probes.as_ref()),
             services: services::build(view, &wanted.services, &inputs.service_states),
             os,
         };
@@ -183,6 +189,7 @@ impl Facts {
             "updates" => self.updates.get(rest),
             "office" => self.office.get(rest),
             "identity" => self.identity.get(rest),
+            "probes" => self.probes.get(rest),
             "services" => {
                 let (name, field) = rest.split_once('.')?;
                 self.services

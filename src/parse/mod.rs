@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod hotfix;
 pub mod manifest;
 pub mod netsh_winhttp;
+pub mod probes;
 pub mod proxy_blob;
 pub mod reg;
 pub mod services;

@@ -24,6 +24,7 @@ pub const BUILTIN: &[(&str, &str)] = builtin![
     "msoidcrl.toml",
     "ncsi-probe.toml",
     "identity-policy.toml",
+    "clock-skew.toml",
 ];
 
 #[cfg(test)]

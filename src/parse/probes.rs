@@ -1,0 +1,205 @@
+//! The collector's connectivity probes (`probes.json`, schema `caadoctor.probes/1`; the
+//! contract is in `docs/snapshot-format.md`). For every endpoint of the article: DNS (A and
+//! AAAA), TCP to each address family, and an HTTP(S) request through WinHTTP (the stack
+//! activation uses) and through WinINet (the browser's), with the status, the COM error as
+//! an HRESULT, the proxy used, the time taken and the server's `Date` header next to the
+//! machine's clock.
+
+use serde::Deserialize;
+
+pub const SCHEMA_PREFIX: &str = "caadoctor.probes/";
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Probes {
+    pub schema: String,
+    #[serde(default)]
+    pub started: Option<String>,
+    #[serde(default)]
+    pub results: Vec<Probe>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Probe {
+    pub url: String,
+    #[serde(default)]
+    pub host: Option<String>,
+    #[serde(default)]
+    pub dns: Option<Dns>,
+    #[serde(default)]
+    pub tcp: Vec<Tcp>,
+    #[serde(default)]
+    pub winhttp: Option<Http>,
+    #[serde(default)]
+    pub wininet: Option<Http>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Dns {
+    pub ok: bool,
+    #[serde(default)]
+    pub ipv4: Vec<String>,
+    #[serde(default)]
+    pub ipv6: Vec<String>,
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Tcp {
+    /// `ipv4` or `ipv6`.
+    pub family: String,
+    #[serde(default)]
+    pub address: Option<String>,
+    #[serde(default)]
+    pub port: Option<u16>,
+    pub ok: bool,
+    #[serde(default)]
+    pub ms: Option<u64>,
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Http {
+    /// HTTP status, when a response came.
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// The COM error: a number (possibly negative, as PowerShell prints HRESULTs) or text
+    /// such as `0x80072EFD`.
+    #[serde(default)]
+    pub error_code: Option<serde_json::Value>,
+    #[serde(default)]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub proxy: Option<String>,
+    #[serde(default)]
+    pub ms: Option<u64>,
+    /// The response's `Date` header.
+    #[serde(default)]
+    pub date: Option<String>,
+    /// The machine's clock when the response came, in UTC (ISO 8601).
+    #[serde(default)]
+    pub local_time_utc: Option<String>,
+}
+
+impl Http {
+    /// The error as a number, whichever way it was written.
+    pub fn code(&self) -> Option<i64> {
+        match self.error_code.as_ref()? {
+            serde_json::Value::Number(n) => n.as_i64(),
+            serde_json::Value::String(s) => {
+                let s = s.trim();
+                match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+                    Some(h) => i64::from_str_radix(h, 16).ok(),
+                    None => s.parse().ok(),
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// A response came (any status): the endpoint was reached.
+    pub fn reached(&self) -> bool {
+        self.status.is_some() && self.code().is_none()
+    }
+}
+
+impl Probe {
+    pub fn host(&self) -> String {
+        self.host.clone().unwrap_or_else(|| {
+            self.url
+                .split_once("://")
+                .map_or(self.url.as_str(), |(_, r)| r)
+                .split(['/', ':'])
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase()
+        })
+    }
+}
+
+pub fn looks_like_probes(text: &str) -> bool {
+    text.contains(SCHEMA_PREFIX)
+}
+
+pub fn parse(text: &str) -> Result<Probes, String> {
+    let text = text.trim_start_matches('\u{feff}');
+    let p: Probes = serde_json::from_str(text)
+        .map_err(|e| format!("line {} column {}: {e}", e.line(), e.column()))?;
+    if !p.schema.starts_with(SCHEMA_PREFIX) {
+        return Err(format!("schema '{}' is not {SCHEMA_PREFIX}N", p.schema));
+    }
+    Ok(p)
+}
+
+/// Seconds since the Unix epoch of an RFC 7231 `Date` header
+/// (`Fri, 20 Nov 2026 09:12:31 GMT`).
+pub fn http_date_seconds(date: &str) -> Option<i64> {
+    let parts: Vec<&str> = date.split_whitespace().collect();
+    let [_, day, month, year, time, _] = parts.as_slice() else {
+        return None;
+    };
+    let months = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = months.iter().position(|m| m.eq_ignore_ascii_case(month))? as u32 + 1;
+    let d = crate::date::Date::new(year.parse().ok()?, month, day.parse().ok()?)?;
+    Some(d.days() * 86_400 + clock_seconds(time)?)
+}
+
+/// Seconds since the Unix epoch of an ISO 8601 UTC time (`2026-11-20T09:12:31Z`, fractions
+/// allowed; an explicit offset is applied).
+pub fn iso_seconds(t: &str) -> Option<i64> {
+    let (date, rest) = t.trim().split_once('T')?;
+    let d = crate::date::parse(date)?;
+    let (clock, offset) = match rest.find(['Z', '+', '-']) {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "Z"),
+    };
+    let offset_s = match offset.chars().next() {
+        Some(sign @ ('+' | '-')) => {
+            let (h, m) = offset[1..].split_once(':').unwrap_or((&offset[1..], "0"));
+            let s = h.parse::<i64>().ok()? * 3600 + m.parse::<i64>().ok()? * 60;
+            if sign == '+' { s } else { -s }
+        }
+        _ => 0,
+    };
+    Some(d.days() * 86_400 + clock_seconds(clock.split('.').next()?)? - offset_s)
+}
+
+fn clock_seconds(t: &str) -> Option<i64> {
+    let mut p = t.split(':').map(|x| x.parse::<i64>().ok());
+    let (h, m, s) = (p.next()??, p.next()??, p.next().flatten().unwrap_or(0));
+    ((0..24).contains(&h) && (0..60).contains(&m) && (0..61).contains(&s))
+        .then_some(h * 3600 + m * 60 + s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_probe_file_reads() {
+        let text = r#"{"schema":"caadoctor.probes/1","results":[
+            {"url":"https://login.microsoftonline.com/","dns":{"ok":true,"ipv4":["20.190.160.1"],"ipv6":[]},
+             "tcp":[{"family":"ipv4","ok":true,"ms":21}],
+             "winhttp":{"status":null,"error_code":-2147012867,"error":"A connection with the server could not be established"},
+             "wininet":{"status":200,"date":"Fri, 20 Nov 2026 09:12:31 GMT","local_time_utc":"2026-11-20T09:12:30.5Z"}}]}"#;
+        let p = parse(text).unwrap();
+        let r = &p.results[0];
+        assert_eq!(r.host(), "login.microsoftonline.com");
+        assert_eq!(r.winhttp.as_ref().unwrap().code(), Some(-2_147_012_867));
+        assert!(!r.winhttp.as_ref().unwrap().reached());
+        assert!(r.wininet.as_ref().unwrap().reached());
+        assert!(parse(r#"{"schema":"other/1"}"#).is_err());
+    }
+
+    #[test]
+    fn clocks() {
+        let header = http_date_seconds("Fri, 20 Nov 2026 09:12:31 GMT").unwrap();
+        let local = iso_seconds("2026-11-20T09:12:30.5Z").unwrap();
+        assert_eq!(header - local, 1);
+        assert_eq!(iso_seconds("2026-11-20T10:12:31+01:00"), Some(header));
+        assert_eq!(http_date_seconds("garbage"), None);
+    }
+}
