@@ -7,7 +7,9 @@ use crate::classify::{self, ArtifactKind};
 use crate::decode::{self, CodePage, CodePageHints, Encoding};
 use crate::facts::services::StateSource;
 use crate::facts::{Facts, Inputs};
-use crate::parse::{accounts, hotfix, manifest, netsh_winhttp, probes, reg, services, winsock};
+use crate::parse::{
+    accounts, hotfix, ipconfig, manifest, netsh_winhttp, probes, reg, services, winsock,
+};
 use crate::problem::{Problem, ProblemKind};
 use crate::rules::{Finding, RuleSet};
 use crate::snapshot::{Artifact, Snapshot, SourceFormat};
@@ -69,7 +71,8 @@ fn pending_note(kind: ArtifactKind) -> Option<&'static str> {
         | ArtifactKind::WhoamiUpn
         | ArtifactKind::NetshWinsockCatalog
         | ArtifactKind::HotfixList
-        | ArtifactKind::ProbeResults => None,
+        | ArtifactKind::ProbeResults
+        | ArtifactKind::IpconfigAll => None,
         ArtifactKind::Unknown => Some("not a kind of artifact caadoctor knows; not read"),
         _ => Some("recognised; no rule of this version reads it yet"),
     }
@@ -301,6 +304,13 @@ fn take(kind: ArtifactKind, path: &str, text: &decode::Text, inputs: &mut Inputs
             }
             Err(e) => not_read(e),
         },
+        ArtifactKind::IpconfigAll => {
+            let lines: Vec<(usize, &str)> = text.lines().collect();
+            match ipconfig::parse(&lines) {
+                Ok(adapters) => keep_first(&mut inputs.ipconfig, (path.to_owned(), adapters)),
+                Err(e) => not_read(e),
+            }
+        }
         ArtifactKind::Manifest => Outcome {
             used: inputs.manifest.as_ref().is_some_and(|(p, _)| p == path),
             ..Outcome::default()

@@ -192,9 +192,23 @@ fn scrambled_name(i: usize) -> String {
 /// The same files under random names give the same kinds and the same facts.
 #[test]
 fn hand_exported_files_under_any_names_read_the_same() {
-    let originals: Vec<_> = ["reg", "text"]
-        .iter()
-        .flat_map(|d| files_in(&corpus().join(d)))
+    // One output of each kind: with two copies of a kind, which one is used depends on the
+    // names (the first in path order), and the second is reported as not used.
+    let one_of_each = [
+        "cmdkey-list-win11-ssopop-domain-interactive.txt",
+        "dsregcmd-aadj-full-win10.txt",
+        "gethotfix-ws2016-en-us-dates.txt",
+        "getservice-nested-servicecontroller-json-ps51.txt",
+        "ipconfig-all-win10-ipv6.txt",
+        "netsh-winhttp-proxy-en-per-protocol-bypass.txt",
+        "netsh-winhttp-set-advproxy-msdocs-json.txt",
+        "sc-qc-de-spooler.txt",
+        "sc-query-ws2012r2-eventlog-netprofm-nlasvc-excerpt.txt",
+        "winsock-catalog-lsp-lavasoft-part1.txt",
+    ];
+    let originals: Vec<_> = files_in(&corpus().join("reg"))
+        .into_iter()
+        .chain(one_of_each.iter().map(|n| corpus().join("text").join(n)))
         .collect();
     let renamed = scratch("renamed-corpus");
     let plain = scratch("plain-corpus");
@@ -427,4 +441,41 @@ fn corpus_update_lists_parse() {
     let newest = h.iter().filter_map(|x| x.installed_on).max().unwrap();
     assert_eq!(newest.to_string(), "2019-09-11");
     assert!(h.iter().all(|x| x.id.starts_with("KB")));
+}
+
+#[test]
+fn corpus_ipconfig_outputs_parse() {
+    use caadoctor::parse::ipconfig;
+    let read = |name: &str| {
+        let bytes = std::fs::read(corpus().join("text").join(name)).unwrap();
+        decode::decode(&bytes, &CodePageHints::default()).unwrap()
+    };
+    let t = read("ipconfig-all-win10-ipv6.txt");
+    let a = ipconfig::parse(&t.lines().collect::<Vec<_>>()).unwrap();
+    let tailscale = a
+        .iter()
+        .find(|x| x.name == "Unknown adapter Tailscale")
+        .unwrap();
+    assert_eq!(tailscale.ipv4, vec!["100.115.71.66"]);
+    assert_eq!(
+        tailscale.dns_servers.len(),
+        3,
+        "continuation lines belong to the DNS servers"
+    );
+    assert!(
+        !tailscale.ipv6.iter().any(|x| ipconfig::is_global_v6(x)),
+        "fd7a: is unique-local"
+    );
+    let wired = a
+        .iter()
+        .find(|x| x.name == "Ethernet adapter Ethernet 2")
+        .unwrap();
+    assert_eq!(
+        (wired.gateways.clone(), wired.dhcp_server.as_deref()),
+        (vec!["10.50.13.1".to_owned()], Some("10.50.13.1"))
+    );
+    let t = read("ipconfig-all-win11.txt");
+    let a = ipconfig::parse(&t.lines().collect::<Vec<_>>()).unwrap();
+    assert!(a.len() >= 2);
+    assert!(a.iter().any(|x| !x.ipv4.is_empty()));
 }

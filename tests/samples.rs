@@ -212,3 +212,58 @@ fn the_legacy_sample_fails_tls12_with_registry_evidence() {
         "Windows 7 Professional SP1 (build 7601)"
     );
 }
+
+/// A snapshot exported by hand: a subset of a sample's files, renamed, without the manifest.
+/// Every verdict the data allows is still given; the rest are `unknown` and name what is
+/// missing, never a `pass` without data.
+#[test]
+fn a_hand_exported_subset_gets_every_verdict_its_data_allows() {
+    let src = repo().join("samples/win10-proxy-browser-only");
+    let dir = common::scratch("hand-exported-subset");
+    let picks = [
+        ("registry/os-version.reg", "export1.reg"),
+        ("registry/internet-settings-hklm.reg", "winhttp.txt"),
+        ("registry/internet-settings-hkcu.reg", "user proxy.dat"),
+        ("commands/netsh-winhttp-show-proxy.txt", "netsh.log"),
+        ("commands/sc-query-nlasvc.txt", "a"),
+        ("probes/connectivity.json", "probes-from-user.json"),
+    ];
+    for (from, to) in picks {
+        std::fs::copy(src.join(from), dir.join(to)).unwrap();
+    }
+    let out = caadoctor(&["analyze", dir.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = json_of(&out);
+    assert_eq!(report["problems"], Value::Array(vec![]));
+    // Decided from what is there.
+    assert_eq!(finding(&report, "proxy")["status"], "fail");
+    assert_eq!(finding(&report, "endpoints")["status"], "fail");
+    assert_eq!(finding(&report, "os-support")["status"], "warn");
+    assert_eq!(finding(&report, "clock-skew")["status"], "pass");
+    // Not decidable without the files left out: unknown, naming the facts.
+    for rule in [
+        "winsock",
+        "office-credentials",
+        "ncsi-probe",
+        "windows-updates",
+        "office-updates",
+    ] {
+        let f = finding(&report, rule);
+        assert_eq!(f["status"], "unknown", "{rule}: {f}");
+        assert!(
+            !f["missing"].as_array().unwrap().is_empty(),
+            "{rule} names what is missing"
+        );
+    }
+    // No rule passes on facts the snapshot does not have.
+    for f in report["findings"].as_array().unwrap() {
+        if f["status"] == "pass" {
+            assert!(!f["evidence"].as_array().unwrap().is_empty(), "{f}");
+        }
+    }
+}

@@ -533,8 +533,43 @@ WIN7_UPDATES = [
 ]
 
 
+def ipconfig_all(host, ipv6_global=True, win7=False):
+    """`ipconfig /all` of a PC with one wired adapter (and a disconnected Wi-Fi)."""
+    def row(label, value):
+        # ipconfig's leader dots sit on odd columns up to column 35, then " : ".
+        out = "   " + label
+        while len(out) < 36:
+            out += "." if len(out) % 2 == 1 else " "
+        return out + " : " + value + "\r\n"
+    out = "\r\nWindows IP Configuration\r\n\r\n"
+    out += row("Host Name", host) + row("Primary Dns Suffix", "contoso.com") + row("Node Type", "Hybrid")
+    out += row("IP Routing Enabled", "No") + row("WINS Proxy Enabled", "No") + row("DNS Suffix Search List", "contoso.com")
+    out += "\r\nEthernet adapter Ethernet:\r\n\r\n"
+    out += row("Connection-specific DNS Suffix", "contoso.com")
+    out += row("Description", "Intel(R) Ethernet Connection (16) I219-LM")
+    out += row("Physical Address", "3C-52-82-6A-1F-C4") + row("DHCP Enabled", "Yes") + row("Autoconfiguration Enabled", "Yes")
+    if ipv6_global:
+        out += row("IPv6 Address", "2a02:8071:6c80:4e00:9d1b:3f2e:7a64:c2d1(Preferred)")
+        out += row("Temporary IPv6 Address", "2a02:8071:6c80:4e00:51e7:a4c9:18b3:6f20(Preferred)")
+    out += row("Link-local IPv6 Address", "fe80::8f3a:21c4:d9b7:5e02%11(Preferred)")
+    out += row("IPv4 Address", "10.20.31.57(Preferred)") + row("Subnet Mask", "255.255.255.0")
+    out += row("Lease Obtained", "Friday, November 20, 2026 7:58:02 AM") + row("Lease Expires", "Saturday, November 21, 2026 7:58:02 AM")
+    gateways = ["fe80::1%11", "10.20.31.1"] if ipv6_global else ["10.20.31.1"]
+    out += row("Default Gateway", gateways[0]) + "".join(" " * 39 + g + "\r\n" for g in gateways[1:])
+    out += row("DHCP Server", "10.20.31.1")
+    if not win7:
+        out += row("DHCPv6 IAID", "104878722") + row("DHCPv6 Client DUID", "00-01-00-01-2C-8F-31-A4-D8-BB-C1-A0-F3-7E")
+    out += row("DNS Servers", "10.20.0.10") + " " * 39 + "10.20.0.11\r\n"
+    out += row("NetBIOS over Tcpip", "Enabled")
+    out += "\r\nWireless LAN adapter Wi-Fi:\r\n\r\n"
+    out += row("Media State", "Media disconnected") + row("Connection-specific DNS Suffix", "")
+    out += row("Description", "Intel(R) Wi-Fi 6E AX211 160MHz") + row("Physical Address", "A4-6B-B6-19-0E-77")
+    out += row("DHCP Enabled", "Yes") + row("Autoconfiguration Enabled", "Yes")
+    return out
+
+
 def commands_default(states=None, starts=None, win7=False, upn="amelie.durand@contoso.com",
-                     cmdkey=CMDKEY_TYPICAL, dsreg=None, lsp=False, host="PC", updates=None):
+                     cmdkey=CMDKEY_TYPICAL, dsreg=None, lsp=False, host="PC", updates=None, ipv6_global=None):
     """Command outputs as the collector stores them (PowerShell Out-File: UTF-16LE, CRLF)."""
     states = dict({"NlaSvc": 4, "netprofm": 4, "EventLog": 4, "NcdAutoSetup": 1}, **(states or {}))
     starts = dict({"NlaSvc": 2, "netprofm": 3, "EventLog": 2, "NcdAutoSetup": 3}, **(starts or {}))
@@ -562,6 +597,8 @@ def commands_default(states=None, starts=None, win7=False, upn="amelie.durand@co
                     hotfix_json(host, updates or WIN11_UPDATES)))
     out.append(("cmd-netsh-winsock-catalog", "netsh-winsock-show-catalog.txt", "netsh winsock show catalog",
                 winsock_catalog(lsp=lsp, win7=win7)))
+    out.append(("cmd-ipconfig-all", "ipconfig-all.txt", "ipconfig /all",
+                ipconfig_all(host, ipv6_global=(not win7) if ipv6_global is None else ipv6_global, win7=win7)))
     out.append(("cmd-whoami-upn", "whoami-upn.txt", "whoami /upn", upn + "\r\n"))
     return out
 

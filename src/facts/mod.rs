@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod ipv6;
 pub(crate) mod model;
 pub mod ncsi;
+pub mod network;
 pub mod office;
 pub mod os;
 pub mod probes;
@@ -51,6 +52,8 @@ pub struct Inputs {
     pub winsock: Option<(String, Vec<crate::parse::winsock::WinsockEntry>)>,
     /// Installed updates: artifact and list.
     pub hotfixes: Option<(String, Vec<crate::parse::hotfix::Hotfix>)>,
+    /// `ipconfig /all`: artifact and adapters.
+    pub ipconfig: Option<(String, Vec<crate::parse::ipconfig::Adapter>)>,
     /// Connectivity probes: artifact, results, and the line of each result.
     pub probes: Option<(String, crate::parse::probes::Probes, Vec<usize>)>,
 }
@@ -110,6 +113,7 @@ pub struct Facts {
     pub office: office::OfficeFacts,
     pub identity: office::IdentityFacts,
     pub probes: probes::ProbeFacts,
+    pub network: network::NetworkFacts,
     /// By service name as the registry spells it.
     pub services: BTreeMap<String, services::ServiceFacts>,
 }
@@ -134,6 +138,7 @@ const GROUPS: &[(&str, &[FieldDef])] = &[
     ("office", <office::OfficeFacts as FactGroup>::FIELDS),
     ("identity", <office::IdentityFacts as FactGroup>::FIELDS),
     ("probes", <probes::ProbeFacts as FactGroup>::FIELDS),
+    ("network", <network::NetworkFacts as FactGroup>::FIELDS),
 ];
 
 /// Groups keyed by a name the rule chooses (`services.<name>.<field>`).
@@ -168,6 +173,7 @@ impl Facts {
             office: office::build_office(view, inputs.collected_on().as_ref()),
             identity: office::build_identity(view),
             probes: probes::build(inputs.probes.as_ref()),
+            network: network::build(inputs.ipconfig.as_ref()),
             services: services::build(view, &wanted.services, &inputs.service_states),
             os,
         };
@@ -190,6 +196,7 @@ impl Facts {
             "office" => self.office.get(rest),
             "identity" => self.identity.get(rest),
             "probes" => self.probes.get(rest),
+            "network" => self.network.get(rest),
             "services" => {
                 let (name, field) = rest.split_once('.')?;
                 self.services

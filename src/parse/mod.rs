@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod hotfix;
+pub mod ipconfig;
 pub mod manifest;
 pub mod netsh_winhttp;
 pub mod probes;
