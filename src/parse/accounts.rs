@@ -189,14 +189,7 @@ pub fn looks_like_upn(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn lines(text: &str) -> Vec<(usize, &str)> {
-        text.split('\n')
-            .map(|l| l.trim_end_matches('\r'))
-            .enumerate()
-            .map(|(i, l)| (i + 1, l))
-            .collect()
-    }
+    use crate::parse::numbered as lines;
 
     #[test]
     fn cmdkey_blocks_and_office_targets() {

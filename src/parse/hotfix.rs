@@ -87,14 +87,7 @@ fn parse_json(text: &str) -> Result<Vec<Hotfix>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn lines(text: &str) -> Vec<(usize, &str)> {
-        text.split('\n')
-            .map(|l| l.trim_end_matches('\r'))
-            .enumerate()
-            .map(|(i, l)| (i + 1, l))
-            .collect()
-    }
+    use crate::parse::numbered as lines;
 
     #[test]
     fn wmic_and_get_hotfix_tables() {

@@ -129,14 +129,7 @@ pub fn parse(lines: &[(usize, &str)]) -> Result<Vec<Adapter>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn lines(text: &str) -> Vec<(usize, &str)> {
-        text.split('\n')
-            .map(|l| l.trim_end_matches('\r'))
-            .enumerate()
-            .map(|(i, l)| (i + 1, l))
-            .collect()
-    }
+    use crate::parse::numbered as lines;
 
     #[test]
     fn german_labels_by_words_and_values() {

@@ -12,3 +12,13 @@ pub mod proxy_blob;
 pub mod reg;
 pub mod services;
 pub mod winsock;
+
+/// Test input as the parsers receive it: numbered lines without their CR/LF.
+#[cfg(test)]
+pub(crate) fn numbered(text: &str) -> Vec<(usize, &str)> {
+    text.split('\n')
+        .map(|l| l.trim_end_matches('\r'))
+        .enumerate()
+        .map(|(i, l)| (i + 1, l))
+        .collect()
+}

@@ -144,14 +144,7 @@ pub fn parse_advproxy(text: &str) -> Result<(usize, AdvProxy), NetshError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn lines(text: &str) -> Vec<(usize, &str)> {
-        text.split('\n')
-            .map(|l| l.trim_end_matches('\r'))
-            .enumerate()
-            .map(|(i, l)| (i + 1, l))
-            .collect()
-    }
+    use crate::parse::numbered as lines;
 
     #[test]
     fn english_direct_and_proxy() {

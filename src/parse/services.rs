@@ -257,14 +257,7 @@ pub fn service_of_command(command: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn lines(text: &str) -> Vec<(usize, &str)> {
-        text.split('\n')
-            .map(|l| l.trim_end_matches('\r'))
-            .enumerate()
-            .map(|(i, l)| (i + 1, l))
-            .collect()
-    }
+    use crate::parse::numbered as lines;
 
     #[test]
     fn sc_query_blocks_in_any_language() {

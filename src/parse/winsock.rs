@@ -178,14 +178,7 @@ fn entry(line: usize, name_space: bool, fields: &[(&str, &str)]) -> WinsockEntry
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn lines(text: &str) -> Vec<(usize, &str)> {
-        text.split('\n')
-            .map(|l| l.trim_end_matches('\r'))
-            .enumerate()
-            .map(|(i, l)| (i + 1, l))
-            .collect()
-    }
+    use crate::parse::numbered as lines;
 
     const BASE: &str = "\r\nWinsock Catalog Provider Entry\r\n------------------------------------------------------\r\nEntry Type:                         Base Service Provider\r\nDescription:                        MSAFD Tcpip [TCP/IP]\r\nProvider ID:                        {E70F1AA0-AB8B-11CF-8CA3-00805F48A192}\r\nProvider Path:                      %SystemRoot%\\system32\\mswsock.dll\r\nCatalog Entry ID:                   1001\r\nVersion:                            2\r\nAddress Family:                     2\r\nMax Address Length:                 16\r\nMin Address Length:                 16\r\nSocket Type:                        1\r\nProtocol:                           6\r\nService Flags:                      0x20066\r\nProtocol Chain Length:              1\r\n\r\nName Space Provider Entry\r\n------------------------------------------------------\r\nDescription:                        Network Location Awareness Legacy (NLAv1) Namespace\r\nProvider ID:                        {6642243A-3BA8-4AA6-BAA5-2E0BD71FDD83}\r\nName Space:                         15\r\nActive:                             1\r\nVersion:                            1\r\n\r\n";
 
