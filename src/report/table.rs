@@ -83,11 +83,13 @@ pub fn render(report: &Report<'_>, style: Style) -> String {
     }
     let _ = writeln!(out, "{table}");
 
-    let acted: Vec<&Finding> = report
+    let mut acted: Vec<&Finding> = report
         .findings
         .iter()
         .filter(|f| matches!(f.status, Status::Fail | Status::Warn | Status::Manual))
         .collect();
+    // What fails first; rule order within a status.
+    acted.sort_by_key(|f| std::cmp::Reverse(f.status.rank()));
     if !acted.is_empty() {
         let _ = writeln!(out, "\nWhat to fix");
         for f in acted {

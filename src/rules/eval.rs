@@ -221,12 +221,22 @@ fn render(template: &str, facts: &Facts) -> String {
             match facts.get(path).map(|f| f.value) {
                 Some(Value::Text(s)) => s,
                 Some(Value::List(l)) if l.is_empty() => "none".to_owned(),
-                Some(Value::List(l)) => l.join(", "),
+                Some(Value::List(l)) => short_list(&l),
                 Some(v) => v.to_string(),
                 None => "not collected".to_owned(),
             }
         })
         .into_owned()
+}
+
+/// A list in a sentence: all of a short one, the first three of a long one (the evidence
+/// keeps every item).
+fn short_list(items: &[String]) -> String {
+    const SHOWN: usize = 3;
+    if items.len() <= SHOWN + 1 {
+        return items.join(", ");
+    }
+    format!("{} and {} more", items[..SHOWN].join(", "), items.len() - SHOWN)
 }
 
 fn evidence(paths: &[String], facts: &Facts) -> Vec<FactEvidence> {
