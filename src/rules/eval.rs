@@ -236,7 +236,11 @@ fn short_list(items: &[String]) -> String {
     if items.len() <= SHOWN + 1 {
         return items.join(", ");
     }
-    format!("{} and {} more", items[..SHOWN].join(", "), items.len() - SHOWN)
+    format!(
+        "{} and {} more",
+        items[..SHOWN].join(", "),
+        items.len() - SHOWN
+    )
 }
 
 fn evidence(paths: &[String], facts: &Facts) -> Vec<FactEvidence> {
