@@ -199,6 +199,18 @@ struct Outcome {
     note: Option<String>,
 }
 
+/// Keeps the first parsed copy, or turns the parser's error into a problem.
+fn first<T, E: std::fmt::Display>(
+    slot: &mut Option<(String, T)>,
+    path: &str,
+    parsed: Result<T, E>,
+) -> Outcome {
+    match parsed {
+        Ok(value) => keep_first(slot, (path.to_owned(), value)),
+        Err(e) => not_read(e),
+    }
+}
+
 /// Keeps the first parsed copy of a one-per-snapshot output.
 fn keep_first<T>(slot: &mut Option<T>, value: T) -> Outcome {
     if slot.is_some() {
@@ -218,6 +230,7 @@ fn keep_first<T>(slot: &mut Option<T>, value: T) -> Outcome {
 
 /// Runs the parser of the artifact's kind and stores what it gives in `inputs`.
 fn take(kind: ArtifactKind, path: &str, text: &decode::Text, inputs: &mut Inputs) -> Outcome {
+    let lines = || text.lines().collect::<Vec<(usize, &str)>>();
     match kind {
         ArtifactKind::RegExport => {
             let file = reg::parse(&text.text);
@@ -228,19 +241,16 @@ fn take(kind: ArtifactKind, path: &str, text: &decode::Text, inputs: &mut Inputs
                 note: None,
             }
         }
-        ArtifactKind::NetshWinhttpProxy => {
-            let lines: Vec<(usize, &str)> = text.lines().collect();
-            match netsh_winhttp::parse_proxy(&lines) {
-                Ok(n) => keep_first(&mut inputs.netsh_proxy, (path.to_owned(), n)),
-                Err(e) => failed(e.line, &e.message),
-            }
-        }
+        ArtifactKind::NetshWinhttpProxy => match netsh_winhttp::parse_proxy(&lines()) {
+            Ok(n) => keep_first(&mut inputs.netsh_proxy, (path.to_owned(), n)),
+            Err(e) => failed(e.line, &e.message),
+        },
         ArtifactKind::NetshWinhttpAdvproxy => match netsh_winhttp::parse_advproxy(&text.text) {
             Ok((line, a)) => keep_first(&mut inputs.advproxy, (path.to_owned(), line, a)),
             Err(e) => failed(e.line, &e.message),
         },
         ArtifactKind::ScQuery | ArtifactKind::ScQc => {
-            let lines: Vec<(usize, &str)> = text.lines().collect();
+            let lines = lines();
             let command = inputs.step_for(path).and_then(|s| s.command.clone());
             let named = command.as_deref().and_then(services::service_of_command);
             let label = if kind == ArtifactKind::ScQuery {
@@ -258,37 +268,25 @@ fn take(kind: ArtifactKind, path: &str, text: &decode::Text, inputs: &mut Inputs
             Err(e) => not_read(e),
         },
         ArtifactKind::CmdkeyList => {
-            let lines: Vec<(usize, &str)> = text.lines().collect();
-            match accounts::parse_cmdkey(&lines) {
-                Ok(c) => keep_first(&mut inputs.cmdkey, (path.to_owned(), c)),
-                Err(e) => not_read(e),
-            }
+            first(&mut inputs.cmdkey, path, accounts::parse_cmdkey(&lines()))
         }
-        ArtifactKind::Dsregcmd => {
-            let lines: Vec<(usize, &str)> = text.lines().collect();
-            match accounts::parse_dsregcmd(&lines) {
-                Ok(d) => keep_first(&mut inputs.dsregcmd, (path.to_owned(), d)),
-                Err(e) => not_read(e),
-            }
-        }
+        ArtifactKind::Dsregcmd => first(
+            &mut inputs.dsregcmd,
+            path,
+            accounts::parse_dsregcmd(&lines()),
+        ),
         ArtifactKind::WhoamiUpn => match accounts::parse_whoami_upn(&text.text) {
             Some((line, upn)) => keep_first(&mut inputs.whoami_upn, (path.to_owned(), line, upn)),
             None => Outcome::default(),
         },
         ArtifactKind::NetshWinsockCatalog => {
-            let lines: Vec<(usize, &str)> = text.lines().collect();
-            match winsock::parse(&lines) {
-                Ok(entries) => keep_first(&mut inputs.winsock, (path.to_owned(), entries)),
-                Err(e) => not_read(e),
-            }
+            first(&mut inputs.winsock, path, winsock::parse(&lines()))
         }
-        ArtifactKind::HotfixList => {
-            let lines: Vec<(usize, &str)> = text.lines().collect();
-            match hotfix::parse(&text.text, &lines) {
-                Ok(list) => keep_first(&mut inputs.hotfixes, (path.to_owned(), list)),
-                Err(e) => not_read(e),
-            }
-        }
+        ArtifactKind::HotfixList => first(
+            &mut inputs.hotfixes,
+            path,
+            hotfix::parse(&text.text, &lines()),
+        ),
         ArtifactKind::ProbeResults => match probes::parse(&text.text) {
             Ok(p) => {
                 // The line of each result: where its URL first appears after the previous one.
@@ -304,13 +302,7 @@ fn take(kind: ArtifactKind, path: &str, text: &decode::Text, inputs: &mut Inputs
             }
             Err(e) => not_read(e),
         },
-        ArtifactKind::IpconfigAll => {
-            let lines: Vec<(usize, &str)> = text.lines().collect();
-            match ipconfig::parse(&lines) {
-                Ok(adapters) => keep_first(&mut inputs.ipconfig, (path.to_owned(), adapters)),
-                Err(e) => not_read(e),
-            }
-        }
+        ArtifactKind::IpconfigAll => first(&mut inputs.ipconfig, path, ipconfig::parse(&lines())),
         ArtifactKind::Manifest => Outcome {
             used: inputs.manifest.as_ref().is_some_and(|(p, _)| p == path),
             ..Outcome::default()

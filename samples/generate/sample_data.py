@@ -657,6 +657,24 @@ WIN11 = dict(
 )
 
 
+def win10_registry(edition, user_email, office="16.0.20428.20170", channel="monthly", proxy=None, extra=None):
+    """A Windows 10 22H2 PC with ESU updates (build 19045.6575)."""
+    product = {"Enterprise": "Windows 10 Enterprise", "Professional": "Windows 10 Pro"}[edition]
+    return merge(
+        {r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion": current_version(
+            19045, 6575, product, edition, "22H2", buildlab="19041.vb_release.191206-1406")},
+        {r"HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment": environment()},
+        schannel(),
+        internet_settings_hklm(), internet_settings_hklm(wow=True),
+        internet_settings_hkcu(0xA80, proxy=proxy),
+        tcpip6(0x20),
+        services(),
+        office_c2r(office, channel=channel),
+        office_identity([user_email]),
+        extra or {},
+    )
+
+
 def win11_registry(**changes):
     return merge(
         {r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion": current_version(
@@ -709,21 +727,9 @@ SAMPLES_DEFINED = [
         powershell="5.1.19041.6456", codepages={"oem": 437, "ansi": 1252},
         manifest_os={"caption": "Microsoft Windows 10 Enterprise", "version": "10.0.19045"},
         exports=EXPORTS,
-        registry=merge(
-            {r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion": current_version(
-                19045, 6575, "Windows 10 Enterprise", "Enterprise", "22H2",
-                buildlab="19041.vb_release.191206-1406")},
-            {r"HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment": environment()},
-            schannel(),
-            internet_settings_hklm(), internet_settings_hklm(wow=True),
-            internet_settings_hkcu(0xA80),
-            tcpip6(0x20),
-            services(),
-            office_c2r("16.0.20428.20170", channel="monthly"),
-            office_identity(["b.nguyen@contoso.com"]),
-            {r"HKLM\SOFTWARE\Policies\Microsoft\Windows\NetworkConnectivityStatusIndicator":
-                [("NoActiveProbe", "dword", 1)]},
-        ),
+        registry=win10_registry("Enterprise", "b.nguyen@contoso.com", extra={
+            r"HKLM\SOFTWARE\Policies\Microsoft\Windows\NetworkConnectivityStatusIndicator":
+                [("NoActiveProbe", "dword", 1)]}),
     ),
     dict(
         name="win10-proxy-browser-only", host="LT-FIN-022", user="CONTOSO\\k.meyer",
@@ -732,19 +738,8 @@ SAMPLES_DEFINED = [
         powershell="5.1.19041.6456", codepages={"oem": 850, "ansi": 1252},
         manifest_os={"caption": "Microsoft Windows 10 Enterprise", "version": "10.0.19045"},
         exports=EXPORTS,
-        registry=merge(
-            {r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion": current_version(
-                19045, 6575, "Windows 10 Enterprise", "Enterprise", "22H2",
-                buildlab="19041.vb_release.191206-1406")},
-            {r"HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment": environment()},
-            schannel(),
-            internet_settings_hklm(), internet_settings_hklm(wow=True),
-            internet_settings_hkcu(0xA80, proxy=("proxy.contoso.com:8080", "*.contoso.com;<local>")),
-            tcpip6(0x20),
-            services(),
-            office_c2r("16.0.20428.20170", channel="monthly"),
-            office_identity(["k.meyer@contoso.com"]),
-        ),
+        registry=win10_registry("Enterprise", "k.meyer@contoso.com",
+                                proxy=("proxy.contoso.com:8080", "*.contoso.com;<local>")),
     ),
     dict(
         name="win11-office-credentials", host="PC-MKT-031", user="CONTOSO\\l.moreau",
@@ -771,19 +766,8 @@ SAMPLES_DEFINED = [
         powershell="5.1.19041.6456", codepages={"oem": 850, "ansi": 1252},
         manifest_os={"caption": "Microsoft Windows 10 Pro", "version": "10.0.19045"},
         exports=EXPORTS,
-        registry=merge(
-            {r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion": current_version(
-                19045, 6575, "Windows 10 Pro", "Professional", "22H2",
-                buildlab="19041.vb_release.191206-1406")},
-            {r"HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment": environment()},
-            schannel(),
-            internet_settings_hklm(), internet_settings_hklm(wow=True),
-            internet_settings_hkcu(0xA80),
-            tcpip6(0x20),
-            services(),
-            office_c2r("16.0.20628.20102"),
-            office_identity(["martin.keller@outlook.com"]),
-        ),
+        registry=win10_registry("Professional", "martin.keller@outlook.com",
+                                office="16.0.20628.20102", channel="current"),
         command_args=dict(upn="martin.keller@outlook.com", lsp=True,
                                   dsreg=dsregcmd("martin.keller@outlook.com", "", azure_ad=False)),
     ),
