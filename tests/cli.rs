@@ -174,14 +174,7 @@ fn the_table_is_plain_unless_colour_is_wanted() {
 #[test]
 fn a_single_exported_file_is_a_snapshot_too() {
     let file = common::corpus().join("reg/schannel.reg");
-    let out = caadoctor(&["analyze", file.to_str().unwrap(), "--format", "json"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report = json_of(&out);
+    let report = common::report_of(file.to_str().unwrap(), 0);
     assert_eq!(report["snapshot"]["format"], "file");
     assert_eq!(report["artifacts"][0]["kind"], "reg-export");
     // Without the OS build, TLS 1.2 cannot be judged: unknown, naming what is missing.

@@ -12,6 +12,12 @@ use caadoctor::rules::RuleSet;
 use caadoctor::snapshot::{self, Limits};
 use common::{corpus, files_in, scratch};
 
+/// A corpus command output, decoded.
+fn corpus_text(name: &str) -> decode::Text {
+    let bytes = std::fs::read(corpus().join("text").join(name)).unwrap();
+    decode::decode(&bytes, &CodePageHints::default()).unwrap()
+}
+
 fn read_reg(name: &str) -> reg::RegFile {
     let bytes = std::fs::read(corpus().join("reg").join(name)).unwrap();
     let text = decode::decode(&bytes, &CodePageHints::default()).unwrap();
@@ -177,8 +183,7 @@ fn corpus_text_outputs_are_classified_by_content() {
         "a new corpus file needs an expectation here"
     );
     for (name, kind) in expected {
-        let bytes = std::fs::read(corpus().join("text").join(name)).unwrap();
-        let text = decode::decode(&bytes, &CodePageHints::default()).unwrap();
+        let text = corpus_text(name);
         assert_eq!(classify_text(&text.text), kind, "{name}");
     }
 }
@@ -258,21 +263,17 @@ fn remove_key(v: &mut serde_json::Value, key: &str) {
 #[test]
 fn corpus_netsh_outputs_parse() {
     use caadoctor::parse::netsh_winhttp;
-    let read = |name: &str| {
-        let bytes = std::fs::read(corpus().join("text").join(name)).unwrap();
-        decode::decode(&bytes, &CodePageHints::default()).unwrap()
-    };
-    let t = read("netsh-winhttp-proxy-en-http-scheme-none-bypass.txt");
+    let t = corpus_text("netsh-winhttp-proxy-en-http-scheme-none-bypass.txt");
     let p = netsh_winhttp::parse_proxy(&t.lines().collect::<Vec<_>>()).unwrap();
     assert_eq!(
         (p.direct, p.proxy.as_deref(), p.bypass.as_deref()),
         (false, Some("http=proxy.mycompany.lan:8090"), None)
     );
-    let t = read("netsh-winhttp-proxy-en-per-protocol-bypass.txt");
+    let t = corpus_text("netsh-winhttp-proxy-en-per-protocol-bypass.txt");
     let p = netsh_winhttp::parse_proxy(&t.lines().collect::<Vec<_>>()).unwrap();
     assert_eq!(p.bypass.as_deref(), Some("monash;<local>"));
     assert!(p.proxy.unwrap().contains("socks=socksproxy:1234"));
-    let t = read("netsh-winhttp-set-advproxy-msdocs-json.txt");
+    let t = corpus_text("netsh-winhttp-set-advproxy-msdocs-json.txt");
     let (_, a) = netsh_winhttp::parse_advproxy(&t.text).unwrap();
     assert_eq!(
         (a.proxy_is_enabled, a.auto_detect, a.per_user_proxy_settings),
@@ -308,18 +309,14 @@ fn corpus_proxy_blobs_decode() {
 #[test]
 fn corpus_service_outputs_parse() {
     use caadoctor::parse::services;
-    let read = |name: &str| {
-        let bytes = std::fs::read(corpus().join("text").join(name)).unwrap();
-        decode::decode(&bytes, &CodePageHints::default()).unwrap()
-    };
-    let t = read("sc-query-eventlog.txt");
+    let t = corpus_text("sc-query-eventlog.txt");
     let s = services::parse_sc(&t.lines().collect::<Vec<_>>(), None).unwrap();
     assert_eq!(
         (s[0].name.as_str(), s[0].state),
         ("EventLog", Some("running"))
     );
 
-    let t = read("sc-query-ws2012r2-eventlog-netprofm-nlasvc-excerpt.txt");
+    let t = corpus_text("sc-query-ws2012r2-eventlog-netprofm-nlasvc-excerpt.txt");
     let s = services::parse_sc(&t.lines().collect::<Vec<_>>(), None).unwrap();
     let names: Vec<_> = s.iter().map(|x| (x.name.as_str(), x.state)).collect();
     assert_eq!(names.len(), 6, "{names:?}");
@@ -332,18 +329,18 @@ fn corpus_service_outputs_parse() {
         ]
     );
 
-    let t = read("sc-qc-de-spooler.txt");
+    let t = corpus_text("sc-qc-de-spooler.txt");
     let s = services::parse_sc(&t.lines().collect::<Vec<_>>(), None).unwrap();
     assert_eq!(
         (s[0].name.as_str(), s[0].start_type),
         ("spooler", Some("automatic"))
     );
 
-    let t = read("sc-qc-de-not-installed.txt");
+    let t = corpus_text("sc-qc-de-not-installed.txt");
     let s = services::parse_sc(&t.lines().collect::<Vec<_>>(), Some("NcdAutoSetup")).unwrap();
     assert!(s[0].missing);
 
-    let t = read("getservice-nested-servicecontroller-json-ps51.txt");
+    let t = corpus_text("getservice-nested-servicecontroller-json-ps51.txt");
     let s = services::parse_json(&t.text).unwrap();
     assert_eq!(
         s.len(),
@@ -356,11 +353,7 @@ fn corpus_service_outputs_parse() {
 #[test]
 fn corpus_account_outputs_parse() {
     use caadoctor::parse::accounts;
-    let read = |name: &str| {
-        let bytes = std::fs::read(corpus().join("text").join(name)).unwrap();
-        decode::decode(&bytes, &CodePageHints::default()).unwrap()
-    };
-    let t = read("cmdkey-list-win11-ssopop-domain-interactive.txt");
+    let t = corpus_text("cmdkey-list-win11-ssopop-domain-interactive.txt");
     let c = accounts::parse_cmdkey(&t.lines().collect::<Vec<_>>()).unwrap();
     assert_eq!(c[0].target, "MicrosoftAccount:target=SSO_POP_Device");
     assert_eq!(c[0].kind.as_deref(), Some("Generic"));
@@ -369,7 +362,7 @@ fn corpus_account_outputs_parse() {
             .any(|x| x.target == r"Domain:interactive=desktop-bn\admin")
     );
     // Chinese labels, same layout.
-    let t = read("cmdkey-zh-cn.txt");
+    let t = corpus_text("cmdkey-zh-cn.txt");
     let c = accounts::parse_cmdkey(&t.lines().collect::<Vec<_>>()).unwrap();
     assert_eq!(c.len(), 3);
     assert_eq!(
@@ -378,12 +371,12 @@ fn corpus_account_outputs_parse() {
     );
     assert_eq!(c[2].user.as_deref(), Some("462247949@qq.com"));
 
-    let t = read("dsregcmd-aadj-full-win10.txt");
+    let t = corpus_text("dsregcmd-aadj-full-win10.txt");
     let d = accounts::parse_dsregcmd(&t.lines().collect::<Vec<_>>()).unwrap();
     assert_eq!(d.get("AzureAdJoined").unwrap().value, "YES");
     assert_eq!(d.get("WorkplaceJoined").unwrap().section, "User State");
     assert_eq!(d.get("TenantName").unwrap().value, "INE Security Labs");
-    let t = read("dsregcmd-hybrid-ws2016-oldformat.txt");
+    let t = corpus_text("dsregcmd-hybrid-ws2016-oldformat.txt");
     let d = accounts::parse_dsregcmd(&t.lines().collect::<Vec<_>>()).unwrap();
     assert_eq!(d.get("DomainJoined").unwrap().value, "YES");
     assert_eq!(d.get("KeySignTest").unwrap().value, "PASSED");
@@ -398,8 +391,7 @@ fn corpus_winsock_catalogs_show_the_lsp() {
         "winsock-catalog-lsp-lavasoft-part2.txt",
         "winsock-catalog-lsp-lavasoft-part3-keybase.txt",
     ] {
-        let bytes = std::fs::read(corpus().join("text").join(name)).unwrap();
-        let text = decode::decode(&bytes, &CodePageHints::default()).unwrap();
+        let text = corpus_text(name);
         let entries = winsock::parse(&text.lines().collect::<Vec<_>>()).unwrap();
         assert!(!entries.is_empty(), "{name}");
         for e in &entries {
@@ -416,11 +408,7 @@ fn corpus_winsock_catalogs_show_the_lsp() {
 #[test]
 fn corpus_update_lists_parse() {
     use caadoctor::parse::hotfix;
-    let read = |name: &str| {
-        let bytes = std::fs::read(corpus().join("text").join(name)).unwrap();
-        decode::decode(&bytes, &CodePageHints::default()).unwrap()
-    };
-    let t = read("wmic-qfe-list-win7-sp1.txt");
+    let t = corpus_text("wmic-qfe-list-win7-sp1.txt");
     let h = hotfix::parse(&t.text, &t.lines().collect::<Vec<_>>()).unwrap();
     assert!(h.len() > 100, "{}", h.len());
     let kb = h.iter().find(|x| x.id == "KB4467107").unwrap();
@@ -429,14 +417,14 @@ fn corpus_update_lists_parse() {
         Some("2018-11-14".into())
     );
     // Russian Server 2012 R2: Cyrillic user names, columns out of line, dates still M/D/YYYY.
-    let t = read("wmic-qfe-list-ru-srv2012r2.txt");
+    let t = corpus_text("wmic-qfe-list-ru-srv2012r2.txt");
     let h = hotfix::parse(&t.text, &t.lines().collect::<Vec<_>>()).unwrap();
     assert_eq!(h[0].id, "KB2919355");
     assert_eq!(
         h[0].installed_on.map(|d| d.to_string()),
         Some("2014-03-18".into())
     );
-    let t = read("gethotfix-ws2016-en-us-dates.txt");
+    let t = corpus_text("gethotfix-ws2016-en-us-dates.txt");
     let h = hotfix::parse(&t.text, &t.lines().collect::<Vec<_>>()).unwrap();
     let newest = h.iter().filter_map(|x| x.installed_on).max().unwrap();
     assert_eq!(newest.to_string(), "2019-09-11");
@@ -446,11 +434,7 @@ fn corpus_update_lists_parse() {
 #[test]
 fn corpus_ipconfig_outputs_parse() {
     use caadoctor::parse::ipconfig;
-    let read = |name: &str| {
-        let bytes = std::fs::read(corpus().join("text").join(name)).unwrap();
-        decode::decode(&bytes, &CodePageHints::default()).unwrap()
-    };
-    let t = read("ipconfig-all-win10-ipv6.txt");
+    let t = corpus_text("ipconfig-all-win10-ipv6.txt");
     let a = ipconfig::parse(&t.lines().collect::<Vec<_>>()).unwrap();
     let tailscale = a
         .iter()
@@ -474,7 +458,7 @@ fn corpus_ipconfig_outputs_parse() {
         (wired.gateways.clone(), wired.dhcp_server.as_deref()),
         (vec!["10.50.13.1".to_owned()], Some("10.50.13.1"))
     );
-    let t = read("ipconfig-all-win11.txt");
+    let t = corpus_text("ipconfig-all-win11.txt");
     let a = ipconfig::parse(&t.lines().collect::<Vec<_>>()).unwrap();
     assert!(a.len() >= 2);
     assert!(a.iter().any(|x| !x.ipv4.is_empty()));

@@ -63,14 +63,7 @@ fn junk_files_are_listed_not_fatal() {
         garbage.push_str(&format!("\"v{i}\"=dword:zz{i}\r\n]]]]=@@\"\r\n"));
     }
     std::fs::write(dir.join("garbage.reg"), garbage).unwrap();
-    let out = caadoctor(&["analyze", dir.to_str().unwrap(), "--format", "json"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report = json_of(&out);
+    let report = common::report_of(dir.to_str().unwrap(), 0);
     assert_eq!(
         report["artifacts"].as_array().unwrap().len(),
         6,

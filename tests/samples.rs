@@ -98,14 +98,7 @@ fn sample_zips_match_their_golden_reports() {
     let mut changed = Vec::new();
     for (name, code, expected) in SAMPLES {
         let zip = format!("samples/{name}.zip");
-        let out = caadoctor(&["analyze", &zip, "--format", "json"]);
-        assert_eq!(
-            out.status.code(),
-            Some(*code),
-            "{name}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let report = json_of(&out);
+        let report = common::report_of(&zip, *code);
         assert_eq!(report["schema"], "caadoctor.report/1");
         assert_eq!(
             report["problems"],
@@ -165,9 +158,7 @@ fn a_sample_folder_gives_the_zips_verdicts_and_evidence() {
             "--format",
             "json",
         ]));
-        let out = caadoctor(&["analyze", &format!("samples/{name}"), "--format", "json"]);
-        assert_eq!(out.status.code(), Some(*code), "{name}");
-        let mut folder = json_of(&out);
+        let mut folder = common::report_of(&format!("samples/{name}"), *code);
         let mut zip_findings = zip["findings"].clone();
         strip_prefix(&mut zip_findings, &format!("{name}/"));
         strip_prefix(&mut folder["findings"], &format!("{name}/"));
@@ -231,14 +222,7 @@ fn a_hand_exported_subset_gets_every_verdict_its_data_allows() {
     for (from, to) in picks {
         std::fs::copy(src.join(from), dir.join(to)).unwrap();
     }
-    let out = caadoctor(&["analyze", dir.to_str().unwrap(), "--format", "json"]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report = json_of(&out);
+    let report = common::report_of(dir.to_str().unwrap(), 1);
     assert_eq!(report["problems"], Value::Array(vec![]));
     // Decided from what is there.
     assert_eq!(finding(&report, "proxy")["status"], "fail");

@@ -154,6 +154,7 @@ impl Facts {
         let os = os::build(view);
         let build = os.build.as_ref().map(|f| f.value);
         let arch = os.arch.as_ref().map(|f| f.value.as_str());
+        let collected = inputs.collected_on();
         let proxy_sources = proxy::Sources {
             netsh: inputs.netsh_proxy.as_ref(),
             advproxy: inputs.advproxy.as_ref(),
@@ -169,8 +170,8 @@ impl Facts {
                 inputs.whoami_upn.as_ref(),
             ),
             winsock: winsock::build(inputs.winsock.as_ref()),
-            updates: updates::build(inputs.hotfixes.as_ref(), inputs.collected_on()),
-            office: office::build_office(view, inputs.collected_on().as_ref()),
+            office: office::build_office(view, collected.as_ref()),
+            updates: updates::build(inputs.hotfixes.as_ref(), collected),
             identity: office::build_identity(view),
             probes: probes::build(inputs.probes.as_ref()),
             network: network::build(inputs.ipconfig.as_ref()),

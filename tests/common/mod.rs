@@ -31,6 +31,19 @@ pub fn caadoctor(args: &[&str]) -> Output {
         .expect("run caadoctor")
 }
 
+/// `caadoctor analyze PATH --format json`: checks the exit code (showing stderr when it
+/// differs) and returns the report.
+pub fn report_of(path: &str, code: i32) -> serde_json::Value {
+    let out = caadoctor(&["analyze", path, "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{path}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    json_of(&out)
+}
+
 pub fn json_of(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
