@@ -3,6 +3,7 @@
 //! judge what they read; that is the job of facts and rules.
 
 pub mod accounts;
+pub mod eventlog;
 pub mod hotfix;
 pub mod ipconfig;
 pub mod manifest;

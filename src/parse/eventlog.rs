@@ -1,0 +1,481 @@
+//! Windows event logs (`.evtx`), read from memory with the `evtx` crate.
+//!
+//! Only the events a [`Selection`] names are rendered and kept: a chunk whose bytes do not
+//! hold any selected provider's name (in UTF-16, as templates and substitution values carry
+//! it) is walked for its record count and time span but nothing in it is rendered, so a
+//! large log costs little more than the crate's own walk over it. Every record that cannot
+//! be read, every chunk that cannot be parsed and a torn tail are reported as [`Damage`];
+//! the records around them are still read. The channel comes from the records, not from
+//! the file's name.
+
+use evtx::{EvtxChunkData, EvtxParser, ParserSettings};
+use memchr::memmem;
+use serde_json::Value;
+use std::io::Cursor;
+use std::sync::Arc;
+
+/// Size of the file header and of a chunk, as the format fixes them.
+const FILE_HEADER: usize = 4096;
+const CHUNK: usize = 0x10000;
+/// Events kept per log; beyond it they are counted, not kept.
+pub const MAX_EVENTS: usize = 20_000;
+/// Characters kept of one data value.
+const MAX_VALUE: usize = 4096;
+
+/// Which events to keep: by provider name and event id.
+#[derive(Debug, Clone, Copy)]
+pub struct Source {
+    /// Provider name; with `prefix`, any provider whose name starts with it.
+    pub provider: &'static str,
+    pub prefix: bool,
+    /// Event ids to keep; empty keeps every id.
+    pub ids: &'static [u32],
+    /// Keep only events at this level or more severe (1 critical, 2 error, 3 warning).
+    pub max_level: Option<u8>,
+}
+
+impl Source {
+    fn matches_provider(&self, provider: &str) -> bool {
+        if self.prefix {
+            provider.len() >= self.provider.len()
+                && provider.as_bytes()[..self.provider.len()]
+                    .eq_ignore_ascii_case(self.provider.as_bytes())
+        } else {
+            provider.eq_ignore_ascii_case(self.provider)
+        }
+    }
+
+    fn matches(&self, provider: &str, id: u32, level: Option<u8>) -> bool {
+        self.matches_provider(provider)
+            && (self.ids.is_empty() || self.ids.contains(&id))
+            && match (self.max_level, level) {
+                (Some(max), Some(l)) => (1..=max).contains(&l),
+                _ => true,
+            }
+    }
+}
+
+/// A set of sources, with the UTF-16 needles that find their chunks.
+pub struct Selection {
+    sources: Vec<Source>,
+    needles: Vec<memmem::Finder<'static>>,
+}
+
+impl Selection {
+    pub fn new(sources: &[Source]) -> Self {
+        let needles = sources
+            .iter()
+            .map(|s| {
+                let bytes: Vec<u8> = s
+                    .provider
+                    .encode_utf16()
+                    .flat_map(u16::to_le_bytes)
+                    .collect();
+                memmem::Finder::new(&bytes).into_owned()
+            })
+            .collect();
+        Selection {
+            sources: sources.to_vec(),
+            needles,
+        }
+    }
+
+    fn wants_chunk(&self, data: &[u8]) -> bool {
+        self.needles.iter().any(|n| n.find(data).is_some())
+    }
+
+    fn wants(&self, provider: &str, id: u32, level: Option<u8>) -> bool {
+        self.sources.iter().any(|s| s.matches(provider, id, level))
+    }
+
+    fn wants_provider(&self, provider: &str) -> bool {
+        self.sources.iter().any(|s| s.matches_provider(provider))
+    }
+}
+
+/// One kept event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub record_id: u64,
+    /// Seconds since 1970-01-01 UTC, and the same as `2026-11-20T09:14:03Z`.
+    pub time: i64,
+    pub time_text: String,
+    pub provider: String,
+    pub event_id: u32,
+    pub level: Option<u8>,
+    pub channel: String,
+    pub activity_id: Option<String>,
+    /// `EventData`/`UserData` values in order: name (None for classic unnamed data), text.
+    /// `Binary` is given as the crate renders it, in hex.
+    pub data: Vec<(Option<String>, String)>,
+}
+
+impl Event {
+    /// The value named `name` (case-insensitive).
+    pub fn named(&self, name: &str) -> Option<&str> {
+        self.data
+            .iter()
+            .find(|(n, _)| n.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Part of a log that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Damage {
+    /// The chunk's number in the file, when the damage is in one.
+    pub chunk: Option<u64>,
+    /// Records lost there, when known.
+    pub records: usize,
+    pub message: String,
+}
+
+/// What one log file holds, as far as it could be read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventLog {
+    /// The channel the records name (`System`, `OAlerts`, ...), from the first record read.
+    pub channel: Option<String>,
+    /// The computer the first record names.
+    pub computer: Option<String>,
+    /// Records read, and records that could not be read.
+    pub records: usize,
+    pub unreadable: usize,
+    /// Time of the oldest and newest record read (seconds since 1970, text).
+    pub oldest: Option<(i64, String)>,
+    pub newest: Option<(i64, String)>,
+    /// Selected events, in the order Windows wrote them.
+    pub events: Vec<Event>,
+    /// Selected events past [`MAX_EVENTS`], counted only.
+    pub dropped: usize,
+    /// Records read whose `System` block names no provider or event id, so no selection
+    /// can take them (counted where a chunk was rendered).
+    pub anonymous: usize,
+    pub damage: Vec<Damage>,
+    /// Chunks whose stored checksum does not match their bytes (a log Windows did not
+    /// close cleanly); their records are read anyway.
+    pub checksum_mismatches: Vec<u64>,
+}
+
+/// Reads a log. Fails only when the bytes are not an event log at all (no file header).
+pub fn parse(bytes: &[u8], selection: &Selection) -> Result<EventLog, String> {
+    let mut parser = EvtxParser::from_read_seek(Cursor::new(bytes))
+        .map_err(|e| format!("not an event log: {}", chain(&e)))?;
+    let settings = Arc::new(ParserSettings::new().separate_json_attributes(false));
+    let mut log = EventLog::default();
+    for chunk in parser.chunks() {
+        match chunk {
+            Ok(mut data) => read_chunk(&mut data, &settings, selection, &mut log),
+            Err(e) => log.damage.push(Damage {
+                chunk: chunk_number(&e),
+                records: 0,
+                message: chain(&e),
+            }),
+        }
+    }
+    // The crate reads whole chunks only: say so when the file ends inside one.
+    if bytes.len() > FILE_HEADER && !(bytes.len() - FILE_HEADER).is_multiple_of(CHUNK) {
+        let whole = (bytes.len() - FILE_HEADER) / CHUNK;
+        log.damage.push(Damage {
+            chunk: Some(whole as u64),
+            records: 0,
+            message: format!(
+                "the file ends {} bytes into chunk {whole}: it was cut short, and that chunk was not read",
+                (bytes.len() - FILE_HEADER) % CHUNK
+            ),
+        });
+    }
+    log.damage.sort_by_key(|d| d.chunk);
+    log.checksum_mismatches.sort_unstable();
+    Ok(log)
+}
+
+fn read_chunk(
+    data: &mut EvtxChunkData,
+    settings: &Arc<ParserSettings>,
+    selection: &Selection,
+    log: &mut EventLog,
+) {
+    let number = data.number;
+    let checksum_ok = data.validate_checksum();
+    let wanted = selection.wants_chunk(&data.data);
+    let mut chunk = match data.parse(Arc::clone(settings)) {
+        Ok(chunk) => chunk,
+        Err(e) => {
+            log.damage.push(Damage {
+                chunk: number,
+                records: 0,
+                message: chain(&e),
+            });
+            return;
+        }
+    };
+    let mut lost = 0;
+    let mut first_error = None;
+    for record in chunk.iter() {
+        let record = match record {
+            Ok(record) => record,
+            Err(e) => {
+                lost += 1;
+                first_error.get_or_insert_with(|| chain(&e));
+                continue;
+            }
+        };
+        log.records += 1;
+        let time = record.timestamp.as_second();
+        let text = record.timestamp.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+        if log.oldest.as_ref().is_none_or(|(t, _)| time < *t) {
+            log.oldest = Some((time, text.clone()));
+        }
+        if log.newest.as_ref().is_none_or(|(t, _)| time > *t) {
+            log.newest = Some((time, text.clone()));
+        }
+        // Render the first record of the log (for its channel) and every record of a chunk
+        // that may hold a selected event.
+        if !wanted && log.channel.is_some() {
+            continue;
+        }
+        let record_id = record.event_record_id;
+        let json = match record.into_json_bytes() {
+            Ok(json) => json.data,
+            Err(e) => {
+                lost += 1;
+                log.records -= 1;
+                first_error.get_or_insert_with(|| chain(&e));
+                continue;
+            }
+        };
+        if log.channel.is_none()
+            && let Ok(v) = serde_json::from_slice::<Value>(&json)
+        {
+            let system = &v["Event"]["System"];
+            log.channel = system["Channel"].as_str().map(str::to_owned);
+            log.computer = system["Computer"].as_str().map(str::to_owned);
+        }
+        if !wanted {
+            continue;
+        }
+        // The provider's name is near the start: look before parsing the whole record.
+        if provider_of(&json).is_some_and(|p| !selection.wants_provider(p)) {
+            continue;
+        }
+        let event = serde_json::from_slice::<Value>(&json)
+            .ok()
+            .and_then(|v| event_of(&v, record_id, time, text));
+        let Some(event) = event else {
+            log.anonymous += 1;
+            continue;
+        };
+        if selection.wants(&event.provider, event.event_id, event.level) {
+            if log.events.len() < MAX_EVENTS {
+                log.events.push(event);
+            } else {
+                log.dropped += 1;
+            }
+        }
+    }
+    log.unreadable += lost;
+    if let Some(first) = first_error {
+        log.damage.push(Damage {
+            chunk: number,
+            records: lost,
+            message: format!(
+                "{lost} record{} could not be read ({first})",
+                if lost == 1 { "" } else { "s" }
+            ),
+        });
+    }
+    if !checksum_ok && let Some(n) = number {
+        log.checksum_mismatches.push(n);
+    }
+}
+
+/// The provider name in a rendered record, without parsing the JSON.
+fn provider_of(json: &[u8]) -> Option<&str> {
+    const KEY: &[u8] = br##""Provider":{"#attributes":{"Name":""##;
+    let at = memmem::find(json, KEY)? + KEY.len();
+    let end = memchr::memchr(b'"', &json[at..])?;
+    std::str::from_utf8(&json[at..at + end]).ok()
+}
+
+fn number(v: &Value) -> Option<u64> {
+    match v {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        Value::Object(o) => o.get("#text").and_then(number),
+        _ => None,
+    }
+}
+
+fn text(v: &Value) -> String {
+    let mut s = match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        Value::Array(items) => items.iter().map(text).collect::<Vec<_>>().join(", "),
+        Value::Object(o) => match o.get("#text") {
+            Some(t) => text(t),
+            None => v.to_string(),
+        },
+        other => other.to_string(),
+    };
+    if s.len() > MAX_VALUE {
+        let mut cut = MAX_VALUE;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        s.truncate(cut);
+        s.push('…');
+    }
+    s
+}
+
+/// Flattens `EventData`/`UserData` into (name, value) pairs, in order.
+fn flatten(name: Option<&str>, v: &Value, out: &mut Vec<(Option<String>, String)>) {
+    match v {
+        Value::Object(o) => {
+            for (k, item) in o {
+                match k.as_str() {
+                    "#attributes" => {}
+                    // Unnamed classic data: `{"Data": {"#text": [..]}}` or `{"Data": ".."}`.
+                    "#text" | "Data" => flatten(name, item, out),
+                    _ => flatten(Some(k), item, out),
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                flatten(name, item, out);
+            }
+        }
+        Value::Null => out.push((name.map(str::to_owned), String::new())),
+        other => out.push((name.map(str::to_owned), text(other))),
+    }
+}
+
+fn event_of(v: &Value, record_id: u64, time: i64, time_text: String) -> Option<Event> {
+    let event = &v["Event"];
+    let system = &event["System"];
+    let provider = system["Provider"]["#attributes"]["Name"]
+        .as_str()?
+        .to_owned();
+    let event_id = u32::try_from(number(&system["EventID"])?).ok()?;
+    let level = number(&system["Level"]).and_then(|l| u8::try_from(l).ok());
+    let mut data = Vec::new();
+    for part in ["EventData", "UserData"] {
+        if !event[part].is_null() {
+            flatten(None, &event[part], &mut data);
+        }
+    }
+    Some(Event {
+        record_id,
+        time,
+        time_text,
+        provider,
+        event_id,
+        level,
+        channel: system["Channel"].as_str().unwrap_or_default().to_owned(),
+        activity_id: system["Correlation"]["#attributes"]["ActivityID"]
+            .as_str()
+            .map(str::to_owned),
+        data,
+    })
+}
+
+fn chunk_number(e: &evtx::err::EvtxError) -> Option<u64> {
+    match e {
+        evtx::err::EvtxError::FailedToParseChunk { chunk_id, .. } => Some(*chunk_id),
+        evtx::err::EvtxError::FailedToReadRecordAt { chunk, .. } => *chunk,
+        _ => None,
+    }
+}
+
+/// An error and its causes, as one line.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        s.push_str(": ");
+        s.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: &[Source] = &[Source {
+        provider: "",
+        prefix: true,
+        ids: &[],
+        max_level: None,
+    }];
+
+    #[test]
+    fn providers_match_by_name_or_prefix() {
+        let office = Source {
+            provider: "Microsoft Office",
+            prefix: true,
+            ids: &[300],
+            max_level: None,
+        };
+        assert!(office.matches("Microsoft Office 16 Alerts", 300, Some(4)));
+        assert!(!office.matches("Microsoft Office 16 Alerts", 301, Some(4)));
+        assert!(!office.matches("Microsoft", 300, Some(4)));
+        let aad = Source {
+            provider: "Microsoft-Windows-AAD",
+            prefix: false,
+            ids: &[],
+            max_level: Some(3),
+        };
+        assert!(aad.matches("microsoft-windows-aad", 1098, Some(2)));
+        assert!(!aad.matches("Microsoft-Windows-AAD", 1098, Some(4)));
+        assert!(!aad.matches("Microsoft-Windows-AADx", 1098, Some(2)));
+    }
+
+    #[test]
+    fn the_provider_is_found_without_parsing() {
+        let json = br##"{"Event":{"System":{"Provider":{"#attributes":{"Name":"Schannel","Guid":"{1}"}}}}}"##;
+        assert_eq!(provider_of(json), Some("Schannel"));
+        assert_eq!(provider_of(b"{}"), None);
+    }
+
+    #[test]
+    fn event_data_shapes_flatten_in_order() {
+        let v: Value = serde_json::from_str(
+            r##"{"Event":{"System":{"Provider":{"#attributes":{"Name":"P"}},
+                "EventID":{"#attributes":{"Qualifiers":"16384"},"#text":"7036"},"Level":"4",
+                "Channel":"System"},
+                "EventData":{"param1":"Network Location Awareness","param2":"stopped",
+                "Binary":"4E006C00"}}}"##,
+        )
+        .unwrap();
+        let e = event_of(&v, 7, 0, String::new()).unwrap();
+        assert_eq!((e.event_id, e.level), (7036, Some(4)));
+        assert_eq!(e.named("PARAM2"), Some("stopped"));
+        assert_eq!(e.named("Binary"), Some("4E006C00"));
+        let v: Value = serde_json::from_str(
+            r##"{"Event":{"System":{"Provider":{"#attributes":{"Name":"O"}},"EventID":300},
+                "EventData":{"Data":{"#text":["Microsoft Word\n","text"]}}}}"##,
+        )
+        .unwrap();
+        let e = event_of(&v, 1, 0, String::new()).unwrap();
+        assert_eq!(
+            e.data,
+            vec![(None, "Microsoft Word\n".into()), (None, "text".into())]
+        );
+    }
+
+    #[test]
+    fn not_an_event_log_is_an_error_and_junk_never_panics() {
+        let sel = Selection::new(ALL);
+        assert!(parse(b"", &sel).is_err());
+        assert!(parse(b"ElfFile\0", &sel).is_err());
+        let mut junk = b"ElfFile\0".to_vec();
+        junk.resize(FILE_HEADER + CHUNK + 100, 0x41);
+        if let Ok(log) = parse(&junk, &sel) {
+            assert_eq!(log.records, 0);
+            assert!(!log.damage.is_empty());
+        }
+    }
+}
