@@ -8,7 +8,7 @@ use crate::decode::{self, CodePage, CodePageHints, Encoding};
 use crate::facts::services::StateSource;
 use crate::facts::{Facts, Inputs};
 use crate::parse::{
-    accounts, hotfix, ipconfig, manifest, netsh_winhttp, probes, reg, services, winsock,
+    accounts, eventlog, hotfix, ipconfig, manifest, netsh_winhttp, probes, reg, services, winsock,
 };
 use crate::problem::{Problem, ProblemKind};
 use crate::rules::{Finding, RuleSet};
@@ -56,26 +56,9 @@ pub struct Analysis {
     pub problems: Vec<Problem>,
 }
 
-/// Kinds whose parser is not part of this version: recognised and listed, not read.
+/// What to say about an artifact no parser reads.
 fn pending_note(kind: ArtifactKind) -> Option<&'static str> {
-    match kind {
-        ArtifactKind::RegExport
-        | ArtifactKind::Manifest
-        | ArtifactKind::NetshWinhttpProxy
-        | ArtifactKind::NetshWinhttpAdvproxy
-        | ArtifactKind::ScQuery
-        | ArtifactKind::ScQc
-        | ArtifactKind::ServicesJson
-        | ArtifactKind::CmdkeyList
-        | ArtifactKind::Dsregcmd
-        | ArtifactKind::WhoamiUpn
-        | ArtifactKind::NetshWinsockCatalog
-        | ArtifactKind::HotfixList
-        | ArtifactKind::ProbeResults
-        | ArtifactKind::IpconfigAll => None,
-        ArtifactKind::Unknown => Some("not a kind of artifact caadoctor knows; not read"),
-        _ => Some("recognised; no rule of this version reads it yet"),
-    }
+    (kind == ArtifactKind::Unknown).then_some("not a kind of artifact caadoctor knows; not read")
 }
 
 struct Decoded<'a> {
@@ -126,6 +109,7 @@ pub fn analyze(snapshot: Snapshot, rules: &RuleSet) -> Analysis {
     }
 
     // Pass 2: parse what we can.
+    let selection = eventlog::Selection::new(crate::facts::events::SELECTION);
     let mut artifacts = Vec::with_capacity(decoded.len());
     for d in &decoded {
         let path = d.artifact.path.as_str();
@@ -136,8 +120,17 @@ pub fn analyze(snapshot: Snapshot, rules: &RuleSet) -> Analysis {
             .filter(|_| d.kind != ArtifactKind::Unknown);
         let outcome = match &d.text {
             Some(text) => take(d.kind, path, text, &mut inputs),
+            None if d.kind == ArtifactKind::EventLog => {
+                take_event_log(path, &d.artifact.bytes, &selection, &mut inputs)
+            }
             None => Outcome::default(),
         };
+        problems.extend(
+            outcome
+                .parts
+                .iter()
+                .map(|m| Problem::new(Some(path), ProblemKind::Parse, m.clone())),
+        );
         let used = outcome.used;
         let parse_problem = outcome.problem;
         // One problem per artifact: what the decoder met, then what the parser met.
@@ -197,6 +190,78 @@ struct Outcome {
     problem: Option<String>,
     /// Why it was read but not used (a second copy of the same output).
     note: Option<String>,
+    /// Damaged parts of an artifact that was otherwise read (an event log's chunks): one
+    /// problem each.
+    parts: Vec<String>,
+}
+
+/// Reads an event log; each damaged chunk is a problem of its own.
+fn take_event_log(
+    path: &str,
+    bytes: &[u8],
+    selection: &eventlog::Selection,
+    inputs: &mut Inputs,
+) -> Outcome {
+    let mut log = match eventlog::parse(bytes, selection) {
+        Ok(log) => log,
+        Err(e) => return not_read(e),
+    };
+    // An empty export names no channel in its records: the collector's step does.
+    let channel_from_step = log.records == 0
+        && log.channel.is_none()
+        && inputs
+            .step_for(path)
+            .and_then(|s| s.event_log.clone())
+            .map(|c| log.channel = Some(c))
+            .is_some();
+    let mut parts: Vec<String> = log
+        .damage
+        .iter()
+        .map(|d| match d.chunk {
+            Some(n) if d.records > 0 => format!("chunk {n}: {}", d.message),
+            Some(n) => format!("chunk {n} could not be read: {}", d.message),
+            None => d.message.clone(),
+        })
+        .collect();
+    if !log.checksum_mismatches.is_empty() {
+        let list: Vec<String> = log.checksum_mismatches.iter().map(u64::to_string).collect();
+        parts.push(format!(
+            "chunk{} {}: the stored checksum does not match (a log Windows did not close cleanly, or damage); the records were read anyway",
+            if list.len() == 1 { "" } else { "s" },
+            list.join(", ")
+        ));
+    }
+    if log.dropped > 0 {
+        parts.push(format!(
+            "{} selected events past the first {} were counted but not kept",
+            log.dropped,
+            eventlog::MAX_EVENTS
+        ));
+    }
+    let note = Some(format!(
+        "{}{}: {} record{}{}, {} kept for the rules",
+        log.channel.as_deref().unwrap_or("event log"),
+        if channel_from_step {
+            " (channel from the collector's manifest)"
+        } else {
+            ""
+        },
+        log.records,
+        if log.records == 1 { "" } else { "s" },
+        match (&log.oldest, &log.newest) {
+            (Some((_, a)), Some((_, b))) => format!(" from {a} to {b}"),
+            _ => String::new(),
+        },
+        log.events.len()
+    ));
+    let used = log.records > 0 || channel_from_step;
+    inputs.event_logs.push((path.to_owned(), log));
+    Outcome {
+        used,
+        problem: None,
+        note,
+        parts,
+    }
 }
 
 /// Keeps the first parsed copy, or turns the parser's error into a problem.
@@ -238,7 +303,7 @@ fn take(kind: ArtifactKind, path: &str, text: &decode::Text, inputs: &mut Inputs
             Outcome {
                 used: !file.keys.is_empty(),
                 problem: reg_problem(&file),
-                note: None,
+                ..Outcome::default()
             }
         }
         ArtifactKind::NetshWinhttpProxy => match netsh_winhttp::parse_proxy(&lines()) {

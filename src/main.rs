@@ -20,7 +20,7 @@ const EXIT_CANNOT_ANALYZE: u8 = 2;
     name = "caadoctor",
     version,
     about = "Finds why Microsoft 365 Apps activation fails with 0xCAA70007 / 0xCAA80000, from a support snapshot of the failing PC.",
-    after_help = "Examples:\n  caadoctor analyze caadoctor-PC042-20261120-101203.zip\n  caadoctor analyze snapshot-folder/ --format json > report.json\n  caadoctor facts snapshot.zip\n  caadoctor rules\n\nExit codes: 0 analyzed, nothing failed; 1 analyzed, at least one rule failed; 2 could not analyze."
+    after_help = "Examples:\n  caadoctor analyze caadoctor-PC042-20261120-101203.zip\n  caadoctor analyze snapshot-folder/ --format json > report.json\n  caadoctor facts snapshot.zip\n  caadoctor rules\n  caadoctor decode 0xCAA82EFD\n\nExit codes: 0 analyzed, nothing failed; 1 analyzed, at least one rule failed; 2 could not analyze."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -51,6 +51,17 @@ enum Command {
         /// Rules whose facts to establish (services they name), as for analyze.
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
+    },
+    /// Explain error codes: 0xCAA… sign-in codes, HRESULTs, WinHTTP and Win32 numbers.
+    #[command(
+        after_help = "Examples:\n  caadoctor decode 0xCAA82EFD\n  caadoctor decode 0xCAA70007 -2147012867 12175 --format json"
+    )]
+    Decode {
+        /// Codes as seen: 0xCAA82EFD, CAA82EFD, 0x80072EFD, -2147012867, 12029, %%2147942414.
+        #[arg(required = true, allow_negative_numbers = true)]
+        codes: Vec<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
     /// List the rules: id, title, severity and the article section each maps to.
     Rules {
@@ -149,6 +160,22 @@ fn run(cli: Cli) -> Result<u8, String> {
             let rules = load_rules(rules.as_deref())?;
             let analysis = analysis::analyze(open(&path)?, &rules);
             print(&(FactsDocument::new(&analysis).to_json() + "\n"))?;
+            Ok(EXIT_CLEAN)
+        }
+        Command::Decode { codes, format } => {
+            let mut decoded = Vec::with_capacity(codes.len());
+            for text in &codes {
+                let code = caadoctor::codes::parse_code(text).ok_or_else(|| {
+                    format!(
+                        "'{text}' is not a code\n  give it as 0xCAA82EFD, 0x80072EFD, -2147012867 or 12029"
+                    )
+                })?;
+                decoded.push(caadoctor::codes::decode(code));
+            }
+            print(&caadoctor::report::decode_listing(
+                &decoded,
+                matches!(format, Format::Json),
+            ))?;
             Ok(EXIT_CLEAN)
         }
         Command::Rules {

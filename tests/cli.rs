@@ -4,8 +4,12 @@ mod common;
 
 use common::{caadoctor, finding, json_of, scratch};
 
+/// Every cause of the article in its order, the symptom first, and the TLS handshake
+/// failures beside TLS 1.2.
 const ARTICLE_RULES: &[&str] = &[
+    "symptom",
     "tls12",
+    "tls-handshake",
     "os-support",
     "windows-updates",
     "office-updates",
@@ -118,7 +122,7 @@ message = "older Windows"
     assert_eq!(find("ncsi-probe")["status"], "warn");
     assert_eq!(find("ncsi-probe")["messages"][0], "probing is 1");
     assert_eq!(find("local-build")["status"], "pass");
-    assert_eq!(report["findings"].as_array().unwrap().len(), 17);
+    assert_eq!(report["findings"].as_array().unwrap().len(), 19);
 }
 
 #[test]
@@ -187,4 +191,64 @@ fn a_single_exported_file_is_a_snapshot_too() {
             .iter()
             .any(|m| m["fact"] == "tls.winhttp_tls12")
     );
+}
+
+#[test]
+fn decode_explains_codes_as_people_paste_them() {
+    let out = caadoctor(&["decode", "0xCAA82EFD", "-2147012867", "CAA70007", "12175"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let blocks: Vec<&str> = text
+        .split("\n\n")
+        .filter(|b| !b.trim().is_empty())
+        .collect();
+    assert_eq!(blocks.len(), 4, "{text}");
+    assert!(blocks[0].starts_with("0xCAA82EFD  sign-in code, group 0xCAA8"));
+    assert!(blocks[0].contains("12029 ERROR_WINHTTP_CANNOT_CONNECT"));
+    assert!(blocks[0].contains("rules to look at: endpoints, proxy, msoidcrl"));
+    assert!(blocks[1].starts_with("0x80072EFD  HRESULT, facility Win32"));
+    assert!(blocks[2].contains("the article's code"));
+    assert!(blocks[3].contains("tls12, tls-handshake"));
+
+    let out = caadoctor(&["decode", "0xCAA5001C", "--format", "json"]);
+    let doc = json_of(&out);
+    assert_eq!(doc["schema"], "caadoctor.decode/1");
+    assert_eq!(doc["codes"][0]["group"], "0xCAA5");
+    assert_eq!(doc["codes"][0]["confirmed"], false);
+
+    // Every rule a code points to exists.
+    let rules = json_of(&caadoctor(&["rules", "--format", "json"]));
+    let ids: Vec<&str> = rules["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    for code in [
+        "0xCAA10001",
+        "0xCAA20003",
+        "0xCAA30068",
+        "0xCAA5001C",
+        "0xCAA70004",
+        "0xCAA80000",
+        "0xCAA82EE2",
+        "0xCAA82EE7",
+        "0xCAA82F05",
+        "0xCAA82F8F",
+        "0xCAA90018",
+        "0xCAAD0003",
+        "0x80070102",
+        "0x80080300",
+        "1060",
+        "10107",
+    ] {
+        let doc = json_of(&caadoctor(&["decode", code, "--format", "json"]));
+        for r in doc["codes"][0]["rules"].as_array().unwrap() {
+            assert!(ids.contains(&r.as_str().unwrap()), "{code} points to {r}");
+        }
+    }
+
+    let out = caadoctor(&["decode", "not-a-code"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a code"));
 }

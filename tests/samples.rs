@@ -18,6 +18,9 @@ const ALWAYS: Expected = &[("msoidcrl", "manual"), ("activation-state", "manual"
 /// Windows 10 is past its end of support (October 2025): os-support warns.
 const WIN10: (&str, &str) = ("os-support", "warn");
 
+/// The user saw a 0xCAA code: every sample but the healthy one logged it (OAlerts, AAD).
+const SYMPTOM: (&str, &str) = ("symptom", "warn");
+
 /// (sample, exit code, what it reports besides pass / not_applicable, beyond `ALWAYS`).
 const SAMPLES: &[(&str, i32, Expected)] = &[
     ("win11-healthy", 0, &[]),
@@ -26,6 +29,9 @@ const SAMPLES: &[(&str, i32, Expected)] = &[
         1,
         &[
             ("tls12", "fail"),
+            // Schannel 36871 (state 10013) and 36887 (alert 70) at every sign-in attempt.
+            ("tls-handshake", "fail"),
+            SYMPTOM,
             // Knock-ons of a Windows 7 PC without TLS 1.2: out of support, no Windows
             // updates since January 2020, Office frozen at 16.0.12527, and every HTTPS
             // endpoint failing with 12175.
@@ -38,30 +44,67 @@ const SAMPLES: &[(&str, i32, Expected)] = &[
     (
         "win10-ncsi-probing-off",
         1,
-        &[("ncsi-probe", "fail"), WIN10],
+        &[("ncsi-probe", "fail"), WIN10, SYMPTOM],
     ),
     (
         "win10-proxy-browser-only",
         1,
         // Knock-on: with WinHTTP direct on a proxy-only network, the endpoints fail.
-        &[("proxy", "fail"), ("endpoints", "fail"), WIN10],
+        &[("proxy", "fail"), ("endpoints", "fail"), WIN10, SYMPTOM],
     ),
-    ("win10-winsock-lsp", 1, &[("winsock", "fail"), WIN10]),
+    (
+        "win10-winsock-lsp",
+        1,
+        &[("winsock", "fail"), WIN10, SYMPTOM],
+    ),
     (
         "win11-office-credentials",
         1,
         // The stored credentials are also a stale-state signal.
-        &[("office-credentials", "fail"), ("activation-state", "warn")],
+        &[
+            ("office-credentials", "fail"),
+            ("activation-state", "warn"),
+            SYMPTOM,
+        ],
     ),
-    ("win11-second-work-account", 1, &[("work-account", "fail")]),
-    ("win11-updates-stalled", 1, &[("windows-updates", "fail")]),
-    ("win11-office-updates-off", 1, &[("office-updates", "fail")]),
-    ("win11-adal-disabled", 1, &[("identity-policy", "fail")]),
-    ("win11-stale-identities", 0, &[("activation-state", "warn")]),
-    ("win11-firewall-blocks-signin", 1, &[("endpoints", "fail")]),
-    ("win11-clock-skew", 1, &[("clock-skew", "fail")]),
-    ("win11-ipv6-broken", 1, &[("ipv6", "fail")]),
-    ("win11-netprofm-disabled", 1, &[("services", "fail")]),
+    (
+        "win11-second-work-account",
+        1,
+        &[("work-account", "fail"), SYMPTOM],
+    ),
+    (
+        "win11-updates-stalled",
+        1,
+        &[("windows-updates", "fail"), SYMPTOM],
+    ),
+    (
+        "win11-office-updates-off",
+        1,
+        &[("office-updates", "fail"), SYMPTOM],
+    ),
+    (
+        "win11-adal-disabled",
+        1,
+        &[("identity-policy", "fail"), SYMPTOM],
+    ),
+    (
+        "win11-stale-identities",
+        0,
+        &[("activation-state", "warn"), SYMPTOM],
+    ),
+    (
+        "win11-firewall-blocks-signin",
+        1,
+        &[("endpoints", "fail"), SYMPTOM],
+    ),
+    ("win11-clock-skew", 1, &[("clock-skew", "fail"), SYMPTOM]),
+    ("win11-ipv6-broken", 1, &[("ipv6", "fail"), SYMPTOM]),
+    // The System log also shows the start type changed to disabled (7040).
+    (
+        "win11-netprofm-disabled",
+        1,
+        &[("services", "fail"), SYMPTOM],
+    ),
 ];
 
 fn statuses(report: &Value) -> Vec<(String, String)> {
@@ -131,7 +174,7 @@ fn sample_zips_match_their_golden_reports() {
         );
         assert_eq!(
             got.len(),
-            16,
+            18,
             "every cause of the article (and the two beyond it) is in the report"
         );
 

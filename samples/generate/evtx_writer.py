@@ -316,11 +316,13 @@ def write_evtx(events, first_record_id=1):
         chunk.records.append((number, record_id, record_at))
         record_id += 1
 
+    # A log with no events (an export whose query matched nothing) is a header alone.
+    chunks = [c for c in chunks if c.records]
     out = bytearray()
     for chunk in chunks:
         out += _chunk_bytes(chunk)
-    last = chunks[-1].records[-1] if chunks[-1].records else (0, first_record_id - 1, 0)
-    header = struct.pack("<8sQQQIHHHH", b"ElfFile\0", 0, len(chunks) - 1, last[1] + 1,
+    last = chunks[-1].records[-1] if chunks else (0, first_record_id - 1, 0)
+    header = struct.pack("<8sQQQIHHHH", b"ElfFile\0", 0, max(len(chunks) - 1, 0), last[1] + 1,
                          128, 1, 3, FILE_HEADER, len(chunks))
     header += b"\0" * (120 - len(header)) + struct.pack("<I", 0)  # flags: clean
     header += struct.pack("<I", zlib.crc32(header[:120]))

@@ -28,7 +28,10 @@ SCRATCH = r"HKEY_CURRENT_USER\caadoctor-sample"
 ROOTS = {"HKLM": "HKEY_LOCAL_MACHINE", "HKCU": "HKEY_CURRENT_USER"}
 
 sys.path.insert(0, HERE)
-from sample_data import SAMPLES_DEFINED, commands_default, probes_json  # noqa: E402
+from evtx_writer import write_evtx  # noqa: E402
+from sample_data import SAMPLES_DEFINED, commands_default, event_logs, probes_json  # noqa: E402
+
+WEVTUTIL_QUERY = "*[System[TimeCreated[timediff(@SystemTime) <= 2592000000]]]"
 
 
 def wine(*args):
@@ -142,6 +145,30 @@ def write_probes(sample, out_dir):
              "sha256": hashlib.sha256(text).hexdigest()}]
 
 
+def write_event_logs(sample, out_dir):
+    """Logs as `wevtutil epl` exports them (the last 30 days); a channel the machine does
+    not have is a step with status absent, as wevtutil's error 15007 says."""
+    steps = []
+    for step_id, file_name, channel, events in event_logs(sample):
+        artifact = f"eventlogs/{file_name}"
+        command = f'wevtutil epl "{channel}" "{artifact}" /q:"{WEVTUTIL_QUERY}" /ow:true'
+        step = {"id": step_id, "event_log": channel, "command": command}
+        if events is None:
+            step.update(status="absent", exit_code=15007, duration_ms=22,
+                        error=f"Failed to read configuration for log {channel}. The specified channel could not be found.")
+            steps.append(step)
+            continue
+        data = write_evtx(events, first_record_id=1000 + len(events) * 3)
+        path = os.path.join(out_dir, "eventlogs", file_name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+        step.update(artifact=artifact, status="ok", exit_code=0, duration_ms=300 + len(data) // 4000,
+                    size=len(data), sha256=hashlib.sha256(data).hexdigest())
+        steps.append(step)
+    return steps
+
+
 def write_manifest(sample, out_dir, steps):
     m = {
         "schema": "caadoctor.manifest/1",
@@ -190,7 +217,7 @@ def main():
             shutil.rmtree(out_dir, ignore_errors=True)
             os.makedirs(out_dir)
             steps = (build_registry(sample, out_dir, tmp) + write_commands(sample, out_dir)
-                     + write_probes(sample, out_dir))
+                     + write_probes(sample, out_dir) + write_event_logs(sample, out_dir))
             write_manifest(sample, out_dir, steps)
             write_zip(sample, out_dir, os.path.join(SAMPLES, sample["name"] + ".zip"))
             print("wrote", sample["name"])

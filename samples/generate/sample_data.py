@@ -906,3 +906,95 @@ def probes_json(started, mode="ok", skew=1, proxy=None):
                         "tcp": tcp, "winhttp": winhttp, "wininet": wininet})
     doc = {"schema": "caadoctor.probes/1", "started": started, "results": results}
     return json.dumps(doc, indent=2).replace("\n", "\r\n") + "\r\n"
+
+
+# ---------------------------------------------------------------------------------------
+# Event logs: what each sample's failing PC logged (see event_data.py for the layouts).
+
+import datetime as _dt  # noqa: E402
+
+import event_data as ev  # noqa: E402
+
+# The code each sample's user saw, and what the AAD log said at the same moment.
+SAMPLE_EVENTS = {
+    "win11-healthy": dict(code=None),
+    "win7-sp1-no-tls12": dict(code="0xCAA82F8F", schannel=True),
+    "win10-ncsi-probing-off": dict(code="0xCAA70007", ncsi_local=True,
+                                   aad=("0xCAA70007", "The network is not available.")),
+    "win10-proxy-browser-only": dict(code="0xCAA70007",
+                                     aad=("0xCAA82EE2", "The operation timed out")),
+    "win11-office-credentials": dict(code="0xCAA20003"),
+    "win11-second-work-account": dict(code="0xCAA5001C"),
+    "win10-winsock-lsp": dict(code="0xCAA80000", aad=("0xCAA82EFD", "A connection with the server could not be established")),
+    "win11-updates-stalled": dict(code="0xCAA70007"),
+    "win11-office-updates-off": dict(code="0xCAA70007"),
+    "win11-adal-disabled": dict(code="0xCAA70007"),
+    "win11-stale-identities": dict(code="0xCAA20003"),
+    "win11-firewall-blocks-signin": dict(code="0xCAA82EE2",
+                                         aad=("0xCAA82EE2", "The operation timed out")),
+    "win11-clock-skew": dict(code="0xCAA82F05"),
+    "win11-ipv6-broken": dict(code="0xCAA82EE2", aad=("0xCAA82EE2", "The operation timed out")),
+    "win11-netprofm-disabled": dict(code="0xCAA70007", netprofm_disabled=True,
+                                    aad=("0xCAA70007", "The network is not available.")),
+}
+
+# When the user tried to sign in, before the collection started.
+ATTEMPTS = [_dt.timedelta(days=-2, hours=-1, minutes=-17), _dt.timedelta(days=-2, hours=-1, minutes=-10),
+            _dt.timedelta(days=-1, hours=4, minutes=19), _dt.timedelta(hours=-1, minutes=-9),
+            _dt.timedelta(minutes=-11)]
+
+
+def event_logs(sample):
+    """(step id, file name, channel, events or None when the channel does not exist)."""
+    spec = SAMPLE_EVENTS[sample["name"]]
+    start = ev.utc(sample["started"])
+    host = sample["host"]
+    win7 = sample["name"].startswith("win7")
+    office_build = "16.0.12527.22286" if win7 else "16.0.18429.20132"
+    attempts = [start + a for a in ATTEMPTS]
+    booted = start - _dt.timedelta(days=3, hours=2)
+
+    oalerts = []
+    for day in range(12, 0, -1):  # Office starts: the short record every start writes
+        oalerts.append(ev.oalert(start - _dt.timedelta(days=day, hours=1, minutes=day * 3), host))
+    if spec["code"]:
+        for i, at in enumerate(attempts):
+            app = ["Microsoft Word", "Microsoft Outlook", "Microsoft Excel"][i % 3]
+            oalerts.append(ev.oalert(at, host, spec["code"], app=app, build=office_build))
+    oalerts.sort(key=lambda e: e.when)
+
+    system = ev.boot(booted, host)
+    services = ["NlaSvc", "netprofm", "EventLog"] + ([] if win7 else ["NcdAutoSetup"])
+    for i, name in enumerate(services):
+        running = not (name == "netprofm" and spec.get("netprofm_disabled"))
+        if running:
+            system.append(ev.scm_state(booted + _dt.timedelta(seconds=5 + i), host, name, True))
+    system.append(ev.scm_state(booted + _dt.timedelta(seconds=30), host, "BITS", True))
+    if spec.get("netprofm_disabled"):
+        system.append(ev.scm_start_type(start - _dt.timedelta(days=5), host, "netprofm",
+                                        "demand start", "disabled"))
+    if spec.get("schannel"):
+        for at in attempts:
+            system.append(ev.schannel_credential(at + _dt.timedelta(seconds=1), host, 10013))
+            system.append(ev.schannel_alert(at + _dt.timedelta(seconds=2), host, 70))
+    system.sort(key=lambda e: e.when)
+
+    logs = [("eventlog-oalerts", "OAlerts.evtx", "OAlerts", oalerts),
+            ("eventlog-system", "System.evtx", "System", system)]
+    if win7:
+        logs.append(("eventlog-aad", "Microsoft-Windows-AAD-Operational.evtx", ev.AAD_CHANNEL, None))
+    else:
+        aad = []
+        if spec.get("aad"):
+            code, text = spec["aad"]
+            for i, at in enumerate(attempts):
+                corr = f"{{6f1c{i:04x}-2b7e-4d0a-9c3e-{0x5a17c0de + i:012x}}}"
+                aad.append(ev.aad_error(at + _dt.timedelta(seconds=3), host, code, text,
+                                        "xmlhttpwebrequest.cpp, line: 163, method: XMLHTTPWebRequest::ReceiveResponse.",
+                                        corr))
+        logs.append(("eventlog-aad", "Microsoft-Windows-AAD-Operational.evtx", ev.AAD_CHANNEL, aad))
+    ncsi = [ev.ncsi_capability(booted + _dt.timedelta(seconds=50), host, 2, 0)]
+    if spec.get("ncsi_local"):
+        ncsi = [ev.ncsi_capability(booted + _dt.timedelta(seconds=50), host, 1, 0)]
+    logs.append(("eventlog-ncsi", "Microsoft-Windows-NCSI-Operational.evtx", ev.NCSI_CHANNEL, ncsi))
+    return logs

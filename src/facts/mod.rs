@@ -8,6 +8,7 @@
 //! is present with the Windows default and evidence saying "not set".
 
 pub mod accounts;
+pub mod events;
 pub mod ipv6;
 pub(crate) mod model;
 pub mod ncsi;
@@ -56,6 +57,8 @@ pub struct Inputs {
     pub ipconfig: Option<(String, Vec<crate::parse::ipconfig::Adapter>)>,
     /// Connectivity probes: artifact, results, and the line of each result.
     pub probes: Option<(String, crate::parse::probes::Probes, Vec<usize>)>,
+    /// Event logs: artifact and what was read.
+    pub event_logs: Vec<(String, crate::parse::eventlog::EventLog)>,
 }
 
 impl Inputs {
@@ -86,6 +89,30 @@ impl Inputs {
         })
     }
 
+    /// Event log channels the collector found absent on the machine, with evidence.
+    pub fn absent_logs(&self) -> Vec<(String, Evidence)> {
+        let Some((path, m)) = &self.manifest else {
+            return Vec::new();
+        };
+        m.steps
+            .iter()
+            .filter(|s| s.status == StepStatus::Absent)
+            .filter_map(|s| {
+                let channel = s.event_log.clone()?;
+                let seen = s.error.clone().unwrap_or_else(|| "absent".to_owned());
+                Some((
+                    channel.clone(),
+                    Evidence {
+                        artifact: path.clone(),
+                        line: None,
+                        locator: format!("manifest step {}", s.id.as_deref().unwrap_or(&channel)),
+                        seen,
+                    },
+                ))
+            })
+            .collect()
+    }
+
     /// Applies what the manifest knows about registry keys: those it found absent.
     pub fn apply_manifest(&mut self) {
         let Some((path, manifest)) = &self.manifest else {
@@ -114,6 +141,9 @@ pub struct Facts {
     pub identity: office::IdentityFacts,
     pub probes: probes::ProbeFacts,
     pub network: network::NetworkFacts,
+    pub events: events::EventsFacts,
+    pub symptom: events::SymptomFacts,
+    pub schannel: events::SchannelFacts,
     /// By service name as the registry spells it.
     pub services: BTreeMap<String, services::ServiceFacts>,
 }
@@ -139,6 +169,9 @@ const GROUPS: &[(&str, &[FieldDef])] = &[
     ("identity", <office::IdentityFacts as FactGroup>::FIELDS),
     ("probes", <probes::ProbeFacts as FactGroup>::FIELDS),
     ("network", <network::NetworkFacts as FactGroup>::FIELDS),
+    ("events", <events::EventsFacts as FactGroup>::FIELDS),
+    ("symptom", <events::SymptomFacts as FactGroup>::FIELDS),
+    ("schannel", <events::SchannelFacts as FactGroup>::FIELDS),
 ];
 
 /// Groups keyed by a name the rule chooses (`services.<name>.<field>`).
@@ -159,6 +192,9 @@ impl Facts {
             netsh: inputs.netsh_proxy.as_ref(),
             advproxy: inputs.advproxy.as_ref(),
         };
+        let logs = events::build(&inputs.event_logs, inputs.absent_logs());
+        let mut services = services::build(view, &wanted.services, &inputs.service_states);
+        events::apply_services(&mut services, &wanted.services, &inputs.event_logs);
         let facts = Facts {
             tls: tls::build(view, build, arch),
             ncsi: ncsi::build(view),
@@ -175,7 +211,10 @@ impl Facts {
             identity: office::build_identity(view),
             probes: probes::build(inputs.probes.as_ref()),
             network: network::build(inputs.ipconfig.as_ref()),
-            services: services::build(view, &wanted.services, &inputs.service_states),
+            services,
+            events: logs.events,
+            symptom: logs.symptom,
+            schannel: logs.schannel,
             os,
         };
         (facts, problems)
@@ -198,6 +237,9 @@ impl Facts {
             "identity" => self.identity.get(rest),
             "probes" => self.probes.get(rest),
             "network" => self.network.get(rest),
+            "events" => self.events.get(rest),
+            "symptom" => self.symptom.get(rest),
+            "schannel" => self.schannel.get(rest),
             "services" => {
                 let (name, field) = rest.split_once('.')?;
                 self.services

@@ -24,6 +24,14 @@ fact_group! {
         state: String,
         /// The service is running (state is running).
         running: bool,
+        /// System log: times it terminated unexpectedly (Service Control Manager 7031/7034).
+        crashes: i64,
+        /// System log: times it failed to start or stopped with an error (7000/7001/7009/7011/7023/7024).
+        failed_starts: i64,
+        /// System log: start type changes (7040), with time and old/new type.
+        start_type_changes: Vec<String>,
+        /// System log: the latest thing logged about it.
+        last_event: String,
     }
 }
 

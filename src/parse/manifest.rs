@@ -87,6 +87,9 @@ pub struct Step {
     /// For `reg export` steps: the key exported (or found absent).
     #[serde(default)]
     pub registry_key: Option<String>,
+    /// For event log steps: the channel exported (or found absent).
+    #[serde(default)]
+    pub event_log: Option<String>,
     #[serde(default)]
     pub command: Option<String>,
     pub status: StepStatus,

@@ -190,6 +190,35 @@ pub fn rules_listing(rules: &crate::rules::RuleSet, json: bool, with_facts: bool
     out
 }
 
+/// `caadoctor decode`: one block per code, or `{"codes": [...]}` as JSON.
+pub fn decode_listing(codes: &[crate::codes::Decoded], json: bool) -> String {
+    if json {
+        let doc = serde_json::json!({ "schema": "caadoctor.decode/1", "codes": codes });
+        return serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n";
+    }
+    let mut out = String::new();
+    for d in codes {
+        let group = match (&d.kind, &d.group) {
+            (crate::codes::CodeKind::Caa, Some(g)) => format!("sign-in code, group {g}"),
+            (crate::codes::CodeKind::Hresult, Some(g)) => format!("HRESULT, facility {g}"),
+            _ => "Win32 number".to_owned(),
+        };
+        out.push_str(&format!("{}  {group}\n  {}", d.code, d.meaning));
+        if !d.confirmed {
+            out.push_str(" (from public write-ups; unconfirmed)");
+        }
+        out.push('\n');
+        for detail in &d.details {
+            out.push_str(&format!("  {detail}\n"));
+        }
+        if !d.rules.is_empty() {
+            out.push_str(&format!("  rules to look at: {}\n", d.rules.join(", ")));
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// A table in the house style: condensed UTF-8 borders, wrapped to `width`, styled only
 /// when `color` is set.
 /// `width` `None` fits the terminal.

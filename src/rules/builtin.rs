@@ -9,7 +9,9 @@ macro_rules! builtin {
 
 /// `(file name, contents)` of every built-in rule.
 pub const BUILTIN: &[(&str, &str)] = builtin![
+    "symptom.toml",
     "tls12.toml",
+    "tls-handshake.toml",
     "os-support.toml",
     "windows-updates.toml",
     "office-updates.toml",
