@@ -5,7 +5,7 @@
 mod common;
 
 use caadoctor::parse::eventlog::{self, Selection, Source};
-use common::{corpus, files_in, repo};
+use common::{caadoctor, corpus, files_in, finding, json_of, repo, report_of, scratch};
 use evtx::EvtxParser;
 
 const EVERYTHING: &[Source] = &[Source {
@@ -225,4 +225,172 @@ fn logs_our_writer_makes_read_back_exactly() {
             .with_configuration(evtx::ParserSettings::new().validate_checksums(true));
         assert_eq!(strict.records().filter(Result::is_ok).count(), ok);
     }
+}
+
+/// The facts document of a snapshot.
+fn facts_of(path: &str) -> serde_json::Value {
+    let out = caadoctor(&["facts", path]);
+    assert_eq!(out.status.code(), Some(0));
+    json_of(&out)["facts"].clone()
+}
+
+#[test]
+fn the_fixture_logs_confirm_the_symptom_and_find_the_tls_failures() {
+    let report = report_of("tests/fixtures/evtx", 1);
+    assert_eq!(report["problems"], serde_json::json!([]));
+    let symptom = finding(&report, "symptom");
+    assert_eq!(symptom["status"], "warn");
+    let message = symptom["messages"][0].as_str().unwrap();
+    assert!(
+        message.starts_with(
+            "Confirmed: 5 failed sign-in attempts (8 events) from 2026-11-19T08:00:00Z to 2026-11-20T08:07:02Z"
+        ),
+        "{message}"
+    );
+    // Most frequent first; the file-open dialog's 0x80070002 is not a sign-in code.
+    assert!(message.contains("Codes: 0xCAA70004 (server or proxy not found) ×3, 0xCAA70007"));
+    assert!(!message.contains("0x80070002"));
+
+    let tls = finding(&report, "tls-handshake");
+    assert_eq!(tls["status"], "fail");
+    assert!(
+        tls["messages"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("Schannel logged 4 TLS failures within ten minutes of a sign-in attempt")
+    );
+    // The unknown_ca alert 13 hours earlier is counted but not near an attempt.
+    let facts = facts_of("tests/fixtures/evtx");
+    assert_eq!(facts["schannel"]["failures"]["value"], 5);
+    assert_eq!(facts["schannel"]["near_attempts"]["value"], 4);
+    assert_eq!(facts["schannel"]["attempts_covered"]["value"], 3);
+    assert_eq!(facts["schannel"]["protocol_disabled"]["value"], true);
+    let evidence = &facts["schannel"]["protocol_disabled"]["evidence"][0];
+    assert_eq!(evidence["artifact"], "system-services-schannel.evtx");
+    assert_eq!(evidence["locator"], "System record 88117: Schannel 36871");
+
+    let symptom = &facts["symptom"];
+    assert_eq!(symptom["caa_count"]["value"], 8);
+    assert_eq!(symptom["attempts"]["value"], 5);
+    assert_eq!(symptom["first_seen"]["value"], "2026-11-19T08:00:00Z");
+    assert_eq!(symptom["last_seen"]["value"], "2026-11-20T08:07:02Z");
+    assert_eq!(
+        symptom["sources"]["value"],
+        serde_json::json!(["OAlerts", "Microsoft-Windows-AAD/Operational"])
+    );
+    assert_eq!(
+        symptom["timeline"]["value"][0],
+        "2026-11-20T08:07:02Z Microsoft-Windows-AAD/Operational sign-in (AAD): 0xCAA70004"
+    );
+    assert!(
+        symptom["dialog"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("unable to connect")
+    );
+    assert_eq!(symptom["aad_errors"]["value"], 4);
+    assert_eq!(
+        symptom["other_codes"]["value"],
+        serde_json::json!(["0x80070102 (Win32 258 WAIT_TIMEOUT)"])
+    );
+    assert_eq!(facts["events"]["ncsi_capability"]["value"], "internet");
+
+    // The Service Control Manager's events, by the service's key name.
+    let services = finding(&report, "services");
+    assert_eq!(services["status"], "warn");
+    let svc = &facts["services"];
+    assert_eq!(svc["NlaSvc"]["crashes"]["value"], 2);
+    assert_eq!(svc["NcdAutoSetup"]["failed_starts"]["value"], 1);
+    assert_eq!(
+        svc["NcdAutoSetup"]["last_event"]["value"],
+        "2026-11-19T07:00:00Z failed to start: 1058 (Win32 1058 ERROR_SERVICE_DISABLED)"
+    );
+    assert_eq!(
+        svc["netprofm"]["start_type_changes"]["value"],
+        serde_json::json!([
+            "2026-11-19T07:30:00Z start type changed from demand start to disabled"
+        ])
+    );
+    assert_eq!(svc["EventLog"]["crashes"]["value"], 0);
+    assert_eq!(
+        svc["EventLog"]["crashes"]["evidence"][0]["seen"],
+        "19 records, 2026-11-18T17:00:00Z to 2026-11-19T09:35:01Z: nothing logged about this service"
+    );
+}
+
+#[test]
+fn damaged_corpus_logs_are_one_problem_per_damaged_part_in_the_report() {
+    let dir = scratch("evtx-damaged");
+    for name in ["sample_with_a_bad_chunk_magic.evtx", "system.evtx"] {
+        std::fs::copy(corpus().join("evtx").join(name), dir.join(name)).unwrap();
+    }
+    // The same System log cut short in its fourth chunk.
+    let bytes = std::fs::read(corpus().join("evtx/system.evtx")).unwrap();
+    std::fs::write(dir.join("cut.evtx"), &bytes[..4096 + 3 * 65536 + 1000]).unwrap();
+    let report = report_of(dir.to_str().unwrap(), 0);
+    let problems: Vec<(String, String)> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["artifact"].as_str().unwrap().to_owned(),
+                p["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let of = |name: &str| -> Vec<&str> {
+        problems
+            .iter()
+            .filter(|(a, _)| a == name)
+            .map(|(_, m)| m.as_str())
+            .collect()
+    };
+    let magic = of("sample_with_a_bad_chunk_magic.evtx");
+    assert_eq!(magic.len(), 4, "{magic:?}");
+    assert!(magic[0].starts_with("chunk 6 could not be read: Failed to parse chunk number 6"));
+    assert!(magic[1].starts_with("chunk 7: 1 record could not be read"));
+    assert!(magic[2].starts_with("chunk 10 could not be read"));
+    assert!(magic[3].starts_with("chunks 0, 7, 9: the stored checksum does not match"));
+    assert!(of("system.evtx").is_empty());
+    let cut = of("cut.evtx");
+    assert_eq!(cut.len(), 1);
+    assert!(cut[0].contains("cut short"), "{cut:?}");
+
+    // The intact System log still gives its facts: SCM 7040 events, no Schannel failure.
+    let facts = facts_of(dir.to_str().unwrap());
+    assert_eq!(facts["events"]["system_read"]["value"], true);
+    assert_eq!(facts["schannel"]["failures"]["value"], 0);
+    let artifacts = report["artifacts"].as_array().unwrap();
+    let system = artifacts
+        .iter()
+        .find(|a| a["path"] == "system.evtx")
+        .unwrap();
+    assert_eq!(system["kind"], "event-log");
+    assert!(
+        system["note"]
+            .as_str()
+            .unwrap()
+            .starts_with("System: 1881 records from 2017-"),
+        "{}",
+        system["note"]
+    );
+}
+
+#[test]
+fn a_log_that_is_not_one_is_a_problem_not_a_crash() {
+    let dir = scratch("evtx-fake");
+    let mut fake = b"ElfFile\0".to_vec();
+    fake.extend(std::iter::repeat_n(0xAB, 5000));
+    std::fs::write(dir.join("fake.evtx"), &fake).unwrap();
+    let report = report_of(dir.to_str().unwrap(), 0);
+    let problems = report["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("not read: not an event log")
+    );
+    assert_eq!(finding(&report, "symptom")["status"], "unknown");
 }

@@ -294,3 +294,50 @@ fn a_hand_exported_subset_gets_every_verdict_its_data_allows() {
         }
     }
 }
+
+#[test]
+fn the_event_logs_of_the_samples_confirm_the_symptom_and_the_tls_failure() {
+    // OAlerts holds the article's 0xCAA70007 at five sign-in attempts; the AAD log the
+    // WinHTTP timeout behind each.
+    let report = common::report_of("samples/win10-proxy-browser-only.zip", 1);
+    let symptom = finding(&report, "symptom");
+    assert_eq!(symptom["status"], "warn");
+    let message = symptom["messages"][0].as_str().unwrap();
+    assert!(
+        message.starts_with(
+            "Confirmed: 5 failed sign-in attempts (10 events) from 2026-11-20T07:14:12Z to 2026-11-22T08:20:15Z (OAlerts, Microsoft-Windows-AAD/Operational)"
+        ),
+        "{message}"
+    );
+    assert!(message.contains("0xCAA70007 (network failure before any HTTP answer) ×5"));
+    let count = symptom["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["fact"] == "symptom.caa_count")
+        .unwrap();
+    assert_eq!(count["value"], 10);
+    assert_eq!(
+        count["sources"][0]["artifact"],
+        "win10-proxy-browser-only/eventlogs/OAlerts.evtx"
+    );
+
+    // Windows 7 without TLS 1.2: Schannel 36871 (state 10013) at every attempt.
+    let report = common::report_of("samples/win7-sp1-no-tls12.zip", 1);
+    let tls = finding(&report, "tls-handshake");
+    assert_eq!(tls["status"], "fail");
+    assert!(
+        tls["messages"][0]
+            .as_str()
+            .unwrap()
+            .contains("36871 TLS client credential failed, internal error state 10013")
+    );
+    // The AAD log does not exist on Windows 7: the manifest says so, and it is not a problem.
+    assert_eq!(report["problems"], Value::Array(vec![]));
+    let facts = json_of(&caadoctor(&["facts", "samples/win7-sp1-no-tls12.zip"]));
+    assert_eq!(facts["facts"]["events"]["aad_read"]["value"], false);
+    assert_eq!(
+        facts["facts"]["events"]["absent"]["value"],
+        serde_json::json!(["Microsoft-Windows-AAD/Operational"])
+    );
+}

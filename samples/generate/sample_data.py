@@ -973,6 +973,10 @@ def event_logs(sample):
     if spec.get("netprofm_disabled"):
         system.append(ev.scm_start_type(start - _dt.timedelta(days=5), host, "netprofm",
                                         "demand start", "disabled"))
+    # WinHTTP's auto-proxy service starts on demand at every sign-in attempt.
+    if spec["code"]:
+        for at in attempts:
+            system.append(ev.scm_state(at - _dt.timedelta(seconds=4), host, "WinHttpAutoProxySvc", True))
     if spec.get("schannel"):
         for at in attempts:
             system.append(ev.schannel_credential(at + _dt.timedelta(seconds=1), host, 10013))

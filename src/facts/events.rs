@@ -105,6 +105,8 @@ fact_group! {
         caa_codes: Vec<String>,
         /// Events carrying a 0xCAA… code.
         caa_count: i64,
+        /// Sign-in attempts: those events, the ones within two minutes of each other counted once.
+        attempts: i64,
         /// Time of the first such event (UTC).
         first_seen: String,
         /// Time of the last such event (UTC).
@@ -131,6 +133,8 @@ fact_group! {
         failures: i64,
         /// Of them, within ten minutes of a sign-in attempt (an event with a 0xCAA… code).
         near_attempts: i64,
+        /// Sign-in attempts that fall in the System log's time span (0: the log cannot say what happened at them).
+        attempts_covered: i64,
         /// What they say, one line per kind: event, alert or error state, meaning, count.
         kinds: Vec<String>,
         /// A 36871 with internal error state 10013: a protocol this PC needs is disabled.
@@ -436,7 +440,9 @@ fn symptom(logs: &[(String, EventLog)]) -> (SymptomFacts, Vec<i64>) {
         .map(|(p, e, c)| event_evidence(p, e, summary_of(e, c)))
         .collect();
     s.network_count = fact(network.len() as i64, network);
-    (s, attempts_of(hits.iter().map(|(_, e, _)| e.time)))
+    let attempts = attempts_of(hits.iter().map(|(_, e, _)| e.time));
+    s.attempts = fact(attempts.len() as i64, evidence.clone());
+    (s, attempts)
 }
 
 /// Sign-in attempts: the times of events with a CAA code, those within two minutes of each
@@ -546,6 +552,27 @@ fn schannel(logs: &[(String, EventLog)], attempts: &[i64]) -> SchannelFacts {
         .collect();
     if system.is_empty() && failures.is_empty() {
         return s;
+    }
+    if !attempts.is_empty() && !system.is_empty() {
+        let covered = attempts
+            .iter()
+            .filter(|t| {
+                system.iter().any(|(_, l)| match (&l.oldest, &l.newest) {
+                    (Some((a, _)), Some((b, _))) => {
+                        (*a - NEAR_SECONDS..=*b + NEAR_SECONDS).contains(*t)
+                    }
+                    _ => false,
+                })
+            })
+            .count();
+        s.attempts_covered = fact(
+            covered as i64,
+            system
+                .iter()
+                .map(|(p, l)| log_evidence(p, l, "its time span"))
+                .collect(),
+        )
+        .map(|f| f.with_note(format!("{covered} of {} sign-in attempts", attempts.len())));
     }
     let none: Vec<Evidence> = system
         .iter()
