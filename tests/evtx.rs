@@ -13,6 +13,7 @@ const EVERYTHING: &[Source] = &[Source {
     prefix: true,
     ids: &[],
     max_level: None,
+    contains: &[],
 }];
 
 /// The crate's own count: records it renders, and errors it yields.
@@ -160,6 +161,7 @@ fn only_selected_events_are_kept() {
         prefix: false,
         ids: &[7040, 7023],
         max_level: None,
+        contains: &[],
     }]);
     let log = eventlog::parse(&bytes, &scm).unwrap();
     assert_eq!(log.records, 1881);
@@ -182,6 +184,7 @@ fn oalerts_keeps_the_six_strings_windows_wrote() {
         prefix: true,
         ids: &[300],
         max_level: None,
+        contains: &[],
     }]);
     let log = eventlog::parse(&bytes, &office).unwrap();
     assert_eq!(log.events.len(), 3362);

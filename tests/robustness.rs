@@ -139,3 +139,50 @@ fn mutated_rule_conditions_never_panic_the_loader() {
         }
     }
 }
+
+/// Event logs: bits flipped, bytes spliced and files cut in the part that holds records
+/// (the file header and the first chunk's records), through the parser and the analysis.
+#[test]
+fn mutated_event_logs_never_panic() {
+    use caadoctor::parse::eventlog::{self, Selection};
+    let rules = RuleSet::builtin().unwrap();
+    let selection = Selection::new(caadoctor::facts::events::SELECTION);
+    let mut logs: Vec<(String, Vec<u8>)> = files_in(&repo().join("tests/fixtures/evtx"))
+        .into_iter()
+        .chain([
+            corpus().join("evtx/issue_201.evtx"),
+            corpus().join("evtx/Microsoft-Windows-HelloForBusiness%4Operational.evtx"),
+        ])
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    logs.sort();
+    let mut rng = Rng(0xE7_0C0D_E300);
+    for round in 0..120 {
+        let (name, original) = &logs[round % logs.len()];
+        // The used part: the header, the chunk header and its records.
+        let used = (4096 + 512 + 8192).min(original.len());
+        let mut bytes = original.clone();
+        let head = mutate(&mut rng, &bytes[..used]);
+        bytes.splice(..used, head);
+        let log = eventlog::parse(&bytes, &selection);
+        if let Ok(log) = &log {
+            assert!(log.events.len() <= log.records);
+        }
+        let snapshot = Snapshot {
+            source: format!("evtx-{round}"),
+            format: SourceFormat::Folder,
+            artifacts: vec![Artifact {
+                path: format!("{round}/{name}"),
+                bytes,
+            }],
+            problems: Vec::new(),
+        };
+        let analysis = analysis::analyze(snapshot, &rules);
+        assert_eq!(analysis.findings.len(), rules.rules.len());
+    }
+}

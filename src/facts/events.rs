@@ -13,12 +13,14 @@ use std::collections::BTreeMap;
 
 /// The events the rules read: by provider and id.
 pub const SELECTION: &[Source] = &[
-    // OAlerts: one event per dialog Office showed ("Microsoft Office 16 Alerts").
+    // OAlerts: one event per dialog Office showed ("Microsoft Office 16 Alerts"); only
+    // dialogs carrying a sign-in code matter.
     Source {
         provider: "Microsoft Office",
         prefix: true,
         ids: &[300],
         max_level: None,
+        contains: &["0xCAA", "0xcaa", "0XCAA"],
     },
     // Token requests that failed (errors and warnings).
     Source {
@@ -26,24 +28,28 @@ pub const SELECTION: &[Source] = &[
         prefix: false,
         ids: &[],
         max_level: Some(3),
+        contains: &[],
     },
     Source {
         provider: "Service Control Manager",
         prefix: false,
         ids: &[7000, 7001, 7009, 7011, 7023, 7024, 7031, 7034, 7036, 7040],
         max_level: None,
+        contains: &[],
     },
     Source {
         provider: "Schannel",
         prefix: false,
         ids: SCHANNEL_IDS,
         max_level: None,
+        contains: &[],
     },
     Source {
         provider: "Microsoft-Windows-NCSI",
         prefix: false,
         ids: &[4042],
         max_level: None,
+        contains: &[],
     },
     // Licensing: Windows' Software Protection and Office's own (Office 2010-2016 volume).
     Source {
@@ -51,12 +57,14 @@ pub const SELECTION: &[Source] = &[
         prefix: false,
         ids: &[],
         max_level: Some(3),
+        contains: &[],
     },
     Source {
         provider: "Office Software Protection Platform Service",
         prefix: false,
         ids: &[],
         max_level: Some(3),
+        contains: &[],
     },
 ];
 

@@ -10,9 +10,11 @@
 
 use evtx::{EvtxChunkData, EvtxParser, ParserSettings};
 use memchr::memmem;
+use serde::Deserialize;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::io::Cursor;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 /// Size of the file header and of a chunk, as the format fixes them.
 const FILE_HEADER: usize = 4096;
@@ -32,6 +34,10 @@ pub struct Source {
     pub ids: &'static [u32],
     /// Keep only events at this level or more severe (1 critical, 2 error, 3 warning).
     pub max_level: Option<u8>,
+    /// Keep only records whose rendered text holds one of these (exact bytes); empty keeps
+    /// all. Checked before the record is parsed, so a log of many uninteresting records of
+    /// a selected provider costs little.
+    pub contains: &'static [&'static str],
 }
 
 impl Source {
@@ -59,6 +65,8 @@ impl Source {
 pub struct Selection {
     sources: Vec<Source>,
     needles: Vec<memmem::Finder<'static>>,
+    /// Per source, finders for its `contains` texts.
+    contains: Vec<Vec<memmem::Finder<'static>>>,
 }
 
 impl Selection {
@@ -74,9 +82,19 @@ impl Selection {
                 memmem::Finder::new(&bytes).into_owned()
             })
             .collect();
+        let contains = sources
+            .iter()
+            .map(|s| {
+                s.contains
+                    .iter()
+                    .map(|t| memmem::Finder::new(t.as_bytes()).into_owned())
+                    .collect()
+            })
+            .collect();
         Selection {
             sources: sources.to_vec(),
             needles,
+            contains,
         }
     }
 
@@ -88,8 +106,13 @@ impl Selection {
         self.sources.iter().any(|s| s.matches(provider, id, level))
     }
 
-    fn wants_provider(&self, provider: &str) -> bool {
-        self.sources.iter().any(|s| s.matches_provider(provider))
+    /// Whether a rendered record of `provider` can be kept: a source takes the provider
+    /// and, if it asks for text, the record holds it.
+    fn wants_record(&self, provider: &str, json: &[u8]) -> bool {
+        self.sources.iter().zip(&self.contains).any(|(s, texts)| {
+            s.matches_provider(provider)
+                && (texts.is_empty() || texts.iter().any(|f| f.find(json).is_some()))
+        })
     }
 }
 
@@ -221,17 +244,17 @@ fn read_chunk(
             }
         };
         log.records += 1;
-        let time = record.timestamp.as_second();
-        let text = record.timestamp.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let stamp = record.timestamp;
+        let time = stamp.as_second();
         if log.oldest.as_ref().is_none_or(|(t, _)| time < *t) {
-            log.oldest = Some((time, text.clone()));
+            log.oldest = Some((time, iso(stamp)));
         }
         if log.newest.as_ref().is_none_or(|(t, _)| time > *t) {
-            log.newest = Some((time, text.clone()));
+            log.newest = Some((time, iso(stamp)));
         }
         // Render the first record of the log (for its channel) and every record of a chunk
         // that may hold a selected event.
-        if !wanted && log.channel.is_some() {
+        if log.channel.is_some() && (!wanted || !may_hold(record.chunk.data, &record, selection)) {
             continue;
         }
         let record_id = record.event_record_id;
@@ -245,22 +268,26 @@ fn read_chunk(
             }
         };
         if log.channel.is_none()
-            && let Ok(v) = serde_json::from_slice::<Value>(&json)
+            && let Some(system) = typed(&json).and_then(|r| r.event.system)
         {
-            let system = &v["Event"]["System"];
-            log.channel = system["Channel"].as_str().map(str::to_owned);
-            log.computer = system["Computer"].as_str().map(str::to_owned);
+            log.channel = system.channel.map(Cow::into_owned);
+            log.computer = system.computer.map(Cow::into_owned);
         }
         if !wanted {
             continue;
         }
         // The provider's name is near the start: look before parsing the whole record.
-        if provider_of(&json).is_some_and(|p| !selection.wants_provider(p)) {
+        if provider_of(&json).is_some_and(|p| !selection.wants_record(p, &json)) {
             continue;
         }
-        let event = serde_json::from_slice::<Value>(&json)
-            .ok()
-            .and_then(|v| event_of(&v, record_id, time, text));
+        // The typed view borrows from the JSON and skips what it does not name; a record
+        // of an odd shape is read through the generic one.
+        let event = match typed(&json) {
+            Some(r) => typed_event(r, record_id, time, stamp),
+            None => serde_json::from_slice::<Value>(&json)
+                .ok()
+                .and_then(|v| event_of(&v, record_id, time, iso(stamp))),
+        };
         let Some(event) = event else {
             log.anonymous += 1;
             continue;
@@ -289,10 +316,64 @@ fn read_chunk(
     }
 }
 
+/// Whether a record can be one the selection keeps, from its bytes, without rendering it:
+/// a selected provider's name is either among its substitution values (its own bytes) or in
+/// the template it instantiates (defined elsewhere in the chunk). A record of another shape
+/// than `fragment header, template instance` may hold anything.
+fn may_hold(chunk: &[u8], record: &evtx::EvtxRecord<'_>, selection: &Selection) -> bool {
+    let start = record.binxml_offset as usize;
+    let Some(bytes) = chunk.get(start..start + record.binxml_size as usize) else {
+        return true;
+    };
+    if selection.wants_chunk(bytes) {
+        return true;
+    }
+    let u32_at = |b: &[u8], at: usize| -> Option<usize> {
+        Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?) as usize)
+    };
+    if bytes.len() < 14 || bytes[0] != 0x0F || bytes[4] != 0x0C {
+        return true;
+    }
+    let Some(def) = u32_at(bytes, 10) else {
+        return true;
+    };
+    // Template definition: next offset (4), GUID (16), data size (4), data.
+    let Some(size) = u32_at(chunk, def + 20) else {
+        return true;
+    };
+    match chunk.get(def..(def + 24).saturating_add(size)) {
+        Some(template) => selection.wants_chunk(template),
+        None => true,
+    }
+}
+
+/// A record's time as `2026-11-20T09:14:03Z`.
+fn iso(stamp: evtx::Timestamp) -> String {
+    let secs = stamp.as_second();
+    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
 /// The provider name in a rendered record, without parsing the JSON.
 fn provider_of(json: &[u8]) -> Option<&str> {
     const KEY: &[u8] = br##""Provider":{"#attributes":{"Name":""##;
-    let at = memmem::find(json, KEY)? + KEY.len();
+    static FINDER: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(KEY));
+    let at = FINDER.find(json)? + KEY.len();
     let end = memchr::memchr(b'"', &json[at..])?;
     std::str::from_utf8(&json[at..at + end]).ok()
 }
@@ -351,6 +432,98 @@ fn flatten(name: Option<&str>, v: &Value, out: &mut Vec<(Option<String>, String)
     }
 }
 
+/// The parts of a rendered record the analyzer reads.
+#[derive(Deserialize)]
+struct RecordJson<'a> {
+    #[serde(rename = "Event", borrow)]
+    event: EventJson<'a>,
+}
+
+#[derive(Deserialize)]
+struct EventJson<'a> {
+    #[serde(rename = "System", borrow, default)]
+    system: Option<SystemJson<'a>>,
+    #[serde(rename = "EventData", default)]
+    event_data: Option<Value>,
+    #[serde(rename = "UserData", default)]
+    user_data: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct SystemJson<'a> {
+    #[serde(rename = "Provider", borrow, default)]
+    provider: Option<AttributesJson<'a>>,
+    #[serde(rename = "EventID", default)]
+    event_id: Option<Value>,
+    #[serde(rename = "Level", default)]
+    level: Option<Value>,
+    #[serde(rename = "Channel", borrow, default)]
+    channel: Option<Cow<'a, str>>,
+    #[serde(rename = "Computer", borrow, default)]
+    computer: Option<Cow<'a, str>>,
+    #[serde(rename = "Correlation", borrow, default)]
+    correlation: Option<AttributesJson<'a>>,
+}
+
+#[derive(Deserialize)]
+struct AttributesJson<'a> {
+    #[serde(rename = "#attributes", borrow, default)]
+    attributes: Option<NamesJson<'a>>,
+}
+
+#[derive(Deserialize)]
+struct NamesJson<'a> {
+    #[serde(rename = "Name", borrow, default)]
+    name: Option<Cow<'a, str>>,
+    #[serde(rename = "ActivityID", borrow, default)]
+    activity_id: Option<Cow<'a, str>>,
+}
+
+fn typed(json: &[u8]) -> Option<RecordJson<'_>> {
+    serde_json::from_slice(json).ok()
+}
+
+fn typed_event(
+    r: RecordJson<'_>,
+    record_id: u64,
+    time: i64,
+    stamp: evtx::Timestamp,
+) -> Option<Event> {
+    let system = r.event.system?;
+    let provider = system.provider?.attributes?.name?.into_owned();
+    let event_id = u32::try_from(number(system.event_id.as_ref()?)?).ok()?;
+    let level = system
+        .level
+        .as_ref()
+        .and_then(number)
+        .and_then(|l| u8::try_from(l).ok());
+    let mut data = Vec::new();
+    for part in [&r.event.event_data, &r.event.user_data]
+        .into_iter()
+        .flatten()
+    {
+        if !part.is_null() {
+            flatten(None, part, &mut data);
+        }
+    }
+    Some(Event {
+        record_id,
+        time,
+        time_text: iso(stamp),
+        provider,
+        event_id,
+        level,
+        channel: system.channel.map(Cow::into_owned).unwrap_or_default(),
+        activity_id: system
+            .correlation
+            .and_then(|c| c.attributes)
+            .and_then(|a| a.activity_id)
+            .map(Cow::into_owned),
+        data,
+    })
+}
+
+/// The same from the generic JSON value, for records the typed view cannot take.
 fn event_of(v: &Value, record_id: u64, time: i64, time_text: String) -> Option<Event> {
     let event = &v["Event"];
     let system = &event["System"];
@@ -409,6 +582,7 @@ mod tests {
         prefix: true,
         ids: &[],
         max_level: None,
+        contains: &[],
     }];
 
     #[test]
@@ -418,6 +592,7 @@ mod tests {
             prefix: true,
             ids: &[300],
             max_level: None,
+            contains: &[],
         };
         assert!(office.matches("Microsoft Office 16 Alerts", 300, Some(4)));
         assert!(!office.matches("Microsoft Office 16 Alerts", 301, Some(4)));
@@ -427,10 +602,29 @@ mod tests {
             prefix: false,
             ids: &[],
             max_level: Some(3),
+            contains: &[],
         };
         assert!(aad.matches("microsoft-windows-aad", 1098, Some(2)));
         assert!(!aad.matches("Microsoft-Windows-AAD", 1098, Some(4)));
         assert!(!aad.matches("Microsoft-Windows-AADx", 1098, Some(2)));
+    }
+
+    #[test]
+    fn times_print_as_iso_utc() {
+        for (secs, text) in [
+            (0, "1970-01-01T00:00:00Z"),
+            (951_782_400, "2000-02-29T00:00:00Z"),
+            (1_795_166_043, "2026-11-20T09:14:03Z"),
+            (-11_644_473_600, "1601-01-01T00:00:00Z"),
+        ] {
+            let stamp = evtx::Timestamp::from_second(secs).unwrap();
+            assert_eq!(iso(stamp), text);
+            assert_eq!(
+                iso(stamp),
+                stamp.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                "agrees with jiff"
+            );
+        }
     }
 
     #[test]
