@@ -531,12 +531,17 @@ pub fn decode(code: u32) -> Decoded {
                 "TPM".to_owned(),
                 "a TPM error: update the TPM firmware and restart (Microsoft's WAM troubleshooting)".to_owned(),
             ),
+            0x24 => (
+                "Windows Update".to_owned(),
+                "a Windows Update agent error".to_owned(),
+            ),
             f => (format!("facility {f}"), "an HRESULT".to_owned()),
         };
         let mut short = match facility {
             4 => "licensing error".to_owned(),
             9 => "security error".to_owned(),
             0x28 | 0x29 => "TPM error".to_owned(),
+            0x24 => "Windows Update error".to_owned(),
             _ => String::new(),
         };
         let mut confirmed = true;

@@ -397,3 +397,30 @@ fn a_log_that_is_not_one_is_a_problem_not_a_crash() {
     );
     assert_eq!(finding(&report, "symptom")["status"], "unknown");
 }
+
+#[test]
+fn windows_update_events_of_a_real_system_log_become_facts() {
+    let dir = scratch("evtx-wu");
+    std::fs::copy(corpus().join("evtx/system.evtx"), dir.join("system.evtx")).unwrap();
+    let facts = facts_of(dir.to_str().unwrap());
+    let u = &facts["updates"];
+    assert_eq!(u["installed_events"]["value"], 116);
+    assert_eq!(u["install_failures"]["value"], 5);
+    assert_eq!(
+        u["failed_updates"]["value"][0],
+        "2017-07 Cumulative Update for Windows 10 Version 1703 for x64-based Systems (KB4025342): 0x80248007 (Windows Update error) ×4"
+    );
+    assert_eq!(
+        u["install_failures"]["evidence"][0]["locator"],
+        "System record 561: Microsoft-Windows-WindowsUpdateClient 20"
+    );
+    let report = report_of(dir.to_str().unwrap(), 0);
+    let wu = finding(&report, "windows-updates");
+    assert_eq!(wu["status"], "warn");
+    assert!(
+        wu["messages"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("Windows Update failed to install 5 times")
+    );
+}

@@ -51,6 +51,14 @@ pub const SELECTION: &[Source] = &[
         max_level: None,
         contains: &[],
     },
+    // Windows Update: installed (19) and failed (20).
+    Source {
+        provider: "Microsoft-Windows-WindowsUpdateClient",
+        prefix: false,
+        ids: &[19, 20],
+        max_level: None,
+        contains: &[],
+    },
     // Licensing: Windows' Software Protection and Office's own (Office 2010-2016 volume).
     Source {
         provider: "Microsoft-Windows-Security-SPP",
@@ -786,6 +794,81 @@ fn scm_summary(e: &Event, state: Option<u32>) -> String {
         }
         id => format!("event {id}"),
     }
+}
+
+/// Adds what Windows Update logged (System log, WindowsUpdateClient 19 and 20).
+pub fn apply_updates(updates: &mut super::updates::UpdatesFacts, logs: &[(String, EventLog)]) {
+    let system: Vec<&(String, EventLog)> = logs
+        .iter()
+        .filter(|(_, l)| channel_is(l, "System"))
+        .collect();
+    if system.is_empty() {
+        return;
+    }
+    let of = |id: u32| -> Vec<(&str, &Event)> {
+        all_events(logs)
+            .filter(|(_, e)| {
+                e.provider
+                    .eq_ignore_ascii_case("Microsoft-Windows-WindowsUpdateClient")
+                    && e.event_id == id
+            })
+            .collect()
+    };
+    let none: Vec<Evidence> = system
+        .iter()
+        .map(|(p, l)| log_evidence(p, l, "no such Windows Update event"))
+        .collect();
+    let title = |e: &Event| {
+        e.named("updateTitle")
+            .unwrap_or("an update")
+            .trim()
+            .to_owned()
+    };
+    let installed = of(19);
+    updates.installed_events = fact(
+        installed.len() as i64,
+        if installed.is_empty() {
+            none.clone()
+        } else {
+            installed
+                .iter()
+                .map(|(p, e)| event_evidence(p, e, format!("installed {}", title(e))))
+                .collect()
+        },
+    );
+    let failed = of(20);
+    let failure = |e: &Event| {
+        let code = e
+            .named("errorCode")
+            .and_then(codes::parse_code)
+            .map(|c| codes::describe(i64::from(c)))
+            .unwrap_or_else(|| "no error code".to_owned());
+        format!("{}: {code}", title(e))
+    };
+    let evidence: Vec<Evidence> = if failed.is_empty() {
+        none
+    } else {
+        failed
+            .iter()
+            .map(|(p, e)| event_evidence(p, e, format!("failed {}", failure(e))))
+            .collect()
+    };
+    updates.install_failures = fact(failed.len() as i64, evidence.clone());
+    let mut lines: Vec<(String, usize)> = Vec::new();
+    for (_, e) in &failed {
+        let line = failure(e);
+        match lines.iter_mut().find(|(l, _)| *l == line) {
+            Some((_, n)) => *n += 1,
+            None => lines.push((line, 1)),
+        }
+    }
+    updates.failed_updates = fact(
+        lines
+            .into_iter()
+            .map(|(l, n)| format!("{l} ×{n}"))
+            .collect(),
+        evidence,
+    );
 }
 
 /// An SCM event: artifact, event, and the state its `Binary` names (7036).

@@ -207,7 +207,11 @@ impl Facts {
             ),
             winsock: winsock::build(inputs.winsock.as_ref()),
             office: office::build_office(view, collected.as_ref()),
-            updates: updates::build(inputs.hotfixes.as_ref(), collected),
+            updates: {
+                let mut u = updates::build(inputs.hotfixes.as_ref(), collected);
+                events::apply_updates(&mut u, &inputs.event_logs);
+                u
+            },
             identity: office::build_identity(view),
             probes: probes::build(inputs.probes.as_ref()),
             network: network::build(inputs.ipconfig.as_ref()),

@@ -16,6 +16,12 @@ fact_group! {
         days_since_newest: i64,
         /// Update KB3140245 (TLS 1.1/1.2 as WinHTTP defaults on 7 SP1 / 2008 R2 SP1 / 2012) is in the list.
         kb3140245: bool,
+        /// System log: updates Windows Update installed (WindowsUpdateClient 19).
+        installed_events: i64,
+        /// System log: failed installations (WindowsUpdateClient 20).
+        install_failures: i64,
+        /// System log: the updates that failed, with their error code and how often.
+        failed_updates: Vec<String>,
     }
 }
 
