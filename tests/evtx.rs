@@ -5,7 +5,7 @@
 mod common;
 
 use caadoctor::parse::eventlog::{self, Selection, Source};
-use common::{caadoctor, corpus, files_in, finding, json_of, repo, report_of, scratch};
+use common::{caadoctor, corpus, files_in, finding, json_of, message_of, repo, report_of, scratch};
 use evtx::EvtxParser;
 
 const EVERYTHING: &[Source] = &[Source {
@@ -241,9 +241,7 @@ fn facts_of(path: &str) -> serde_json::Value {
 fn the_fixture_logs_confirm_the_symptom_and_find_the_tls_failures() {
     let report = report_of("tests/fixtures/evtx", 1);
     assert_eq!(report["problems"], serde_json::json!([]));
-    let symptom = finding(&report, "symptom");
-    assert_eq!(symptom["status"], "warn");
-    let message = symptom["messages"][0].as_str().unwrap();
+    let message = message_of(&report, "symptom", "warn");
     assert!(
         message.starts_with(
             "Confirmed: 5 failed sign-in attempts (8 events) from 2026-11-19T08:00:00Z to 2026-11-20T08:07:02Z"

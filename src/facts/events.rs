@@ -199,6 +199,21 @@ fn span(log: &EventLog) -> String {
     }
 }
 
+/// Distinct lines with how often each came, in order of first appearance: `text ×3`.
+fn tally(lines: impl Iterator<Item = String>) -> Vec<String> {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for line in lines {
+        match counts.iter_mut().find(|(l, _)| *l == line) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((line, 1)),
+        }
+    }
+    counts
+        .into_iter()
+        .map(|(l, n)| format!("{l} ×{n}"))
+        .collect()
+}
+
 fn capped(mut evidence: Vec<Evidence>) -> (Vec<Evidence>, Option<String>) {
     let total = evidence.len();
     if total > MAX_EVIDENCE {
@@ -610,16 +625,8 @@ fn schannel(logs: &[(String, EventLog)], attempts: &[i64]) -> SchannelFacts {
             .collect()
     };
     s.failures = fact(failures.len() as i64, evidence(&failures));
-    let mut kinds: Vec<(String, usize)> = Vec::new();
-    for (_, e) in &failures {
-        let k = schannel_kind(e);
-        match kinds.iter_mut().find(|(x, _)| *x == k) {
-            Some((_, n)) => *n += 1,
-            None => kinds.push((k, 1)),
-        }
-    }
     s.kinds = fact(
-        kinds.iter().map(|(k, n)| format!("{k} ×{n}")).collect(),
+        tally(failures.iter().map(|(_, e)| schannel_kind(e))),
         evidence(&failures),
     );
     let disabled: Vec<(&str, &Event)> = failures
@@ -854,21 +861,7 @@ pub fn apply_updates(updates: &mut super::updates::UpdatesFacts, logs: &[(String
             .collect()
     };
     updates.install_failures = fact(failed.len() as i64, evidence.clone());
-    let mut lines: Vec<(String, usize)> = Vec::new();
-    for (_, e) in &failed {
-        let line = failure(e);
-        match lines.iter_mut().find(|(l, _)| *l == line) {
-            Some((_, n)) => *n += 1,
-            None => lines.push((line, 1)),
-        }
-    }
-    updates.failed_updates = fact(
-        lines
-            .into_iter()
-            .map(|(l, n)| format!("{l} ×{n}"))
-            .collect(),
-        evidence,
-    );
+    updates.failed_updates = fact(tally(failed.iter().map(|(_, e)| failure(e))), evidence);
 }
 
 /// An SCM event: artifact, event, and the state its `Binary` names (7036).

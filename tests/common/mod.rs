@@ -81,3 +81,10 @@ pub fn finding<'a>(report: &'a serde_json::Value, rule: &str) -> &'a serde_json:
         .find(|f| f["rule"] == rule)
         .unwrap_or_else(|| panic!("no finding for {rule}"))
 }
+
+/// The first message of `rule`'s finding, after checking its status.
+pub fn message_of(report: &serde_json::Value, rule: &str, status: &str) -> String {
+    let f = finding(report, rule);
+    assert_eq!(f["status"], status, "{rule}: {f}");
+    f["messages"][0].as_str().expect("a message").to_owned()
+}
