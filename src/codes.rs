@@ -366,6 +366,8 @@ pub enum CodeKind {
     Hresult,
     /// A bare Win32, Winsock or WinHTTP number.
     Win32,
+    /// An `AADSTS` error of Microsoft Entra ID's sign-in service.
+    Aadsts,
 }
 
 /// A decoded code.
@@ -625,6 +627,73 @@ pub fn describe(code: i64) -> String {
     }
 }
 
+/// Entra ID sign-in errors Microsoft's WAM troubleshooting names: number, meaning, rules.
+const AADSTS_ERRORS: &[(u32, &str, &[&str])] = &[
+    (
+        50155,
+        "device authentication failed: the device object was deleted or disabled in Microsoft Entra ID; re-join the device (dsregcmd /leave, then join again)",
+        &["work-account"],
+    ),
+    (
+        135011,
+        "the device used for the sign-in is disabled in Microsoft Entra ID: the administrator must enable it",
+        &["work-account"],
+    ),
+];
+
+/// Reads `AADSTS50155` (any case): the number.
+pub fn parse_aadsts(text: &str) -> Option<u32> {
+    let t = text.trim();
+    let digits = t
+        .get(..6)
+        .filter(|p| p.eq_ignore_ascii_case("AADSTS"))
+        .map(|_| &t[6..])?;
+    (!digits.is_empty() && digits.len() <= 7 && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| digits.parse().ok())
+        .flatten()
+}
+
+/// Decodes an Entra ID `AADSTS` error.
+pub fn decode_aadsts(number: u32) -> Decoded {
+    let known = AADSTS_ERRORS.iter().find(|(n, _, _)| *n == number);
+    Decoded {
+        code: format!("AADSTS{number}"),
+        kind: CodeKind::Aadsts,
+        group: None,
+        short: known
+            .map(|(_, m, _)| m.split(':').next().unwrap_or(m).to_owned())
+            .unwrap_or_else(|| "Entra ID sign-in error".to_owned()),
+        meaning: known.map_or_else(
+            || "an error returned by Microsoft Entra ID's sign-in service".to_owned(),
+            |(_, m, _)| (*m).to_owned(),
+        ),
+        details: vec![format!(
+            "Microsoft's description: https://login.microsoftonline.com/error?code={number}"
+        )],
+        confirmed: true,
+        rules: known.map_or_else(Vec::new, |(_, _, r)| r.to_vec()),
+    }
+}
+
+/// Every `AADSTS<number>` in a text, in order, without repeats.
+pub fn aadsts_in(text: &str) -> Vec<u32> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("AADSTS") {
+        let tail = &rest[at + 6..];
+        let end = tail
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(tail.len());
+        if let Some(n) = parse_aadsts(&rest[at..at + 6 + end])
+            && !out.contains(&n)
+        {
+            out.push(n);
+        }
+        rest = tail;
+    }
+    out
+}
+
 /// Every `0x` + 8 hex digit code in a text, in order, without repeats.
 pub fn codes_in(text: &str) -> Vec<u32> {
     let mut out = Vec::new();
@@ -757,6 +826,26 @@ mod tests {
         assert!(decode(10013).rules.contains(&"tls12"));
         assert!(decode(0xC004_F074).meaning.contains("licensing"));
         assert!(decode(424_242).meaning.contains("not one caadoctor names"));
+    }
+
+    #[test]
+    fn entra_errors_decode_by_number() {
+        assert_eq!(parse_aadsts("AADSTS50155"), Some(50155));
+        assert_eq!(parse_aadsts("aadsts135011"), Some(135011));
+        assert_eq!(parse_aadsts("AADSTS"), None);
+        assert_eq!(parse_aadsts("AADSTS12345678"), None);
+        let d = decode_aadsts(135011);
+        assert_eq!(d.kind, CodeKind::Aadsts);
+        assert!(d.meaning.contains("disabled"));
+        assert_eq!(d.rules, vec!["work-account"]);
+        assert!(decode_aadsts(50155).meaning.contains("re-join"));
+        assert!(decode_aadsts(700016).rules.is_empty());
+        assert_eq!(
+            aadsts_in(
+                "AADSTS50155: Device authentication failed. AADSTS50155 again, AADSTS135011."
+            ),
+            vec![50155, 135011]
+        );
     }
 
     #[test]

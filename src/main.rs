@@ -57,7 +57,7 @@ enum Command {
         after_help = "Examples:\n  caadoctor decode 0xCAA82EFD\n  caadoctor decode 0xCAA70007 -2147012867 12175 --format json"
     )]
     Decode {
-        /// Codes as seen: 0xCAA82EFD, CAA82EFD, 0x80072EFD, -2147012867, 12029, %%2147942414.
+        /// Codes as seen: 0xCAA82EFD, CAA82EFD, 0x80072EFD, -2147012867, 12029, %%2147942414, AADSTS50155.
         #[arg(required = true, allow_negative_numbers = true)]
         codes: Vec<String>,
         #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -165,12 +165,17 @@ fn run(cli: Cli) -> Result<u8, String> {
         Command::Decode { codes, format } => {
             let mut decoded = Vec::with_capacity(codes.len());
             for text in &codes {
-                let code = caadoctor::codes::parse_code(text).ok_or_else(|| {
-                    format!(
-                        "'{text}' is not a code\n  give it as 0xCAA82EFD, 0x80072EFD, -2147012867 or 12029"
-                    )
-                })?;
-                decoded.push(caadoctor::codes::decode(code));
+                use caadoctor::codes;
+                let d = match (codes::parse_code(text), codes::parse_aadsts(text)) {
+                    (Some(code), _) => codes::decode(code),
+                    (None, Some(n)) => codes::decode_aadsts(n),
+                    _ => {
+                        return Err(format!(
+                            "'{text}' is not a code\n  give it as 0xCAA82EFD, 0x80072EFD, -2147012867, 12029 or AADSTS50155"
+                        ));
+                    }
+                };
+                decoded.push(d);
             }
             print(&caadoctor::report::decode_listing(
                 &decoded,

@@ -241,6 +241,8 @@ fn decode_explains_codes_as_people_paste_them() {
         "0x80080300",
         "1060",
         "10107",
+        "AADSTS50155",
+        "AADSTS135011",
     ] {
         let doc = json_of(&caadoctor(&["decode", code, "--format", "json"]));
         for r in doc["codes"][0]["rules"].as_array().unwrap() {

@@ -289,10 +289,13 @@ fn the_fixture_logs_confirm_the_symptom_and_find_the_tls_failures() {
             .unwrap()
             .contains("unable to connect")
     );
-    assert_eq!(symptom["aad_errors"]["value"], 4);
+    assert_eq!(symptom["aad_errors"]["value"], 5);
     assert_eq!(
         symptom["other_codes"]["value"],
-        serde_json::json!(["0x80070102 (Win32 258 WAIT_TIMEOUT)"])
+        serde_json::json!([
+            "0x80070102 (Win32 258 WAIT_TIMEOUT)",
+            "AADSTS50155 (device authentication failed)"
+        ])
     );
     assert_eq!(facts["events"]["ncsi_capability"]["value"], "internet");
 

@@ -51,6 +51,10 @@ def aad():
     events.append(ev.aad_error(at(95, 3), HOST, "0x80070102", "The wait operation timed out.",
                                "xmlhttpwebrequest.cpp, line: 163, method: XMLHTTPWebRequest::ReceiveResponse.",
                                "{0b9e0099-7c2d-4e11-a3f4-5d6e7f809a1b}", event_id=1097))
+    # An OAuth error from Entra ID itself: the device was deleted (no 0x code in it).
+    events.append(ev.aad_error(at(2000), HOST, "AADSTS50155:", "Device authentication failed.",
+                               "oauthtokenrequestbase.cpp, line: 447, method: OAuthTokenRequestBase::ProcessOAuthResponse.",
+                               "{0b9e00aa-7c2d-4e11-a3f4-5d6e7f809a1b}", event_id=1081))
     return events
 
 

@@ -137,7 +137,7 @@ fact_group! {
         network_count: i64,
         /// AAD error and warning events.
         aad_errors: i64,
-        /// Codes other than 0xCAA… in AAD errors (0x80070102 timeouts, TPM errors...).
+        /// Codes other than 0xCAA… in AAD errors (0x80070102 timeouts, TPM errors, AADSTS errors...).
         other_codes: Vec<String>,
     }
 }
@@ -352,6 +352,7 @@ fn symptom(logs: &[(String, EventLog)]) -> (SymptomFacts, Vec<i64>) {
     let mut hits: Vec<(&str, &Event, Vec<u32>)> = Vec::new();
     let mut aad_errors = Vec::new();
     let mut other: Vec<u32> = Vec::new();
+    let mut entra: Vec<u32> = Vec::new();
     for (path, e) in all_events(logs) {
         let from_alert = is_office_alert(e);
         let from_aad = is_aad(e);
@@ -364,6 +365,13 @@ fn symptom(logs: &[(String, EventLog)]) -> (SymptomFacts, Vec<i64>) {
             for c in found.iter().filter(|c| !codes::is_caa(**c)) {
                 if !other.contains(c) {
                     other.push(*c);
+                }
+            }
+            for (_, v) in &e.data {
+                for n in codes::aadsts_in(v) {
+                    if !entra.contains(&n) {
+                        entra.push(n);
+                    }
                 }
             }
         }
@@ -384,6 +392,10 @@ fn symptom(logs: &[(String, EventLog)]) -> (SymptomFacts, Vec<i64>) {
             other
                 .iter()
                 .map(|c| codes::describe(i64::from(*c)))
+                .chain(entra.iter().map(|n| {
+                    let d = codes::decode_aadsts(*n);
+                    format!("{} ({})", d.code, d.short)
+                }))
                 .collect(),
             aad_errors,
         );

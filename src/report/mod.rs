@@ -201,6 +201,7 @@ pub fn decode_listing(codes: &[crate::codes::Decoded], json: bool) -> String {
         let group = match (&d.kind, &d.group) {
             (crate::codes::CodeKind::Caa, Some(g)) => format!("sign-in code, group {g}"),
             (crate::codes::CodeKind::Hresult, Some(g)) => format!("HRESULT, facility {g}"),
+            (crate::codes::CodeKind::Aadsts, _) => "Microsoft Entra ID sign-in error".to_owned(),
             _ => "Win32 number".to_owned(),
         };
         out.push_str(&format!("{}  {group}\n  {}", d.code, d.meaning));
