@@ -340,6 +340,12 @@ const WIN32_ERRORS: &[(u32, &str, &str, &[&str])] = &[
         &["proxy", "endpoints"],
     ),
     (11002, "WSATRY_AGAIN", "DNS did not answer", &["endpoints"]),
+    (
+        9003,
+        "DNS_ERROR_RCODE_NAME_ERROR",
+        "the DNS name does not exist (in volume licensing: no KMS host is published)",
+        &[],
+    ),
 ];
 
 /// The rules a WinHTTP/WinINet number points to.

@@ -298,6 +298,14 @@ fn the_fixture_logs_confirm_the_symptom_and_find_the_tls_failures() {
         ])
     );
     assert_eq!(facts["events"]["ncsi_capability"]["value"], "internet");
+    // Software Protection errors of the Application log, not its information events.
+    assert_eq!(
+        facts["events"]["licensing_errors"]["value"],
+        serde_json::json!([
+            "2026-11-19T06:21:00Z Microsoft-Windows-Security-SPP 8198: 0x8007232B (Win32 9003 DNS_ERROR_RCODE_NAME_ERROR)",
+            "2026-11-20T07:20:00Z Microsoft-Windows-Security-SPP 8198: 0xC004F074 (licensing error)"
+        ])
+    );
 
     // The Service Control Manager's events, by the service's key name.
     let services = finding(&report, "services");

@@ -150,3 +150,16 @@ def boot(when, computer):
               data=[("QueryName", "wpad.contoso.local"), ("AddressLength", "128"),
                     ("Address", "")]),
     ]
+
+
+def spp_error(when, computer, hr="0x8007232B"):
+    """Software Protection 8198: licence activation (slui.exe) failed (classic unnamed data)."""
+    return Event(when, SPP[0], 8198, "Application", computer, guid=SPP[1], qualifiers=49152,
+                 level=2, keywords=0x80000000000000,
+                 data=[(None, f"hr={hr}"), (None, "RuleId=eeba1977-569e-4571-b639-7623d8bfecc0;Action=AutoActivate;AppId=55c92734-d682-4d71-983e-d6ec3f16059f;SkuId=4de7cb65-cdf1-4de9-8ae8-e3cce27b9f2c;NotificationInterval=1440;Trigger=TimerEvent")])
+
+
+def spp_info(when, computer):
+    """Software Protection 1003 (information): not an error, not kept."""
+    return Event(when, SPP[0], 1003, "Application", computer, guid=SPP[1], qualifiers=16384,
+                 level=4, data=[(None, "55c92734-d682-4d71-983e-d6ec3f16059f"), (None, "")])

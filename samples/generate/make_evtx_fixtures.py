@@ -85,7 +85,13 @@ def ncsi():
             ev.ncsi_capability(at(1500), HOST, 2, 1)]
 
 
+def application():
+    return [ev.spp_info(at(-100), HOST), ev.spp_error(at(-99), HOST),
+            ev.spp_error(at(1400), HOST, "0xC004F074")]
+
+
 FIXTURES = {
+    "application-spp.evtx": (application, 40112),
     "oalerts-activation.evtx": (oalerts, 310),
     "aad-operational.evtx": (aad, 5021),
     "system-services-schannel.evtx": (system, 88102),
