@@ -106,6 +106,13 @@ impl Selection {
         self.sources.iter().any(|s| s.matches(provider, id, level))
     }
 
+    /// Whether some source keeps `provider`'s event `id`.
+    fn wants_id(&self, provider: &str, id: u32) -> bool {
+        self.sources
+            .iter()
+            .any(|s| s.matches_provider(provider) && (s.ids.is_empty() || s.ids.contains(&id)))
+    }
+
     /// Whether a rendered record of `provider` can be kept: a source takes the provider
     /// and, if it asks for text, the record holds it.
     fn wants_record(&self, provider: &str, json: &[u8]) -> bool {
@@ -234,6 +241,7 @@ fn read_chunk(
     };
     let mut lost = 0;
     let mut first_error = None;
+    let mut templates = Vec::new();
     for record in chunk.iter() {
         let record = match record {
             Ok(record) => record,
@@ -254,7 +262,9 @@ fn read_chunk(
         }
         // Render the first record of the log (for its channel) and every record of a chunk
         // that may hold a selected event.
-        if log.channel.is_some() && (!wanted || !may_hold(record.chunk.data, &record, selection)) {
+        if log.channel.is_some()
+            && (!wanted || !may_hold(record.chunk.data, &record, selection, &mut templates))
+        {
             continue;
         }
         let record_id = record.event_record_id;
@@ -277,7 +287,10 @@ fn read_chunk(
             continue;
         }
         // The provider's name is near the start: look before parsing the whole record.
-        if provider_of(&json).is_some_and(|p| !selection.wants_record(p, &json)) {
+        if provider_of(&json).is_some_and(|p| {
+            !selection.wants_record(p, &json)
+                || event_id_of(&json).is_some_and(|id| !selection.wants_id(p, id))
+        }) {
             continue;
         }
         // The typed view borrows from the JSON and skips what it does not name; a record
@@ -320,14 +333,16 @@ fn read_chunk(
 /// a selected provider's name is either among its substitution values (its own bytes) or in
 /// the template it instantiates (defined elsewhere in the chunk). A record of another shape
 /// than `fragment header, template instance` may hold anything.
-fn may_hold(chunk: &[u8], record: &evtx::EvtxRecord<'_>, selection: &Selection) -> bool {
+fn may_hold(
+    chunk: &[u8],
+    record: &evtx::EvtxRecord<'_>,
+    selection: &Selection,
+    templates: &mut Vec<(usize, bool)>,
+) -> bool {
     let start = record.binxml_offset as usize;
     let Some(bytes) = chunk.get(start..start + record.binxml_size as usize) else {
         return true;
     };
-    if selection.wants_chunk(bytes) {
-        return true;
-    }
     let u32_at = |b: &[u8], at: usize| -> Option<usize> {
         Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?) as usize)
     };
@@ -337,14 +352,22 @@ fn may_hold(chunk: &[u8], record: &evtx::EvtxRecord<'_>, selection: &Selection) 
     let Some(def) = u32_at(bytes, 10) else {
         return true;
     };
-    // Template definition: next offset (4), GUID (16), data size (4), data.
-    let Some(size) = u32_at(chunk, def + 20) else {
-        return true;
+    // The template's answer, once per template of the chunk.
+    let in_template = match templates.iter().find(|(at, _)| *at == def) {
+        Some((_, hit)) => *hit,
+        None => {
+            // Template definition: next offset (4), GUID (16), data size (4), data.
+            let hit = match u32_at(chunk, def + 20)
+                .and_then(|size| chunk.get(def..(def + 24).saturating_add(size)))
+            {
+                Some(template) => selection.wants_chunk(template),
+                None => true,
+            };
+            templates.push((def, hit));
+            hit
+        }
     };
-    match chunk.get(def..(def + 24).saturating_add(size)) {
-        Some(template) => selection.wants_chunk(template),
-        None => true,
-    }
+    in_template || selection.wants_chunk(bytes)
 }
 
 /// A record's time as `2026-11-20T09:14:03Z`.
@@ -376,6 +399,22 @@ fn provider_of(json: &[u8]) -> Option<&str> {
     let at = FINDER.find(json)? + KEY.len();
     let end = memchr::memchr(b'"', &json[at..])?;
     std::str::from_utf8(&json[at..at + end]).ok()
+}
+
+/// The event id in a rendered record, without parsing the JSON: `"EventID":7036` or
+/// `"EventID":{"#attributes":{...},"#text":7036}` (a number or a quoted number).
+fn event_id_of(json: &[u8]) -> Option<u32> {
+    const KEY: &[u8] = b"\"EventID\":";
+    static FINDER: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(KEY));
+    let mut rest = &json[FINDER.find(json)? + KEY.len()..];
+    if rest.first() == Some(&b'{') {
+        let window = &rest[..rest.len().min(200)];
+        let at = memmem::find(window, b"\"#text\":")? + 8;
+        rest = &rest[at..];
+    }
+    let rest = rest.strip_prefix(b"\"").unwrap_or(rest);
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()
 }
 
 fn number(v: &Value) -> Option<u64> {
@@ -624,6 +663,28 @@ mod tests {
                 stamp.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
                 "agrees with jiff"
             );
+        }
+    }
+
+    #[test]
+    fn the_event_id_is_found_without_parsing() {
+        for (json, id) in [
+            (
+                &br#"{"System":{"EventID":7036,"Version":0}}"#[..],
+                Some(7036),
+            ),
+            (
+                br##"{"EventID":{"#attributes":{"Qualifiers":16384},"#text":7036}}"##,
+                Some(7036),
+            ),
+            (
+                br##"{"EventID":{"#attributes":{"Qualifiers":"16384"},"#text":"1"}}"##,
+                Some(1),
+            ),
+            (br#"{"EventID":null}"#, None),
+            (br#"{}"#, None),
+        ] {
+            assert_eq!(event_id_of(json), id, "{}", String::from_utf8_lossy(json));
         }
     }
 
