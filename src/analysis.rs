@@ -8,7 +8,8 @@ use crate::decode::{self, CodePage, CodePageHints, Encoding};
 use crate::facts::services::StateSource;
 use crate::facts::{Facts, Inputs};
 use crate::parse::{
-    accounts, eventlog, hotfix, ipconfig, manifest, netsh_winhttp, probes, reg, services, winsock,
+    accounts, eventlog, hotfix, ipconfig, licenses, manifest, netsh_winhttp, probes, reg, services,
+    winsock,
 };
 use crate::problem::{Problem, ProblemKind};
 use crate::rules::{Finding, RuleSet};
@@ -368,6 +369,9 @@ fn take(kind: ArtifactKind, path: &str, text: &decode::Text, inputs: &mut Inputs
             Err(e) => not_read(e),
         },
         ArtifactKind::IpconfigAll => first(&mut inputs.ipconfig, path, ipconfig::parse(&lines())),
+        ArtifactKind::OfficeLicenses => {
+            first(&mut inputs.licenses, path, licenses::parse(&text.text))
+        }
         ArtifactKind::Manifest => Outcome {
             used: inputs.manifest.as_ref().is_some_and(|(p, _)| p == path),
             ..Outcome::default()

@@ -31,6 +31,7 @@ pub enum ArtifactKind {
     IpconfigAll,
     HotfixList,
     WhoamiUpn,
+    OfficeLicenses,
     /// Nothing we know; listed in the report, not read.
     Unknown,
 }
@@ -54,6 +55,7 @@ impl ArtifactKind {
             ArtifactKind::IpconfigAll => "ipconfig-all",
             ArtifactKind::HotfixList => "hotfix-list",
             ArtifactKind::WhoamiUpn => "whoami-upn",
+            ArtifactKind::OfficeLicenses => "office-licenses",
             ArtifactKind::Unknown => "unknown",
         }
     }
@@ -95,6 +97,9 @@ pub fn classify_text(text: &str) -> ArtifactKind {
         if trimmed.contains(PROBES_SCHEMA_PREFIX) {
             return ArtifactKind::ProbeResults;
         }
+        if trimmed.contains(crate::parse::licenses::SCHEMA_PREFIX) {
+            return ArtifactKind::OfficeLicenses;
+        }
         if trimmed.contains("\"HotFixID\"") {
             return ArtifactKind::HotfixList;
         }
@@ -123,6 +128,11 @@ pub fn classify_text(text: &str) -> ArtifactKind {
         && (text.to_ascii_lowercase().contains("mswsock.dll") || text.contains("------"))
     {
         return ArtifactKind::NetshWinsockCatalog;
+    }
+    // `netsh winhttp show advproxy` prints a localized header line before its JSON object,
+    // whose keys are never translated.
+    if text.contains("\"ProxyIsEnabled\"") && text.contains('{') {
+        return ArtifactKind::NetshWinhttpAdvproxy;
     }
     if text.contains("WinHTTP") && text.to_ascii_lowercase().contains("proxy") {
         return ArtifactKind::NetshWinhttpProxy;
@@ -184,6 +194,17 @@ mod tests {
         assert_eq!(
             classify_text(r#"{"schema": "caadoctor.probes/1", "results": []}"#),
             ArtifactKind::ProbeResults
+        );
+        // Windows 11's advproxy output: a header line, then JSON with tab separators.
+        assert_eq!(
+            classify_text(
+                "\r\nCurrent WinHTTP advanced proxy settings:\r\n\r\n{\r\n\t\"ProxyIsEnabled\":\tfalse,\r\n\t\"AutoDetect\":\tfalse\r\n}\r\n"
+            ),
+            ArtifactKind::NetshWinhttpAdvproxy
+        );
+        assert_eq!(
+            classify_text(r#"{"schema": "caadoctor.licenses/1", "folders": []}"#),
+            ArtifactKind::OfficeLicenses
         );
         assert_eq!(classify_text("just some notes\r\n"), ArtifactKind::Unknown);
         assert_eq!(

@@ -89,18 +89,15 @@ def build_registry(sample, out_dir, tmp):
     wine("reg", "import", imp)
 
     steps = []
-    for step_id, file_name, key in sample["exports"]:
-        artifact = f"registry/{file_name}"
+    for step_id, artifact, key in sample["exports"]:
+        file_name = artifact
         present = any(k.lower() == key.lower() or k.lower().startswith(key.lower() + "\\")
                       for k in sample["registry"])
-        step = {"id": step_id, "artifact": artifact, "registry_key": key,
-                "command": f'reg export "{key}" "{artifact}" /y'}
+        command = f'reg export "{key}" "{artifact}" /y'
+        extra = {"registry_key": key}
         if not present:
-            step.update(status="absent", exit_code=1,
-                        error="ERROR: The system was unable to find the specified registry key or value.",
-                        duration_ms=31)
-            del step["artifact"]
-            steps.append(step)
+            steps.append(step(step_id, command, "absent", extra=extra, exit_code=1, duration_ms=31,
+                              error="ERROR: The system was unable to find the specified registry key or value."))
             continue
         exported = os.path.join(tmp, "export.reg")
         wine("reg", "export", scratch_path(key), exported, "/y")
@@ -108,27 +105,57 @@ def build_registry(sample, out_dir, tmp):
         root, _ = key.split("\\", 1)
         text = text.replace(f"[{SCRATCH}\\{root}\\", f"[{ROOTS[root]}\\")
         data = b"\xff\xfe" + text.encode("utf-16-le")
-        path = os.path.join(out_dir, "registry", file_name)
+        path = os.path.join(out_dir, file_name)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "wb") as f:
             f.write(data)
-        step.update(status="ok", exit_code=0, duration_ms=40 + len(data) // 2000,
-                    size=len(data), sha256=hashlib.sha256(data).hexdigest())
-        steps.append(step)
+        steps.append(step(step_id, command, "ok", artifact=artifact, extra=extra, data=data, exit_code=0,
+                          duration_ms=40 + len(data) // 2000))
     return steps
+
+
+def step(id_, command, status, artifact=None, extra=None, data=None, exit_code=None, duration_ms=0, error=None):
+    """A manifest step with its fields in the order the collector's Add-Step writes them."""
+    out = {"id": id_}
+    if artifact and status == "ok":
+        out["artifact"] = artifact
+    out.update(extra or {})
+    out["command"] = command
+    out["status"] = status
+    if data is not None and status == "ok":
+        out["size"] = len(data)
+        out["sha256"] = hashlib.sha256(data).hexdigest()
+    if exit_code is not None:
+        out["exit_code"] = exit_code
+    out["duration_ms"] = duration_ms
+    if error:
+        out["error"] = error.strip()
+    return out
+
+
+def json_document(value):
+    """JSON as the collector's ConvertTo-JsonValue writes it: two-space indent, CRLF, UTF-8."""
+    return (json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\r\n") + "\r\n").encode("utf-8")
 
 
 def write_commands(sample, out_dir):
     steps = []
-    for step_id, file_name, command, text in sample.get("commands", commands_default()):
-        data = b"\xff\xfe" + text.encode("utf-16-le")
+    for step_id, file_name, command, how, payload in sample.get("commands", commands_default()):
+        artifact = f"commands/{file_name}" if file_name else None
+        if how == "absent":
+            steps.append(step(step_id, command, "absent", exit_code=None if "dsregcmd" in command else 1,
+                              duration_ms=40, error=payload))
+            continue
+        if how == "json":
+            data = json_document(payload)
+        else:
+            data = b"\xff\xfe" + payload.encode("utf-16-le")
         path = os.path.join(out_dir, "commands", file_name)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "wb") as f:
             f.write(data)
-        steps.append({"id": step_id, "artifact": f"commands/{file_name}", "command": command,
-                      "status": "ok", "exit_code": 0, "duration_ms": 180, "size": len(data),
-                      "sha256": hashlib.sha256(data).hexdigest()})
+        steps.append(step(step_id, command, "ok", artifact=artifact, data=data,
+                          exit_code=0 if how == "text" else None, duration_ms=180 if how == "text" else 60))
     return steps
 
 
@@ -139,10 +166,8 @@ def write_probes(sample, out_dir):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as f:
         f.write(text)
-    return [{"id": "probes", "artifact": "probes/connectivity.json",
-             "command": "WinHttp.WinHttpRequest.5.1 and MSXML2.XMLHTTP for the article's endpoints",
-             "status": "ok", "exit_code": 0, "duration_ms": 9400, "size": len(text),
-             "sha256": hashlib.sha256(text).hexdigest()}]
+    return [step("probes", "WinHttp.WinHttpRequest.5.1 and MSXML2.XMLHTTP for the article's endpoints", "ok",
+                 artifact="probes/connectivity.json", data=text, duration_ms=9400)]
 
 
 def write_event_logs(sample, out_dir):
@@ -152,27 +177,25 @@ def write_event_logs(sample, out_dir):
     for step_id, file_name, channel, events in event_logs(sample):
         artifact = f"eventlogs/{file_name}"
         command = f'wevtutil epl "{channel}" "{artifact}" /q:"{WEVTUTIL_QUERY}" /ow:true'
-        step = {"id": step_id, "event_log": channel, "command": command}
+        extra = {"event_log": channel}
         if events is None:
-            step.update(status="absent", exit_code=15007, duration_ms=22,
-                        error=f"Failed to read configuration for log {channel}. The specified channel could not be found.")
-            steps.append(step)
+            steps.append(step(step_id, command, "absent", extra=extra, exit_code=15007, duration_ms=22,
+                              error=f"Failed to read configuration for log {channel}. The specified channel could not be found."))
             continue
         data = write_evtx(events, first_record_id=1000 + len(events) * 3)
         path = os.path.join(out_dir, "eventlogs", file_name)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "wb") as f:
             f.write(data)
-        step.update(artifact=artifact, status="ok", exit_code=0, duration_ms=300 + len(data) // 4000,
-                    size=len(data), sha256=hashlib.sha256(data).hexdigest())
-        steps.append(step)
+        steps.append(step(step_id, command, "ok", artifact=artifact, extra=extra, data=data, exit_code=0,
+                          duration_ms=300 + len(data) // 4000))
     return steps
 
 
 def write_manifest(sample, out_dir, steps):
     m = {
         "schema": "caadoctor.manifest/1",
-        "collector": {"name": "caadoctor-collect", "version": "0.1.0"},
+        "collector": {"name": "caadoctor-collect", "version": "0.2.0"},
         "started": sample["started"],
         "finished": sample["finished"],
         "host": sample["host"],
@@ -181,6 +204,7 @@ def write_manifest(sample, out_dir, steps):
         "os": sample["manifest_os"],
         "powershell": sample["powershell"],
         "codepages": sample["codepages"],
+        "options": {"days": 30, "probes": True},
         "steps": steps,
     }
     # PowerShell 2.0 has no ConvertTo-Json: the collector writes JSON by hand, UTF-8, CRLF.
@@ -217,7 +241,7 @@ def main():
             shutil.rmtree(out_dir, ignore_errors=True)
             os.makedirs(out_dir)
             steps = (build_registry(sample, out_dir, tmp) + write_commands(sample, out_dir)
-                     + write_probes(sample, out_dir) + write_event_logs(sample, out_dir))
+                     + write_event_logs(sample, out_dir) + write_probes(sample, out_dir))
             write_manifest(sample, out_dir, steps)
             write_zip(sample, out_dir, os.path.join(SAMPLES, sample["name"] + ".zip"))
             print("wrote", sample["name"])

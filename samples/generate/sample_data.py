@@ -86,6 +86,10 @@ def wininet_blob(counter, flags, proxy="", bypass="", pac=""):
 SCHANNEL = r"HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL"
 IS = r"Microsoft\Windows\CurrentVersion\Internet Settings"
 SVC = r"HKLM\SYSTEM\CurrentControlSet\Services"
+DOTNET = r"HKLM\SOFTWARE\Microsoft\.NETFramework\v4.0.30319"
+DOTNET_WOW64 = r"HKLM\SOFTWARE\WOW6432Node\Microsoft\.NETFramework\v4.0.30319"
+WINSOCK2 = r"HKLM\SYSTEM\CurrentControlSet\Services\WinSock2\Parameters"
+LICENSING = r"HKCU\Software\Microsoft\Office\16.0\Common\Licensing"
 C2R = r"HKLM\SOFTWARE\Microsoft\Office\ClickToRun\Configuration"
 OFFICE_POLICY = r"HKLM\SOFTWARE\Policies\Microsoft\office\16.0\common\officeupdate"
 IDENTITY = r"HKCU\Software\Microsoft\Office\16.0\Common\Identity"
@@ -273,6 +277,27 @@ def tcpip6(disabled_components=None):
     return {r"HKLM\SYSTEM\CurrentControlSet\Services\Tcpip6\Parameters": vals}
 
 
+def dotnet_crypto(strong=True):
+    """.NET 4 TLS settings (SchUseStrongCrypto / SystemDefaultTlsVersions), both views."""
+    values = [("SchUseStrongCrypto", "dword", 1), ("SystemDefaultTlsVersions", "dword", 1)] if strong else []
+    return {DOTNET: values, DOTNET_WOW64: list(values)}
+
+
+def winsock2_parameters():
+    """WinSock2\\Parameters: which catalogs are current (the entries are in netsh's output)."""
+    return {WINSOCK2: [("Current_NameSpace_Catalog", "sz", "NameSpace_Catalog5"),
+                       ("Current_Protocol_Catalog", "sz", "Protocol_Catalog9"),
+                       ("Ws2_32NumHandleBuckets", "dword", 0x20), ("Ws2_32SpinCount", "dword", 0xfa0)],
+            WINSOCK2 + "\\Protocol_Catalog9": [("Next_Catalog_Entry_ID", "dword", 0x42c),
+                                                ("Num_Catalog_Entries", "dword", 0x12),
+                                                ("Serial_Access_Num", "dword", 0x13)]}
+
+
+def office_licensing():
+    """HKCU Office licensing (the vNext licensing marker of Microsoft 365 Apps)."""
+    return {LICENSING: [], LICENSING + "\\LicensingNext": [("o365proplusretail", "dword", 2)]}
+
+
 EXPORTS = [
     ("reg-os-version", "os-version.reg", r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion"),
     ("reg-environment", "environment.reg", r"HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment"),
@@ -282,8 +307,11 @@ EXPORTS = [
     ("reg-internet-settings-hkcu", "internet-settings-hkcu.reg", "HKCU\\Software\\" + IS),
     ("reg-internet-settings-policy-hklm", "internet-settings-policy-hklm.reg", "HKLM\\SOFTWARE\\Policies\\" + IS),
     ("reg-internet-settings-policy-hkcu", "internet-settings-policy-hkcu.reg", "HKCU\\SOFTWARE\\Policies\\" + IS),
+    ("reg-dotnet-crypto", "dotnet-crypto.reg", DOTNET),
+    ("reg-dotnet-crypto-wow64", "dotnet-crypto-wow64.reg", DOTNET_WOW64),
     ("reg-ncsi-policy", "ncsi-policy.reg", r"HKLM\SOFTWARE\Policies\Microsoft\Windows\NetworkConnectivityStatusIndicator"),
     ("reg-tcpip6", "tcpip6.reg", r"HKLM\SYSTEM\CurrentControlSet\Services\Tcpip6\Parameters"),
+    ("reg-winsock2", "winsock2.reg", WINSOCK2),
     ("reg-svc-nlasvc", "svc-nlasvc.reg", SVC + r"\NlaSvc"),
     ("reg-svc-netprofm", "svc-netprofm.reg", SVC + r"\netprofm"),
     ("reg-svc-eventlog", "svc-eventlog.reg", SVC + r"\EventLog"),
@@ -291,7 +319,11 @@ EXPORTS = [
     ("reg-office-c2r", "office-c2r.reg", C2R),
     ("reg-office-update-policy", "office-update-policy.reg", OFFICE_POLICY),
     ("reg-office-identity", "office-identity.reg", IDENTITY),
+    ("reg-office-licensing", "office-licensing.reg", LICENSING),
 ]
+# Paths inside the snapshot, as the collector's manifest names them.
+EXPORTS = [(i, "registry/" + f, k) for i, f, k in EXPORTS]
+
 
 
 NETSH_DIRECT = "\r\nCurrent WinHTTP proxy settings:\r\n\r\n    Direct access (no proxy server).\r\n\r\n"
@@ -342,17 +374,6 @@ def sc_qc(name, start, win7=False):
             "        LOAD_ORDER_GROUP   : \r\n        TAG                : 0\r\n"
             "        DISPLAY_NAME       : %s\r\n%s        SERVICE_START_NAME : %s\r\n"
             % (name, type_line, start, START_WORDS[start], group, p, display, dep_lines, account))
-
-
-def services_json(states, starts):
-    """Get-Service | Select Name,DisplayName,Status,StartType | ConvertTo-Json, as Windows
-    PowerShell 5.1 writes it (enums as numbers, two-space indent after the colon)."""
-    items = []
-    for name in ["NlaSvc", "netprofm", "EventLog", "NcdAutoSetup"]:
-        items.append("    {\r\n        \"Name\":  \"%s\",\r\n        \"DisplayName\":  \"%s\",\r\n"
-                     "        \"Status\":  %d,\r\n        \"StartType\":  %d\r\n    }"
-                     % (name, SERVICE_INFO[name][0], states[name], starts[name]))
-    return "[\r\n" + ",\r\n".join(items) + "\r\n]\r\n"
 
 
 def cmdkey_list(entries):
@@ -483,40 +504,6 @@ def winsock_catalog(lsp=False, win7=False):
     return out
 
 
-def ms_epoch(y, m, d):
-    import datetime
-    return int(datetime.datetime(y, m, d, tzinfo=datetime.timezone.utc).timestamp() * 1000)
-
-
-def hotfix_json(host, updates):
-    """Get-HotFix | Select-Object PSComputerName,HotFixID,Description,InstalledBy,InstalledOn |
-    ConvertTo-Json, as Windows PowerShell 5.1 writes it (DateTime as value + DateTime)."""
-    import datetime
-    items = []
-    for kb, desc, (y, m, d) in updates:
-        day = datetime.date(y, m, d).strftime("%A, %B %-d, %Y")
-        items.append(
-            "    {\r\n        \"PSComputerName\":  \"%s\",\r\n        \"HotFixID\":  \"%s\",\r\n"
-            "        \"Description\":  \"%s\",\r\n        \"InstalledBy\":  \"NT AUTHORITY\\\\SYSTEM\",\r\n"
-            "        \"InstalledOn\":  {\r\n                            \"value\":  \"\\/Date(%d)\\/\",\r\n"
-            "                            \"DateTime\":  \"%s 12:00:00 AM\"\r\n                        }\r\n    }"
-            % (host, kb, desc, ms_epoch(y, m, d), day))
-    return "[\r\n" + ",\r\n".join(items) + "\r\n]\r\n"
-
-
-def wmic_qfe(host, updates):
-    """`wmic qfe list` as Windows 7 prints it: fixed-width columns, M/D/YYYY dates."""
-    width = max(len(host), 6) + 2
-    head = ("Caption".ljust(47) + "CSName".ljust(width) + "Description".ljust(17) + "FixComments  "
-            + "HotFixID   InstallDate  " + "InstalledBy".ljust(26) + "InstalledOn  Name  ServicePackInEffect  Status  \r\n")
-    rows = ""
-    for kb, desc, (y, m, d) in updates:
-        rows += (("http://support.microsoft.com/?kbid=" + kb[2:]).ljust(47) + host.ljust(width) + desc.ljust(17)
-                 + " " * 13 + kb.ljust(11) + " " * 13 + "NT AUTHORITY\\SYSTEM".ljust(26)
-                 + f"{m}/{d}/{y}".ljust(13) + " " * 37 + "\r\n")
-    return head + rows + "\r\n"
-
-
 WIN11_UPDATES = [
     ("KB5044284", "Update", (2024, 10, 8)), ("KB5054979", "Update", (2025, 3, 11)),
     ("KB5066835", "Security Update", (2025, 10, 14)), ("KB5068861", "Update", (2026, 9, 8)),
@@ -568,39 +555,75 @@ def ipconfig_all(host, ipv6_global=True, win7=False):
     return out
 
 
+ADVPROXY_DIRECT = ("\r\nCurrent WinHTTP advanced proxy settings:\r\n\r\n{\r\n"
+                   "\t\"ProxyIsEnabled\":\tfalse,\r\n\t\"AutoConfigIsEnabled\":\tfalse,\r\n"
+                   "\t\"AutoDetect\":\tfalse,\r\n\t\"PerUserProxySettings\":\tfalse\r\n}\r\n")
+ADVPROXY_MISSING = "The following command was not found: winhttp show advproxy.\r\n"
+
+
 def commands_default(states=None, starts=None, win7=False, upn="amelie.durand@contoso.com",
-                     cmdkey=CMDKEY_TYPICAL, dsreg=None, lsp=False, host="PC", updates=None, ipv6_global=None):
-    """Command outputs as the collector stores them (PowerShell Out-File: UTF-16LE, CRLF)."""
+                     cmdkey=CMDKEY_TYPICAL, dsreg=None, lsp=False, host="PC", updates=None, ipv6_global=None,
+                     advproxy=False, licenses=None):
+    """What the collector's console commands and documents give, in its order
+    (collectors/caadoctor-collect.ps1: $Commands, then $Documents but the probes).
+
+    Each item: (step id, file under commands/, command as the manifest names it, how, data)
+    with how = "text" (console output; saved UTF-16LE as Out-File writes it), "absent" (the
+    command does not exist here; data is its message) or "json" (a document the script
+    writes by hand, UTF-8)."""
     states = dict({"NlaSvc": 4, "netprofm": 4, "EventLog": 4, "NcdAutoSetup": 1}, **(states or {}))
     starts = dict({"NlaSvc": 2, "netprofm": 3, "EventLog": 2, "NcdAutoSetup": 3}, **(starts or {}))
-    out = [("cmd-netsh-winhttp-proxy", "netsh-winhttp-show-proxy.txt", "netsh winhttp show proxy", NETSH_DIRECT)]
+    out = [("cmd-netsh-winhttp-proxy", "netsh-winhttp-show-proxy.txt", "netsh winhttp show proxy", "text", NETSH_DIRECT)]
+    if advproxy:
+        out.append(("cmd-netsh-winhttp-advproxy", "netsh-winhttp-show-advproxy.txt", "netsh winhttp show advproxy",
+                    "text", ADVPROXY_DIRECT))
+    else:
+        out.append(("cmd-netsh-winhttp-advproxy", None, "netsh winhttp show advproxy", "absent", ADVPROXY_MISSING))
     for name in ["NlaSvc", "netprofm", "EventLog", "NcdAutoSetup"]:
         low = name.lower()
         if win7 and name == "NcdAutoSetup":
             query, qc = NOT_INSTALLED, NOT_INSTALLED_QC
         else:
             query, qc = sc_query(name, states[name], win7), sc_qc(name, starts[name], win7)
-        out.append((f"cmd-sc-query-{low}", f"sc-query-{low}.txt", f"sc query {name}", query))
-        out.append((f"cmd-sc-qc-{low}", f"sc-qc-{low}.txt", f"sc qc {name}", qc))
-    if not win7:
-        out.append(("cmd-services-json", "services.json", "Get-Service NlaSvc,netprofm,EventLog,NcdAutoSetup | ConvertTo-Json",
-                    services_json(states, starts)))
-        out.append(("cmd-dsregcmd", "dsregcmd-status.txt", "dsregcmd /status",
-                    dsreg or dsregcmd(upn, "Contoso")))
-    out.append(("cmd-cmdkey", "cmdkey-list.txt", "cmdkey /list", cmdkey_list(cmdkey)))
+        out.append((f"cmd-sc-query-{low}", f"sc-query-{low}.txt", f"sc query {name}", "text", query))
+        out.append((f"cmd-sc-qc-{low}", f"sc-qc-{low}.txt", f"sc qc {name}", "text", qc))
     if win7:
-        out.append(("cmd-installed-updates", "installed-updates.txt", "wmic qfe list",
-                    wmic_qfe(host, updates or WIN7_UPDATES)))
+        out.append(("cmd-dsregcmd", None, "dsregcmd /status", "absent", "dsregcmd does not exist before Windows 10"))
     else:
-        out.append(("cmd-installed-updates", "installed-updates.json",
-                    "Get-HotFix | Select-Object PSComputerName,HotFixID,Description,InstalledBy,InstalledOn | ConvertTo-Json",
-                    hotfix_json(host, updates or WIN11_UPDATES)))
-    out.append(("cmd-netsh-winsock-catalog", "netsh-winsock-show-catalog.txt", "netsh winsock show catalog",
+        out.append(("cmd-dsregcmd", "dsregcmd-status.txt", "dsregcmd /status", "text", dsreg or dsregcmd(upn, "Contoso")))
+    out.append(("cmd-cmdkey", "cmdkey-list.txt", "cmdkey /list", "text", cmdkey_list(cmdkey)))
+    out.append(("cmd-netsh-winsock-catalog", "netsh-winsock-show-catalog.txt", "netsh winsock show catalog", "text",
                 winsock_catalog(lsp=lsp, win7=win7)))
-    out.append(("cmd-ipconfig-all", "ipconfig-all.txt", "ipconfig /all",
+    out.append(("cmd-ipconfig-all", "ipconfig-all.txt", "ipconfig /all", "text",
                 ipconfig_all(host, ipv6_global=(not win7) if ipv6_global is None else ipv6_global, win7=win7)))
-    out.append(("cmd-whoami-upn", "whoami-upn.txt", "whoami /upn", upn + "\r\n"))
+    out.append(("cmd-whoami-upn", "whoami-upn.txt", "whoami /upn", "text", upn + "\r\n"))
+    # Documents the script writes itself.
+    services = [{"Name": n, "DisplayName": SERVICE_INFO[n][0], "Status": states[n], "StartType": starts[n]}
+                for n in ["NlaSvc", "netprofm", "EventLog", "NcdAutoSetup"] if not (win7 and n == "NcdAutoSetup")]
+    out.append(("cmd-services-json", "services.json",
+                "Get-Service NlaSvc,netprofm,EventLog,NcdAutoSetup and Win32_Service StartMode", "json", services))
+    fixes = [{"HotFixID": kb, "Description": desc, "InstalledBy": "NT AUTHORITY\\SYSTEM",
+              "InstalledOn": "%04d-%02d-%02d" % day} for kb, desc, day in (updates or (WIN7_UPDATES if win7 else WIN11_UPDATES))]
+    out.append(("cmd-installed-updates", "installed-updates.json", "Get-HotFix", "json", fixes))
+    out.append(("cmd-office-licenses", "office-licenses.json", "licence folders: names, sizes, dates (not contents)",
+                "json", licenses_listing(upn, licenses)))
     return out
+
+
+def licenses_listing(upn, tenants=None):
+    """The collector's listing of Office's licence folders (caadoctor.licenses/1). File
+    names are illustrative: the analyzer counts them and never reads their contents."""
+    user = upn.split("@")[0].split(".")[0]
+    local = f"C:\\Users\\{user}\\AppData\\Local\\Microsoft\\Office"
+    files = []
+    for i, (tenant, modified) in enumerate(tenants or [("4b2f1e0c", "2026-09-14T08:41:07+02:00")]):
+        files.append({"name": f"5\\{tenant}-{i:04x}-license.dat", "size": 2974 + 17 * i, "modified": modified})
+    return {"schema": "caadoctor.licenses/1", "folders": [
+        {"path": local + "\\Licenses", "exists": True, "files": files},
+        {"path": local + "\\16.0\\Licensing", "exists": True,
+         "files": [{"name": "LicensingNext.dat", "size": 812, "modified": "2026-09-14T08:41:09+02:00"}]},
+        {"path": "C:\\ProgramData\\Microsoft\\Office\\Licenses", "exists": False, "files": []},
+    ]}
 
 
 CHANNEL_URL = {
@@ -671,6 +694,7 @@ def win10_registry(edition, user_email, office="16.0.20428.20170", channel="mont
         services(),
         office_c2r(office, channel=channel),
         office_identity([user_email]),
+        dotnet_crypto(), winsock2_parameters(), office_licensing(),
         extra or {},
     )
 
@@ -688,6 +712,7 @@ def win11_registry(**changes):
         changes.get("services", services()),
         changes.get("office", office_c2r("16.0.20628.20102")),
         changes.get("identity", office_identity(changes.get("emails", ["amelie.durand@contoso.com"]))),
+        dotnet_crypto(), winsock2_parameters(), office_licensing(),
         changes.get("extra", {}),
     )
 
@@ -719,6 +744,9 @@ SAMPLES_DEFINED = [
             services(win7=True),
             office_c2r("16.0.12527.22286", platform="x86"),
             office_identity(["jkowalski@accounts.local"]),
+            # .NET 4.8 on Windows 7 without the TLS registry settings; Office 2019-era
+            # licensing had no vNext marker.
+            dotnet_crypto(strong=False), winsock2_parameters(),
         ),
     ),
     dict(
@@ -799,7 +827,9 @@ SAMPLES_DEFINED = [
         name="win11-stale-identities", host="PC-SALES-044", user="CONTOSO\\p.ivanova",
         exports=EXPORTS,
         registry=win11_registry(emails=["p.ivanova@contoso.com", "p.ivanova@fabrikam.com", "polina.ivanova@outlook.com"]),
-        command_args=dict(upn="p.ivanova@contoso.com"),
+        command_args=dict(upn="p.ivanova@contoso.com", licenses=[
+            ("4b2f1e0c", "2026-09-14T08:41:07+02:00"), ("7a1e5c3d", "2025-03-02T16:20:44+01:00"),
+            ("c2d1b0a9", "2024-11-27T10:05:13+01:00")]),
         **WIN11,
     ),
     dict(
@@ -833,6 +863,7 @@ SAMPLES_DEFINED = [
 for _sample in SAMPLES_DEFINED:
     _args = dict(_sample.pop("command_args", {}))
     _args.setdefault("host", _sample["host"])
+    _args.setdefault("advproxy", _sample["name"].startswith("win11"))
     if _sample["name"].startswith("win10"):
         _args.setdefault("updates", WIN10_ESU_UPDATES)
     _sample["commands"] = commands_default(**_args)
@@ -983,7 +1014,9 @@ def event_logs(sample):
             system.append(ev.schannel_alert(at + _dt.timedelta(seconds=2), host, 70))
     system.sort(key=lambda e: e.when)
 
-    logs = [("eventlog-oalerts", "OAlerts.evtx", "OAlerts", oalerts),
+    # Application: the Software Protection service's routine information events.
+    application = [ev.spp_info(booted + _dt.timedelta(minutes=m), host) for m in (2, 62, 1442)]
+    logs = [("eventlog-application", "Application.evtx", "Application", application),
             ("eventlog-system", "System.evtx", "System", system)]
     if win7:
         logs.append(("eventlog-aad", "Microsoft-Windows-AAD-Operational.evtx", ev.AAD_CHANNEL, None))
@@ -997,6 +1030,7 @@ def event_logs(sample):
                                         "xmlhttpwebrequest.cpp, line: 163, method: XMLHTTPWebRequest::ReceiveResponse.",
                                         corr))
         logs.append(("eventlog-aad", "Microsoft-Windows-AAD-Operational.evtx", ev.AAD_CHANNEL, aad))
+    logs.append(("eventlog-oalerts", "OAlerts.evtx", "OAlerts", oalerts))
     ncsi = [ev.ncsi_capability(booted + _dt.timedelta(seconds=50), host, 2, 0)]
     if spec.get("ncsi_local"):
         ncsi = [ev.ncsi_capability(booted + _dt.timedelta(seconds=50), host, 1, 0)]

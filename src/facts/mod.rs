@@ -57,6 +57,8 @@ pub struct Inputs {
     pub ipconfig: Option<(String, Vec<crate::parse::ipconfig::Adapter>)>,
     /// Connectivity probes: artifact, results, and the line of each result.
     pub probes: Option<(String, crate::parse::probes::Probes, Vec<usize>)>,
+    /// Office's licence folders as the collector listed them.
+    pub licenses: Option<(String, crate::parse::licenses::Licenses)>,
     /// Event logs: artifact and what was read.
     pub event_logs: Vec<(String, crate::parse::eventlog::EventLog)>,
 }
@@ -206,7 +208,11 @@ impl Facts {
                 inputs.whoami_upn.as_ref(),
             ),
             winsock: winsock::build(inputs.winsock.as_ref()),
-            office: office::build_office(view, collected.as_ref()),
+            office: {
+                let mut o = office::build_office(view, collected.as_ref());
+                office::apply_licenses(&mut o, inputs.licenses.as_ref());
+                o
+            },
             updates: {
                 let mut u = updates::build(inputs.hotfixes.as_ref(), collected);
                 events::apply_updates(&mut u, &inputs.event_logs);

@@ -54,6 +54,10 @@ fact_group! {
         target_version: String,
         /// Estimated months between the build's release and the collection (about 100 builds a month).
         build_age_months: i64,
+        /// Files in Office's licence folders (the collector's listing: names, sizes, dates).
+        license_files: i64,
+        /// The licence folders that exist, with their file count and newest file.
+        license_folders: Vec<String>,
     }
 }
 
@@ -179,6 +183,46 @@ pub fn build_identity(view: &RegistryView) -> IdentityFacts {
         ),
         cached_identities: cached,
     }
+}
+
+/// Adds the collector's listing of the licence folders.
+pub fn apply_licenses(
+    o: &mut OfficeFacts,
+    listing: Option<&(String, crate::parse::licenses::Licenses)>,
+) {
+    let Some((path, l)) = listing else {
+        return;
+    };
+    let mut evidence = Vec::new();
+    let mut lines = Vec::new();
+    let mut total = 0;
+    for f in &l.folders {
+        let newest = f
+            .files
+            .iter()
+            .filter_map(|x| x.modified.as_deref())
+            .max()
+            .map(|m| format!(", newest {m}"))
+            .unwrap_or_default();
+        let seen = if f.exists {
+            let n = f.files.len();
+            format!("{n} file{}{newest}", if n == 1 { "" } else { "s" })
+        } else {
+            "does not exist".to_owned()
+        };
+        evidence.push(Evidence {
+            artifact: path.clone(),
+            line: None,
+            locator: format!("licence folder {}", f.path),
+            seen: seen.clone(),
+        });
+        if f.exists {
+            total += f.files.len() as i64;
+            lines.push(format!("{}: {seen}", f.path));
+        }
+    }
+    o.license_files = Some(Fact::new(total, evidence.clone()));
+    o.license_folders = Some(Fact::new(lines, evidence));
 }
 
 #[cfg(test)]

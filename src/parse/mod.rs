@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod eventlog;
 pub mod hotfix;
 pub mod ipconfig;
+pub mod licenses;
 pub mod manifest;
 pub mod netsh_winhttp;
 pub mod probes;
