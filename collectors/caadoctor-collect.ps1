@@ -38,9 +38,11 @@ $ErrorActionPreference = 'Continue'
 
 $CollectorName = 'caadoctor-collect'
 $CollectorVersion = '0.2.0'
-# Hard cap for any one external command, and for all probes together (seconds).
+# Hard caps: any one external command, all probes together, and the whole collection
+# before the probes (seconds). A step past the last one is recorded as skipped.
 $CommandTimeout = 60
 $ProbeTimeout = 90
+$CollectionTimeout = 180
 
 # ---------------------------------------------------------------------------------------
 # The contract: every artifact this script writes. docs/snapshot-format.md lists the same
@@ -273,8 +275,18 @@ function Invoke-Console([string]$CommandLine, [int]$TimeoutSeconds) {
     }
     $bytes = [System.IO.File]::ReadAllBytes($tmp)
     Remove-Item -LiteralPath $tmp -ErrorAction SilentlyContinue
-    $oem = [System.Text.Encoding]::GetEncoding($script:OemCodePage)
+    # The console's OEM code page (PowerShell 7 may lack the legacy code pages: then the
+    # console's own encoding).
+    $oem = [Console]::OutputEncoding
+    try { $oem = [System.Text.Encoding]::GetEncoding($script:OemCodePage) } catch { }
     return @{ TimedOut = $false; ExitCode = $p.ExitCode; Text = $oem.GetString($bytes) }
+}
+
+# True when the collection is past its time limit: the step is recorded as skipped.
+function Test-OutOfTime([string]$Id, [string]$Command, [hashtable]$Extra) {
+    if (((Get-Date) - $script:StartedAt).TotalSeconds -lt $CollectionTimeout) { return $false }
+    Add-Step $Id $null $Command 'skipped' $null 0 "the collection reached its time limit of $CollectionTimeout s" $Extra
+    return $true
 }
 
 function Save-Text([string]$Artifact, [string]$Text) {
@@ -305,6 +317,7 @@ function Export-Registry($Entry) {
     $dir = Split-Path -Parent $full
     if (-not (Test-Path -LiteralPath $dir)) { [void](New-Item -ItemType Directory -Path $dir -Force) }
     $command = "reg export `"$key`" `"$artifact`" /y"
+    if (Test-OutOfTime $id $command @{ 'registry_key' = $key }) { return }
     try {
         # reg.exe writes the file itself: UTF-16LE with BOM, long values wrapped.
         $r = Invoke-Console ("reg.exe export `"$key`" `"$full`" /y") $CommandTimeout
@@ -326,6 +339,7 @@ function Invoke-CommandStep($Entry) {
     $id, $artifact, $kind, $command = $Entry
     Write-Progress-Step $command
     $watch = [System.Diagnostics.Stopwatch]::StartNew()
+    if (Test-OutOfTime $id $command $null) { return }
     try {
         $exe = ($command -split ' ')[0]
         if ($exe -eq 'dsregcmd' -and -not (Test-Path (Join-Path $env:SystemRoot 'System32\dsregcmd.exe'))) {
@@ -423,6 +437,7 @@ function Export-EventLog($Entry) {
     $query = "*[System[TimeCreated[timediff(@SystemTime) <= $ms]]]"
     $command = "wevtutil epl `"$channel`" `"$artifact`" /q:`"$query`" /ow:true"
     $extra = @{ 'event_log' = $channel }
+    if (Test-OutOfTime $id $command $extra) { return }
     try {
         $r = Invoke-Console ("wevtutil.exe epl `"$channel`" `"$full`" /q:`"$query`" /ow:true") $CommandTimeout
         if ($r.TimedOut) {
@@ -604,7 +619,8 @@ function New-SnapshotZip([string]$Folder, [string]$Zip) {
 # Main
 
 $script:Started = Get-IsoNow
-$startedAt = Get-Date
+$script:StartedAt = Get-Date
+$startedAt = $script:StartedAt
 $hostName = $env:COMPUTERNAME
 $stamp = $startedAt.ToString('yyyyMMdd-HHmmss', [Globalization.CultureInfo]::InvariantCulture)
 $name = "caadoctor-$hostName-$stamp"

@@ -10,6 +10,7 @@
 pub mod analysis;
 pub mod classify;
 pub mod codes;
+pub mod collector;
 pub mod date;
 pub mod decode;
 pub mod endpoints;

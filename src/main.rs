@@ -20,7 +20,7 @@ const EXIT_CANNOT_ANALYZE: u8 = 2;
     name = "caadoctor",
     version,
     about = "Finds why Microsoft 365 Apps activation fails with 0xCAA70007 / 0xCAA80000, from a support snapshot of the failing PC.",
-    after_help = "Examples:\n  caadoctor analyze caadoctor-PC042-20261120-101203.zip\n  caadoctor analyze snapshot-folder/ --format json > report.json\n  caadoctor facts snapshot.zip\n  caadoctor rules\n  caadoctor decode 0xCAA82EFD\n\nExit codes: 0 analyzed, nothing failed; 1 analyzed, at least one rule failed; 2 could not analyze."
+    after_help = "Examples:\n  caadoctor analyze caadoctor-PC042-20261120-101203.zip\n  caadoctor analyze snapshot-folder/ --format json > report.json\n  caadoctor facts snapshot.zip\n  caadoctor rules\n  caadoctor decode 0xCAA82EFD\n  caadoctor collector --out to-send/\n\nExit codes: 0 analyzed, nothing failed; 1 analyzed, at least one rule failed; 2 could not analyze."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -62,6 +62,16 @@ enum Command {
         codes: Vec<String>,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+    },
+    /// Write the collector (the PowerShell script and its double-click launcher) to a folder,
+    /// to send to the user of the failing PC.
+    #[command(
+        after_help = "Example:\n  caadoctor collector --out to-send/\n\nThe user puts both files in one folder and double-clicks caadoctor-collect.cmd;\nthe zip it makes on the Desktop is what `caadoctor analyze` reads."
+    )]
+    Collector {
+        /// Folder to write the two files to (created if missing; files there are replaced).
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        out: PathBuf,
     },
     /// List the rules: id, title, severity and the article section each maps to.
     Rules {
@@ -181,6 +191,19 @@ fn run(cli: Cli) -> Result<u8, String> {
                 &decoded,
                 matches!(format, Format::Json),
             ))?;
+            Ok(EXIT_CLEAN)
+        }
+        Command::Collector { out } => {
+            let written = caadoctor::collector::write_to(&out)
+                .map_err(|e| format!("cannot write the collector to {}: {e}", out.display()))?;
+            let mut text = String::new();
+            for path in written {
+                text.push_str(&format!("{}\n", path.display()));
+            }
+            text.push_str(
+                "Send both files to the user: they go in one folder; double-click caadoctor-collect.cmd.\n",
+            );
+            print(&text)?;
             Ok(EXIT_CLEAN)
         }
         Command::Rules {
