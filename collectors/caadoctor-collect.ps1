@@ -455,10 +455,42 @@ function Export-EventLog($Entry) {
     }
 }
 
+# WinHTTP's default proxy (what `netsh winhttp show proxy` shows and what the
+# WinHttpRequest probes go through): 'direct', the proxy list, or $null if it cannot be read.
+function Get-WinHttpProxy {
+    try {
+        if (-not ('CaadoctorWinHttp' -as [type])) {
+            Add-Type -TypeDefinition @'
+using System;
+using System.Runtime.InteropServices;
+public static class CaadoctorWinHttp {
+    [StructLayout(LayoutKind.Sequential)]
+    struct ProxyInfo { public uint AccessType; public IntPtr Proxy; public IntPtr Bypass; }
+    [DllImport("winhttp.dll", SetLastError = true)]
+    static extern bool WinHttpGetDefaultProxyConfiguration(ref ProxyInfo info);
+    [DllImport("kernel32.dll")]
+    static extern IntPtr GlobalFree(IntPtr mem);
+    public static string DefaultProxy() {
+        ProxyInfo info = new ProxyInfo();
+        if (!WinHttpGetDefaultProxyConfiguration(ref info)) { return null; }
+        string proxy = info.Proxy == IntPtr.Zero ? null : Marshal.PtrToStringUni(info.Proxy);
+        if (info.Proxy != IntPtr.Zero) { GlobalFree(info.Proxy); }
+        if (info.Bypass != IntPtr.Zero) { GlobalFree(info.Bypass); }
+        return (info.AccessType == 3 && !String.IsNullOrEmpty(proxy)) ? proxy : "direct";
+    }
+}
+'@
+        }
+        return [CaadoctorWinHttp]::DefaultProxy()
+    } catch {
+        return $null
+    }
+}
+
 # One endpoint: DNS (both families), TCP per family, HTTPS through WinHTTP (activation's
 # stack) and through WinINet (the browser's). Runs in its own runspace.
 $ProbeScript = {
-    param([string]$Url)
+    param([string]$Url, $WinHttpProxy)
     $ErrorActionPreference = 'Continue'
     function Now-Utc { [DateTime]::UtcNow.ToString('yyyy-MM-ddTHH:mm:ss.fffZ', [Globalization.CultureInfo]::InvariantCulture) }
     $uri = New-Object System.Uri($Url)
@@ -513,6 +545,7 @@ $ProbeScript = {
             if ($stack -eq 'winhttp') {
                 $req = New-Object -ComObject 'WinHttp.WinHttpRequest.5.1'
                 $req.SetTimeouts(10000, 10000, 15000, 15000)
+                $h['proxy'] = $WinHttpProxy
             } else {
                 $req = New-Object -ComObject 'MSXML2.XMLHTTP'
                 try {
@@ -545,10 +578,11 @@ function Invoke-Probes {
     $pool.ApartmentState = [System.Threading.ApartmentState]::STA
     $pool.Open()
     $jobs = @()
+    $winHttpProxy = Get-WinHttpProxy
     foreach ($url in $ProbeUrls) {
         $ps = [System.Management.Automation.PowerShell]::Create()
         $ps.RunspacePool = $pool
-        [void]$ps.AddScript($ProbeScript).AddArgument($url)
+        [void]$ps.AddScript($ProbeScript).AddArgument($url).AddArgument($winHttpProxy)
         $jobs += @{ 'Url' = $url; 'Shell' = $ps; 'Handle' = $ps.BeginInvoke() }
     }
     $deadline = (Get-Date).AddSeconds($ProbeTimeout)
