@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod analysis;
+pub mod bulk;
 pub mod classify;
 pub mod codes;
 pub mod collector;

@@ -1,0 +1,373 @@
+//! One archive of a bulk run: open it, analyze it, and reduce the analysis to a record of
+//! what a fleet summary needs. A record never fails: an archive that cannot be opened, holds
+//! nothing caadoctor can read, or breaks the analyzer is a record with `status: error` and
+//! the reason.
+
+use crate::analysis::{self, Analysis};
+use crate::classify::ArtifactKind;
+use crate::rules::{RuleSet, Status};
+use crate::snapshot::{self, Limits};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::io::Read;
+use std::path::Path;
+use std::time::Instant;
+
+/// Archives up to this size are read into memory once (hashed and opened from there);
+/// larger ones are hashed and opened as streams.
+const IN_MEMORY: u64 = 256 << 20;
+/// Problem messages kept in a record; the count says how many there were.
+const MAX_PROBLEMS: usize = 10;
+
+/// What a bulk run says about one archive.
+#[derive(Debug, Clone, Serialize)]
+pub struct Record {
+    /// The path as found or as listed.
+    pub source: String,
+    /// `zip` or `folder`.
+    pub format: &'static str,
+    /// Bytes of the zip, or of the folder's files.
+    pub size: u64,
+    /// Of the zip's bytes; none for a folder.
+    pub sha256: Option<String>,
+    /// `ok` (analyzed) or `error` (could not be).
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub host: Option<String>,
+    pub collected_at: Option<String>,
+    pub os: Option<String>,
+    /// `26100.7171`: build and update revision.
+    pub os_build: Option<String>,
+    pub office_version: Option<String>,
+    /// Every rule's status, in report order.
+    pub rules: serde_json::Map<String, serde_json::Value>,
+    /// Rules that failed, in report order.
+    pub failing: Vec<String>,
+    /// Sign-in codes seen in the event logs, most frequent first.
+    pub caa_codes: Vec<String>,
+    /// How many problems the analysis met, and the first of them.
+    pub problem_count: usize,
+    pub problems: Vec<String>,
+    pub duration_ms: u64,
+}
+
+impl Record {
+    fn error(source: &str, format: &'static str, size: u64, sha256: Option<String>) -> Self {
+        Record {
+            source: source.to_owned(),
+            format,
+            size,
+            sha256,
+            status: "error",
+            error: None,
+            host: None,
+            collected_at: None,
+            os: None,
+            os_build: None,
+            office_version: None,
+            rules: serde_json::Map::new(),
+            failing: Vec::new(),
+            caa_codes: Vec::new(),
+            problem_count: 0,
+            problems: Vec::new(),
+            duration_ms: 0,
+        }
+    }
+
+    /// The status of `rule`, if the archive was analyzed.
+    pub fn rule_status(&self, rule: &str) -> Option<&str> {
+        self.rules.get(rule).and_then(serde_json::Value::as_str)
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The SHA-256 of a file, read in blocks.
+fn hash_file(path: &Path) -> std::io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex(&hasher.finalize()))
+}
+
+/// Bytes of the files under a folder (links not followed).
+fn folder_size(dir: &Path) -> u64 {
+    let mut total = 0;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            match e.file_type() {
+                Ok(t) if t.is_dir() => stack.push(e.path()),
+                Ok(t) if t.is_file() => total += e.metadata().map(|m| m.len()).unwrap_or(0),
+                _ => {}
+            }
+        }
+    }
+    total
+}
+
+/// Opens, analyzes and summarizes one archive (a zip or a snapshot folder).
+pub fn analyze_path(path: &Path, rules: &RuleSet, limits: &Limits) -> Record {
+    let started = Instant::now();
+    let source = path.display().to_string();
+    let mut record = open_and_analyze(path, &source, rules, limits);
+    record.duration_ms = started.elapsed().as_millis() as u64;
+    record
+}
+
+fn open_and_analyze(path: &Path, source: &str, rules: &RuleSet, limits: &Limits) -> Record {
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => {
+            let mut r = Record::error(source, "zip", 0, None);
+            r.error = Some(format!("cannot read it: {e}"));
+            return r;
+        }
+    };
+    if meta.is_dir() {
+        let size = folder_size(path);
+        return match snapshot::open(path, limits) {
+            Ok(snap) => from_snapshot(snap, source, "folder", size, None, rules),
+            Err(e) => {
+                let mut r = Record::error(source, "folder", size, None);
+                r.error = Some(e.reason);
+                r
+            }
+        };
+    }
+    let size = meta.len();
+    let opened = if size <= IN_MEMORY {
+        std::fs::read(path).map(|bytes| {
+            let sha = hex(&Sha256::digest(&bytes));
+            let snap = if snapshot::looks_like_zip(&bytes) {
+                snapshot::from_zip_bytes(source, &bytes, limits).map_err(|e| e.reason)
+            } else {
+                Err("not a zip archive".to_owned())
+            };
+            (sha, snap)
+        })
+    } else {
+        hash_file(path).map(|sha| {
+            let snap = snapshot::open(path, limits).map_err(|e| e.reason);
+            (sha, snap)
+        })
+    };
+    match opened {
+        Ok((sha, Ok(snap))) => from_snapshot(snap, source, "zip", size, Some(sha), rules),
+        Ok((sha, Err(reason))) => {
+            let mut r = Record::error(source, "zip", size, Some(sha));
+            r.error = Some(reason);
+            r
+        }
+        Err(e) => {
+            let mut r = Record::error(source, "zip", size, None);
+            r.error = Some(format!("cannot read it: {e}"));
+            r
+        }
+    }
+}
+
+fn from_snapshot(
+    snap: snapshot::Snapshot,
+    source: &str,
+    format: &'static str,
+    size: u64,
+    sha256: Option<String>,
+    rules: &RuleSet,
+) -> Record {
+    // One broken archive must not stop a run of thousands: a panic in the analyzer
+    // becomes this archive's error.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        analysis::analyze(snap, rules)
+    }));
+    let mut record = Record::error(source, format, size, sha256);
+    let analysis = match result {
+        Ok(a) => a,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown".to_owned());
+            record.error = Some(format!(
+                "the analyzer failed on it ({what}); please report this archive"
+            ));
+            return record;
+        }
+    };
+    fill(&mut record, &analysis);
+    let readable = analysis
+        .artifacts
+        .iter()
+        .filter(|a| a.kind != ArtifactKind::Unknown)
+        .count();
+    if readable == 0 {
+        record.status = "error";
+        record.error = Some(if analysis.artifacts.is_empty() {
+            "it holds no files".to_owned()
+        } else {
+            format!(
+                "none of its {} files is a snapshot artifact caadoctor knows",
+                analysis.artifacts.len()
+            )
+        });
+    } else {
+        record.status = "ok";
+    }
+    record
+}
+
+fn fill(r: &mut Record, a: &Analysis) {
+    r.host = a.snapshot.host.clone();
+    r.collected_at = a.snapshot.collected_at.clone();
+    r.os = a.snapshot.os.clone();
+    let f = &a.facts;
+    r.os_build = f.os.build.as_ref().map(|b| match &f.os.ubr {
+        Some(u) => format!("{}.{}", b.value, u.value),
+        None => b.value.to_string(),
+    });
+    r.office_version = f.office.version.as_ref().map(|v| v.value.clone());
+    for finding in &a.findings {
+        r.rules.insert(
+            finding.rule.clone(),
+            serde_json::Value::String(finding.status.as_str().to_owned()),
+        );
+        if finding.status == Status::Fail {
+            r.failing.push(finding.rule.clone());
+        }
+    }
+    // `0xCAA70007 (network failure ...) ×5` → `0xCAA70007`.
+    r.caa_codes = f
+        .symptom
+        .caa_codes
+        .as_ref()
+        .map(|c| {
+            c.value
+                .iter()
+                .filter_map(|s| s.split_whitespace().next().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    r.problem_count = a.problems.len();
+    r.problems = a
+        .problems
+        .iter()
+        .take(MAX_PROBLEMS)
+        .map(ToString::to_string)
+        .collect();
+}
+
+/// The CSV header for records of `rules` (one column per rule, in report order).
+pub fn csv_header(rules: &[String]) -> String {
+    let mut cols: Vec<String> = [
+        "source",
+        "format",
+        "size",
+        "sha256",
+        "status",
+        "error",
+        "host",
+        "collected_at",
+        "os",
+        "os_build",
+        "office_version",
+        "failing",
+        "caa_codes",
+        "problem_count",
+        "duration_ms",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    cols.extend(rules.iter().cloned());
+    cols.iter()
+        .map(|c| csv_field(c))
+        .collect::<Vec<_>>()
+        .join(",")
+        + "\r\n"
+}
+
+/// One CSV row (RFC 4180: quoted when needed, CRLF).
+pub fn csv_row(r: &Record, rules: &[String]) -> String {
+    let opt = |o: &Option<String>| o.clone().unwrap_or_default();
+    let mut cells = vec![
+        r.source.clone(),
+        r.format.to_owned(),
+        r.size.to_string(),
+        opt(&r.sha256),
+        r.status.to_owned(),
+        opt(&r.error),
+        opt(&r.host),
+        opt(&r.collected_at),
+        opt(&r.os),
+        opt(&r.os_build),
+        opt(&r.office_version),
+        r.failing.join(";"),
+        r.caa_codes.join(";"),
+        r.problem_count.to_string(),
+        r.duration_ms.to_string(),
+    ];
+    cells.extend(
+        rules
+            .iter()
+            .map(|rule| r.rule_status(rule).unwrap_or_default().to_owned()),
+    );
+    cells
+        .iter()
+        .map(|c| csv_field(c))
+        .collect::<Vec<_>>()
+        .join(",")
+        + "\r\n"
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_only_when_needed() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_zip_is_an_error_record() {
+        let dir = std::env::temp_dir().join(format!("caadoctor-bulk-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("junk.zip");
+        std::fs::write(&path, b"this is not a zip").unwrap();
+        let rules = RuleSet::builtin().unwrap();
+        let r = analyze_path(&path, &rules, &Limits::default());
+        assert_eq!(r.status, "error");
+        assert_eq!(r.error.as_deref(), Some("not a zip archive"));
+        assert_eq!(r.size, 17);
+        assert_eq!(
+            r.sha256.as_deref(),
+            Some("6cc4c9e4b30aabdd3d97c660e0008c6171768ea667ee7f2e3ceccc5ede802a08")
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
