@@ -167,22 +167,39 @@ fn utf8(bytes: &[u8], encoding: Encoding) -> Text {
 }
 
 fn utf16(bytes: &[u8], little_endian: bool, encoding: Encoding) -> Text {
-    let units = bytes.chunks_exact(2).map(|p| {
+    let unit = |p: &[u8]| {
         if little_endian {
             u16::from_le_bytes([p[0], p[1]])
         } else {
             u16::from_be_bytes([p[0], p[1]])
         }
-    });
+    };
+    let mut text = String::with_capacity(bytes.len() / 2);
     let mut replaced = false;
-    let text: String = char::decode_utf16(units)
-        .map(|r| {
-            r.unwrap_or_else(|_| {
+    let even = &bytes[..bytes.len() & !1];
+    let mut at = 0;
+    // ASCII, most of every Windows text, takes the fast path; the rest is decoded as
+    // UTF-16 up to the next ASCII unit.
+    while at < even.len() {
+        let u = unit(&even[at..at + 2]);
+        if u < 0x80 {
+            text.push(u as u8 as char);
+            at += 2;
+            continue;
+        }
+        let rest = &even[at..];
+        let run = rest
+            .chunks_exact(2)
+            .position(|p| unit(p) < 0x80)
+            .unwrap_or(rest.len() / 2);
+        for r in char::decode_utf16(rest[..run * 2].chunks_exact(2).map(unit)) {
+            text.push(r.unwrap_or_else(|_| {
                 replaced = true;
                 char::REPLACEMENT_CHARACTER
-            })
-        })
-        .collect();
+            }));
+        }
+        at += run * 2;
+    }
     let damage = if bytes.len() % 2 == 1 {
         Some("the file ends in half a UTF-16 character (truncated?)".to_owned())
     } else if replaced {

@@ -214,6 +214,11 @@ pub fn parse(bytes: &[u8], selection: &Selection) -> Result<EventLog, String> {
             ),
         });
     }
+    for (secs, text) in log.oldest.iter_mut().chain(log.newest.iter_mut()) {
+        if let Ok(stamp) = evtx::Timestamp::from_second(*secs) {
+            *text = iso(stamp);
+        }
+    }
     log.damage.sort_by_key(|d| d.chunk);
     log.checksum_mismatches.sort_unstable();
     Ok(log)
@@ -227,7 +232,7 @@ fn read_chunk(
 ) {
     let number = data.number;
     let checksum_ok = data.validate_checksum();
-    let wanted = selection.wants_chunk(&data.data);
+    let wanted = selection.wants_chunk(&data.data[..records_end(data)]);
     let mut chunk = match data.parse(Arc::clone(settings)) {
         Ok(chunk) => chunk,
         Err(e) => {
@@ -254,11 +259,12 @@ fn read_chunk(
         log.records += 1;
         let stamp = record.timestamp;
         let time = stamp.as_second();
+        // The span is kept as seconds and written out once the log is read.
         if log.oldest.as_ref().is_none_or(|(t, _)| time < *t) {
-            log.oldest = Some((time, iso(stamp)));
+            log.oldest = Some((time, String::new()));
         }
         if log.newest.as_ref().is_none_or(|(t, _)| time > *t) {
-            log.newest = Some((time, iso(stamp)));
+            log.newest = Some((time, String::new()));
         }
         // Render the first record of the log (for its channel) and every record of a chunk
         // that may hold a selected event.
@@ -390,6 +396,23 @@ fn iso(stamp: evtx::Timestamp) -> String {
         rest % 3600 / 60,
         rest % 60
     )
+}
+
+/// Where a chunk's records end: the free space, or the end of the last record when a log
+/// that was not closed cleanly has records past its stale free-space offset. The whole
+/// chunk when the header says nothing sensible.
+fn records_end(data: &EvtxChunkData) -> usize {
+    let len = data.data.len();
+    let free = data.header.free_space_offset as usize;
+    let last = data.header.last_event_record_data_offset as usize;
+    let last_end = data
+        .data
+        .get(last + 4..last + 8)
+        .map(|b| last + u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
+    match last_end {
+        Some(end) if (512..=len).contains(&free) && end <= len => free.max(end),
+        _ => len,
+    }
 }
 
 /// The provider name in a rendered record, without parsing the JSON.
