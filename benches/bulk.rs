@@ -11,7 +11,7 @@
 //! * peak RSS of the binary over 1,000 archives against 10 (with GNU time, when present).
 //!
 //! Run: `cargo bench --bench bulk` (CAADOCTOR_BENCH_ARCHIVES sets the throughput count,
-//! default 300).
+//! default 600).
 
 #[allow(dead_code)]
 #[path = "../tests/support/archives.rs"]
@@ -132,7 +132,7 @@ fn main() {
     let n: usize = std::env::var("CAADOCTOR_BENCH_ARCHIVES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(300);
+        .unwrap_or(600);
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-bulk");
     let _ = std::fs::remove_dir_all(&root);
     let made = archives::generate(&root.join("many"), n);
