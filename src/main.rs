@@ -57,29 +57,7 @@ enum Command {
     #[command(
         after_help = "Examples:\n  caadoctor bulk tickets/ --format csv --output results.csv --summary summary.json\n  find /data -name '*.zip' | caadoctor bulk --from-list - --jobs 8 > results.jsonl\n  caadoctor bulk --from-list all.txt --shard 3/16 > part-3.jsonl\n\nExit codes: 0 every archive analyzed; 2 at least one could not be (its record says why), or bad usage."
     )]
-    Bulk {
-        /// Zips, snapshot folders, or folders to search for them.
-        paths: Vec<PathBuf>,
-        #[arg(long, value_enum, default_value_t = BulkFormat::Jsonl)]
-        format: BulkFormat,
-        /// Archives analyzed at once (default: the number of CPUs).
-        #[arg(long, value_name = "N")]
-        jobs: Option<usize>,
-        /// Write the records here instead of standard output.
-        #[arg(long, value_name = "FILE")]
-        output: Option<PathBuf>,
-        /// Write the summary as JSON here (otherwise it is a table on standard error).
-        #[arg(long, value_name = "FILE")]
-        summary: Option<PathBuf>,
-        /// Read paths from this file, one per line (`-`: standard input).
-        #[arg(long, value_name = "FILE")]
-        from_list: Option<String>,
-        /// Take only shard K of N of the archives (every N-th, from the K-th).
-        #[arg(long, value_name = "K/N")]
-        shard: Option<String>,
-        #[arg(long, value_name = "DIR")]
-        rules: Option<PathBuf>,
-    },
+    Bulk(BulkArgs),
     /// Explain error codes: 0xCAA… sign-in codes, HRESULTs, WinHTTP and Win32 numbers.
     #[command(
         after_help = "Examples:\n  caadoctor decode 0xCAA82EFD\n  caadoctor decode 0xCAA70007 -2147012867 12175 --format json"
@@ -207,25 +185,7 @@ fn run(cli: Cli) -> Result<u8, String> {
             print(&(FactsDocument::new(&analysis).to_json() + "\n"))?;
             Ok(EXIT_CLEAN)
         }
-        Command::Bulk {
-            paths,
-            format,
-            jobs,
-            output,
-            summary,
-            from_list,
-            shard,
-            rules,
-        } => bulk(BulkArgs {
-            paths,
-            format,
-            jobs,
-            output,
-            summary,
-            from_list,
-            shard,
-            rules,
-        }),
+        Command::Bulk(args) => bulk(args),
         Command::Decode { codes, format } => {
             let mut decoded = Vec::with_capacity(codes.len());
             for text in &codes {
@@ -276,14 +236,29 @@ fn run(cli: Cli) -> Result<u8, String> {
     }
 }
 
+#[derive(clap::Args)]
 struct BulkArgs {
+    /// Zips, snapshot folders, or folders to search for them.
     paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = BulkFormat::Jsonl)]
     format: BulkFormat,
+    /// Archives analyzed at once (default: the number of CPUs).
+    #[arg(long, value_name = "N")]
     jobs: Option<usize>,
+    /// Write the records here instead of standard output.
+    #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Write the summary as JSON here (otherwise it is a table on standard error).
+    #[arg(long, value_name = "FILE")]
     summary: Option<PathBuf>,
+    /// Read paths from this file, one per line (`-`: standard input).
+    #[arg(long, value_name = "FILE")]
     from_list: Option<String>,
+    /// Take only shard K of N of the archives (every N-th, from the K-th).
+    #[arg(long, value_name = "K/N")]
     shard: Option<String>,
+    /// Add or override rules with the *.toml files of this folder.
+    #[arg(long, value_name = "DIR")]
     rules: Option<PathBuf>,
 }
 

@@ -6,51 +6,12 @@ use super::record::Record;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// Statuses in the order the summary shows them.
-pub const STATUSES: &[&str] = &[
-    "fail",
-    "warn",
-    "manual",
-    "unknown",
-    "pass",
-    "not_applicable",
-];
-
+/// Per rule, the archives in each status.
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleCounts {
     pub rule: String,
-    pub fail: usize,
-    pub warn: usize,
-    pub manual: usize,
-    pub unknown: usize,
-    pub pass: usize,
-    pub not_applicable: usize,
-}
-
-impl RuleCounts {
-    fn add(&mut self, status: &str) {
-        match status {
-            "fail" => self.fail += 1,
-            "warn" => self.warn += 1,
-            "manual" => self.manual += 1,
-            "unknown" => self.unknown += 1,
-            "pass" => self.pass += 1,
-            "not_applicable" => self.not_applicable += 1,
-            _ => {}
-        }
-    }
-
-    pub fn get(&self, status: &str) -> usize {
-        match status {
-            "fail" => self.fail,
-            "warn" => self.warn,
-            "manual" => self.manual,
-            "unknown" => self.unknown,
-            "pass" => self.pass,
-            "not_applicable" => self.not_applicable,
-            _ => 0,
-        }
-    }
+    #[serde(flatten)]
+    pub counts: crate::report::Summary,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -108,12 +69,7 @@ impl Tally {
                 .iter()
                 .map(|r| RuleCounts {
                     rule: r.clone(),
-                    fail: 0,
-                    warn: 0,
-                    manual: 0,
-                    unknown: 0,
-                    pass: 0,
-                    not_applicable: 0,
+                    counts: crate::report::Summary::default(),
                 })
                 .collect(),
             ..Tally::default()
@@ -133,8 +89,11 @@ impl Tally {
         }
         self.analyzed += 1;
         for counts in &mut self.rules {
-            if let Some(status) = r.rule_status(&counts.rule) {
-                counts.add(status);
+            if let Some(status) = r
+                .rule_status(&counts.rule)
+                .and_then(crate::rules::Status::from_name)
+            {
+                counts.counts.add(status);
             }
         }
         for code in &r.caa_codes {
@@ -217,10 +176,10 @@ impl Summary {
             false,
         );
         let mut rules: Vec<&RuleCounts> = self.rules.iter().collect();
-        rules.sort_by_key(|r| std::cmp::Reverse((r.fail, r.warn)));
+        rules.sort_by_key(|r| std::cmp::Reverse((r.counts.fail, r.counts.warn)));
         for r in rules {
             let mut row = vec![r.rule.clone()];
-            row.extend(STATUSES.iter().map(|s| r.get(s).to_string()));
+            row.extend(r.counts.counts().iter().map(|(_, n)| n.to_string()));
             t.add_row(row);
         }
         out.push_str(&format!("{t}\n"));

@@ -61,6 +61,18 @@ impl Summary {
         }
     }
 
+    /// Counts one more finding of `status`.
+    pub fn add(&mut self, status: Status) {
+        match status {
+            Status::Fail => self.fail += 1,
+            Status::Warn => self.warn += 1,
+            Status::Manual => self.manual += 1,
+            Status::Unknown => self.unknown += 1,
+            Status::Pass => self.pass += 1,
+            Status::NotApplicable => self.not_applicable += 1,
+        }
+    }
+
     /// `(status, count)` in order of importance.
     pub fn counts(&self) -> [(Status, usize); 6] {
         [

@@ -47,6 +47,11 @@ impl Status {
         }
     }
 
+    /// The status named `name` (as [`Status::as_str`] writes it).
+    pub fn from_name(name: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
     pub const ALL: [Status; 6] = [
         Status::Fail,
         Status::Warn,
