@@ -17,6 +17,8 @@
 #[path = "../tests/support/archives.rs"]
 mod archives;
 
+mod support;
+
 use caadoctor::bulk::{self, Format, Run};
 use caadoctor::rules::RuleSet;
 use caadoctor::snapshot::Limits;
@@ -25,19 +27,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-fn median(runs: usize, mut f: impl FnMut()) -> Duration {
-    f();
-    let mut times: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .collect();
-    times.sort();
-    times[runs / 2]
-}
+use support::{corpus, median};
 
 fn run_bulk(archives: &[PathBuf], rules: &Arc<RuleSet>, jobs: usize) -> Duration {
     let mut sink = std::io::sink();
@@ -73,12 +63,6 @@ fn floor(path: &Path) {
             black_box(data);
         }
     }
-}
-
-fn corpus() -> PathBuf {
-    std::env::var_os("CAADOCTOR_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"))
 }
 
 /// The sample with the corpus' real System, OAlerts and Application logs in place of its own.

@@ -13,6 +13,8 @@
 //!
 //! Run: `cargo bench --bench pipeline` (needs `../shared/corpus` or `$CAADOCTOR_CORPUS`).
 
+mod support;
+
 use caadoctor::analysis;
 use caadoctor::decode::{self, CodePageHints};
 use caadoctor::parse::eventlog::{self, Selection};
@@ -24,27 +26,8 @@ use caadoctor::snapshot::{self, Limits};
 use std::hint::black_box;
 use std::io::Read;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
-
-/// Median of `runs` timings of `f`, after one warm-up call.
-fn median(runs: usize, mut f: impl FnMut()) -> Duration {
-    f();
-    let mut times: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .collect();
-    times.sort();
-    times[runs / 2]
-}
-
-fn corpus() -> PathBuf {
-    std::env::var_os("CAADOCTOR_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"))
-}
+use std::time::Duration;
+use support::{corpus, median};
 
 fn main() {
     let big = std::fs::read(corpus().join("reg/os-win7.reg")).expect("corpus reg/os-win7.reg");
