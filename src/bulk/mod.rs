@@ -176,7 +176,16 @@ pub fn run(archives: Vec<PathBuf>, run: Run<'_>) -> std::io::Result<summary::Sum
                     let Ok(Ok((index, path))) = next else {
                         break;
                     };
-                    let r = record::analyze_path(&path, &rules, &limits);
+                    // A panic anywhere in opening or analyzing is this archive's error.
+                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        record::analyze_path(&path, &rules, &limits)
+                    }))
+                    .unwrap_or_else(|_| {
+                        record::Record::failed(
+                            &path,
+                            "the analyzer failed on it; please report this archive",
+                        )
+                    });
                     if done.send((index, r)).is_err() {
                         break;
                     }
@@ -220,6 +229,11 @@ pub fn run(archives: Vec<PathBuf>, run: Run<'_>) -> std::io::Result<summary::Sum
     }
     progress.finish();
     result?;
+    if written < total {
+        return Err(std::io::Error::other(format!(
+            "the workers stopped after {written} of {total} archives"
+        )));
+    }
     out.flush()?;
     Ok(tally.finish(started.elapsed().as_secs_f64(), jobs))
 }

@@ -75,6 +75,15 @@ impl Record {
         }
     }
 
+    /// An error record for `path`, for failures outside the analysis.
+    pub fn failed(path: &Path, reason: &str) -> Self {
+        let format = if path.is_dir() { "folder" } else { "zip" };
+        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        let mut r = Record::error(&path.display().to_string(), format, size, None);
+        r.error = Some(reason.to_owned());
+        r
+    }
+
     /// The status of `rule`, if the archive was analyzed.
     pub fn rule_status(&self, rule: &str) -> Option<&str> {
         self.rules.get(rule).and_then(serde_json::Value::as_str)
