@@ -297,6 +297,23 @@ fn the_fixture_logs_confirm_the_symptom_and_find_the_tls_failures() {
             "AADSTS50155 (device authentication failed)"
         ])
     );
+    // What Microsoft support asks for: the failing requests' correlation ids, newest first,
+    // and the services they went to.
+    assert_eq!(
+        symptom["correlation_ids"]["value"][0],
+        "{0b9e00aa-7c2d-4e11-a3f4-5d6e7f809a1b}"
+    );
+    assert_eq!(
+        symptom["correlation_ids"]["value"]
+            .as_array()
+            .unwrap()
+            .len(),
+        5
+    );
+    assert_eq!(
+        symptom["endpoints"]["value"],
+        serde_json::json!(["login.microsoftonline.com", "officeapps.live.com"])
+    );
     assert_eq!(facts["events"]["ncsi_capability"]["value"], "internet");
     // Software Protection errors of the Application log, not its information events.
     assert_eq!(

@@ -139,6 +139,10 @@ fact_group! {
         aad_errors: i64,
         /// Codes other than 0xCAA… in AAD errors (0x80070102 timeouts, TPM errors, AADSTS errors...).
         other_codes: Vec<String>,
+        /// Correlation ids of the AAD errors, newest first: what Microsoft support asks for.
+        correlation_ids: Vec<String>,
+        /// The sign-in services the AAD errors name (https hosts), most frequent first.
+        endpoints: Vec<String>,
     }
 }
 
@@ -197,6 +201,33 @@ fn span(log: &EventLog) -> String {
         (Some((_, a)), Some((_, b))) => format!("{a} to {b}"),
         _ => "no records".to_owned(),
     }
+}
+
+/// The hosts of the `https://` URLs in a text.
+fn https_hosts(text: &str) -> Vec<String> {
+    text.match_indices("https://")
+        .filter_map(|(at, _)| {
+            let rest = &text[at + 8..];
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
+                .unwrap_or(rest.len());
+            let host = rest[..end].trim_end_matches('.').to_ascii_lowercase();
+            host.contains('.').then_some(host)
+        })
+        .collect()
+}
+
+/// Distinct items, most frequent first (ties in order of first appearance).
+fn by_frequency(items: Vec<String>) -> Vec<String> {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for item in items {
+        match counts.iter_mut().find(|(i, _)| *i == item) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((item, 1)),
+        }
+    }
+    counts.sort_by(|a, b| b.1.cmp(&a.1));
+    counts.into_iter().map(|(i, _)| i).collect()
 }
 
 /// Distinct lines with how often each came, in order of first appearance: `text ×3`.
@@ -353,6 +384,8 @@ fn symptom(logs: &[(String, EventLog)]) -> (SymptomFacts, Vec<i64>) {
     let mut aad_errors = Vec::new();
     let mut other: Vec<u32> = Vec::new();
     let mut entra: Vec<u32> = Vec::new();
+    let mut correlations: Vec<(i64, String)> = Vec::new();
+    let mut hosts: Vec<String> = Vec::new();
     for (path, e) in all_events(logs) {
         let from_alert = is_office_alert(e);
         let from_aad = is_aad(e);
@@ -373,6 +406,10 @@ fn symptom(logs: &[(String, EventLog)]) -> (SymptomFacts, Vec<i64>) {
                         entra.push(n);
                     }
                 }
+                hosts.extend(https_hosts(v));
+            }
+            if let Some(id) = e.activity_id.as_ref().filter(|id| !id.is_empty()) {
+                correlations.push((e.time, id.clone()));
             }
         }
         let caa: Vec<u32> = found.into_iter().filter(|c| codes::is_caa(*c)).collect();
@@ -387,6 +424,15 @@ fn symptom(logs: &[(String, EventLog)]) -> (SymptomFacts, Vec<i64>) {
         .iter()
         .any(|(_, l)| channel_is(l, "Microsoft-Windows-AAD/Operational"));
     if aad_read {
+        correlations.sort_by(|a, b| b.0.cmp(&a.0));
+        let mut ids: Vec<String> = Vec::new();
+        for (_, id) in correlations {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        s.correlation_ids = fact(ids, aad_errors.clone());
+        s.endpoints = fact(by_frequency(hosts), aad_errors.clone());
         s.aad_errors = fact(aad_errors.len() as i64, aad_errors.clone());
         s.other_codes = fact(
             other
