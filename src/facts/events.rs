@@ -226,7 +226,7 @@ fn by_frequency(items: Vec<String>) -> Vec<String> {
             None => counts.push((item, 1)),
         }
     }
-    counts.sort_by(|a, b| b.1.cmp(&a.1));
+    counts.sort_by_key(|c| std::cmp::Reverse(c.1));
     counts.into_iter().map(|(i, _)| i).collect()
 }
 
