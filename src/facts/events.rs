@@ -424,7 +424,7 @@ fn symptom(logs: &[(String, EventLog)]) -> (SymptomFacts, Vec<i64>) {
         .iter()
         .any(|(_, l)| channel_is(l, "Microsoft-Windows-AAD/Operational"));
     if aad_read {
-        correlations.sort_by(|a, b| b.0.cmp(&a.0));
+        correlations.sort_by_key(|c| std::cmp::Reverse(c.0));
         let mut ids: Vec<String> = Vec::new();
         for (_, id) in correlations {
             if !ids.contains(&id) {
