@@ -212,15 +212,28 @@ function New-JsonObject([object[]]$Pairs) {
     return $h
 }
 
+# SHA-256 of a file, or $null: never the reason a step fails. The CNG/CryptoAPI class first
+# (SHA256Managed, what SHA256.Create() gives on older .NET, refuses to run where FIPS mode
+# is enforced).
 function Get-Sha256([string]$Path) {
-    $sha = [System.Security.Cryptography.SHA256]::Create()
-    $stream = [System.IO.File]::OpenRead($Path)
     try {
-        $bytes = $sha.ComputeHash($stream)
-    } finally {
-        $stream.Close()
+        $sha = $null
+        try {
+            Add-Type -AssemblyName System.Core -ErrorAction Stop
+            $sha = New-Object System.Security.Cryptography.SHA256CryptoServiceProvider
+        } catch {
+            $sha = [System.Security.Cryptography.SHA256]::Create()
+        }
+        $stream = [System.IO.File]::OpenRead($Path)
+        try {
+            $bytes = $sha.ComputeHash($stream)
+        } finally {
+            $stream.Close()
+        }
+        return (-join ($bytes | ForEach-Object { $_.ToString('x2') }))
+    } catch {
+        return $null
     }
-    return (-join ($bytes | ForEach-Object { $_.ToString('x2') }))
 }
 
 # WMI: Get-WmiObject on Windows PowerShell, Get-CimInstance where it exists (PowerShell 7
@@ -326,9 +339,12 @@ function Export-Registry($Entry) {
             Add-Step $id $null $command 'timeout' $null $watch.ElapsedMilliseconds "no answer in $CommandTimeout s" $extra
         } elseif ($r.ExitCode -eq 0 -and (Test-Path -LiteralPath $full)) {
             Add-Step $id $artifact $command 'ok' 0 $watch.ElapsedMilliseconds $null $extra
-        } else {
+        } elseif (-not (Test-Path -LiteralPath ('Registry::' + ($key -replace '^HKLM\\', 'HKEY_LOCAL_MACHINE\' -replace '^HKCU\\', 'HKEY_CURRENT_USER\')))) {
             # The key does not exist on this PC: an answer, not a failure.
             Add-Step $id $null $command 'absent' $r.ExitCode $watch.ElapsedMilliseconds $r.Text $extra
+        } else {
+            # It exists but could not be exported (access denied to a subkey, ...).
+            Add-Step $id $null $command 'failed' $r.ExitCode $watch.ElapsedMilliseconds $r.Text $extra
         }
     } catch {
         Add-Step $id $null $command 'failed' $null $watch.ElapsedMilliseconds $_.Exception.Message @{ 'registry_key' = $key }
@@ -561,8 +577,12 @@ $ProbeScript = {
         } catch {
             $e = $_.Exception
             while ($e.InnerException) { $e = $e.InnerException }
-            $h['error_code'] = [int]$e.ErrorCode
-            if (-not $h['error_code']) { $h['error_code'] = [int]$_.Exception.HResult }
+            # A COM error's HRESULT; .NET 4.5+ exceptions also show theirs (on .NET 2.0 the
+            # property is not public: then there is none).
+            $code = $null
+            if ($e -is [System.Runtime.InteropServices.COMException]) { $code = $e.ErrorCode }
+            elseif ($null -ne $e.HResult) { $code = $e.HResult }
+            if ($null -ne $code) { $h['error_code'] = [int]$code }
             $h['error'] = $e.Message.Trim()
         }
         $h['ms'] = [long]$watch.ElapsedMilliseconds
@@ -590,8 +610,8 @@ function Invoke-Probes {
     $done = 0
     foreach ($job in $jobs) {
         Write-Progress -Activity 'Testing the connection to Microsoft' -Status $job['Url'] -PercentComplete ([int](100 * $done / $jobs.Count))
-        $left = [int]($deadline - (Get-Date)).TotalMilliseconds
-        if ($left -gt 0 -and $job['Handle'].AsyncWaitHandle.WaitOne($left, $false)) {
+        $left = [Math]::Max(0, [int]($deadline - (Get-Date)).TotalMilliseconds)
+        if ($job['Handle'].IsCompleted -or $job['Handle'].AsyncWaitHandle.WaitOne($left, $false)) {
             $out = $job['Shell'].EndInvoke($job['Handle'])
             if ($out.Count -gt 0) {
                 $r = $out[0]
@@ -599,20 +619,24 @@ function Invoke-Probes {
                     'tcp', $r['tcp'], 'winhttp', $r['winhttp'], 'wininet', $r['wininet']))
             }
         } else {
+            # Still inside a COM call that cannot be interrupted: left behind (Stop and
+            # Dispose would wait for it); it ends with the process.
             $results += (New-JsonObject @('url', $job['Url'], 'host', ([uri]$job['Url']).Host,
                 'error', "no answer in $ProbeTimeout s"))
-            try { $job['Shell'].Stop() } catch { }
+            $job['Stuck'] = $true
         }
-        $job['Shell'].Dispose()
+        if (-not $job.ContainsKey('Stuck')) { $job['Shell'].Dispose() }
         $done++
     }
-    $pool.Close()
+    # Closing waits for running pipelines: close in the background.
+    [void]$pool.BeginClose($null, $null)
     return (New-JsonObject @('schema', 'caadoctor.probes/1', 'started', $script:Started, 'results', $results))
 }
 
 # The zip: .NET 4.5's ZipArchive with '/' in entry names, else Windows' compressed folders,
 # else the folder stays and the user is told to zip it.
 function New-SnapshotZip([string]$Folder, [string]$Zip) {
+    $Folder = (Get-Item -LiteralPath $Folder).FullName
     $top = Split-Path -Leaf $Folder
     try {
         Add-Type -AssemblyName System.IO.Compression -ErrorAction Stop
@@ -636,13 +660,18 @@ function New-SnapshotZip([string]$Folder, [string]$Zip) {
         $shell = New-Object -ComObject Shell.Application
         $target = $shell.NameSpace($Zip)
         $target.CopyHere($Folder, 0x14)
+        # The copy runs in this process and opens the zip file by file: done when the zip
+        # has its folder and stays closed for three seconds in a row.
         $until = (Get-Date).AddSeconds(120)
+        $quiet = 0
         while ((Get-Date) -lt $until) {
             Start-Sleep -Milliseconds 500
+            $closed = $false
             if ($target.Items().Count -ge 1) {
-                # The copy holds the zip open until it is done.
-                try { $s = [System.IO.File]::Open($Zip, 'Open', 'Read', 'None'); $s.Close(); return 'shell' } catch { }
+                try { $s = [System.IO.File]::Open($Zip, 'Open', 'Read', 'None'); $s.Close(); $closed = $true } catch { }
             }
+            if ($closed) { $quiet++ } else { $quiet = 0 }
+            if ($quiet -ge 6) { return 'shell' }
         }
     } catch { }
     Remove-Item -LiteralPath $Zip -ErrorAction SilentlyContinue
@@ -662,13 +691,21 @@ if (-not $OutputPath) { $OutputPath = [Environment]::GetFolderPath('Desktop') }
 if (-not $OutputPath -or -not (Test-Path -LiteralPath $OutputPath)) { $OutputPath = $env:TEMP }
 $script:Work = Join-Path $env:TEMP $name
 [void](New-Item -ItemType Directory -Path $script:Work -Force)
+# TEMP may be a short 8.3 path (C:\Users\ADMINI~1\...): file names found under it come back
+# long, so the folder's own name must be the long one too.
+$script:Work = (Get-Item -LiteralPath $script:Work).FullName
 
 $script:OemCodePage = [int][Console]::OutputEncoding.CodePage
 try {
     $chcp = (& cmd.exe /d /c chcp) -replace '[^0-9]', ''
     if ($chcp) { $script:OemCodePage = [int]$chcp }
 } catch { }
+# The system's ANSI code page (on PowerShell 7, [Text.Encoding]::Default is UTF-8).
 $ansiCodePage = [int][System.Text.Encoding]::Default.CodePage
+try {
+    $nls = Get-ItemProperty -LiteralPath 'HKLM:\SYSTEM\CurrentControlSet\Control\Nls\CodePage' -ErrorAction Stop
+    if ($nls.ACP -match '^[0-9]+$') { $ansiCodePage = [int]$nls.ACP }
+} catch { }
 
 $identity = [System.Security.Principal.WindowsIdentity]::GetCurrent()
 $elevated = (New-Object System.Security.Principal.WindowsPrincipal($identity)).IsInRole([System.Security.Principal.WindowsBuiltInRole]::Administrator)
@@ -726,7 +763,8 @@ $how = New-SnapshotZip $script:Work $zip
 $failed = @($script:Steps | Where-Object { $_['status'] -eq 'failed' -or $_['status'] -eq 'timeout' }).Count
 Write-Host ''
 if ($how) {
-    Remove-Item -LiteralPath $script:Work -Recurse -Force -ErrorAction SilentlyContinue
+    # After the Shell's copy the folder stays (a last file may still be in flight).
+    if ($how -eq 'zip') { Remove-Item -LiteralPath $script:Work -Recurse -Force -ErrorAction SilentlyContinue }
     Write-Host 'Done. Please send this file to support:' -ForegroundColor Green
     Write-Host "  $zip"
     if ($failed -gt 0) { Write-Host "($failed of $($script:Steps.Count) steps could not collect their part; support will see which.)" }

@@ -430,6 +430,12 @@ fn the_launcher_runs_the_script_beside_it_and_waits() {
     );
     assert!(text.contains("set \"SCRIPT=%~dp0caadoctor-collect.ps1\""));
     assert!(text.contains("pause"));
+    // cmd expands %~dp0 when it reads a parenthesised block: a folder named "x (1)" would
+    // end the block early. The launcher has none.
+    assert!(
+        !text.lines().any(|l| l.trim_end().ends_with('(')),
+        "no parenthesised blocks"
+    );
     let ps1 = std::fs::read(repo().join("collectors/caadoctor-collect.ps1")).unwrap();
     assert!(
         ps1.is_ascii(),
