@@ -105,13 +105,18 @@ def build_registry(sample, out_dir, tmp):
         root, _ = key.split("\\", 1)
         text = text.replace(f"[{SCRATCH}\\{root}\\", f"[{ROOTS[root]}\\")
         data = b"\xff\xfe" + text.encode("utf-16-le")
-        path = os.path.join(out_dir, file_name)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "wb") as f:
-            f.write(data)
+        write_file(out_dir, file_name, data)
         steps.append(step(step_id, command, "ok", artifact=artifact, extra=extra, data=data, exit_code=0,
                           duration_ms=40 + len(data) // 2000))
     return steps
+
+
+def write_file(out_dir, rel, data):
+    """Writes `data` at `rel` (a snapshot path with `/`) under `out_dir`."""
+    path = os.path.join(out_dir, *rel.split("/"))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data)
 
 
 def step(id_, command, status, artifact=None, extra=None, data=None, exit_code=None, duration_ms=0, error=None):
@@ -150,10 +155,7 @@ def write_commands(sample, out_dir):
             data = json_document(payload)
         else:
             data = b"\xff\xfe" + payload.encode("utf-16-le")
-        path = os.path.join(out_dir, "commands", file_name)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "wb") as f:
-            f.write(data)
+        write_file(out_dir, "commands/" + file_name, data)
         steps.append(step(step_id, command, "ok", artifact=artifact, data=data,
                           exit_code=0 if how == "text" else None, duration_ms=180 if how == "text" else 60))
     return steps
@@ -162,10 +164,7 @@ def write_commands(sample, out_dir):
 def write_probes(sample, out_dir):
     args = dict(sample.get("probe_args", {}))
     text = probes_json(sample["started"], **args).encode("utf-8")
-    path = os.path.join(out_dir, "probes", "connectivity.json")
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "wb") as f:
-        f.write(text)
+    write_file(out_dir, "probes/connectivity.json", text)
     return [step("probes", "WinHttp.WinHttpRequest.5.1 and MSXML2.XMLHTTP for the article's endpoints", "ok",
                  artifact="probes/connectivity.json", data=text, duration_ms=9400)]
 
@@ -183,10 +182,7 @@ def write_event_logs(sample, out_dir):
                               error=f"Failed to read configuration for log {channel}. The specified channel could not be found."))
             continue
         data = write_evtx(events, first_record_id=1000 + len(events) * 3)
-        path = os.path.join(out_dir, "eventlogs", file_name)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "wb") as f:
-            f.write(data)
+        write_file(out_dir, artifact, data)
         steps.append(step(step_id, command, "ok", artifact=artifact, extra=extra, data=data, exit_code=0,
                           duration_ms=300 + len(data) // 4000))
     return steps

@@ -36,13 +36,7 @@ pub struct File {
 
 /// Parses a listing; the error says where the JSON or the schema is wrong.
 pub fn parse(text: &str) -> Result<Licenses, String> {
-    let text = text.trim_start_matches('\u{feff}');
-    let l: Licenses = serde_json::from_str(text)
-        .map_err(|e| format!("line {} column {}: {e}", e.line(), e.column()))?;
-    if !l.schema.starts_with(SCHEMA_PREFIX) {
-        return Err(format!("schema '{}' is not {SCHEMA_PREFIX}N", l.schema));
-    }
-    Ok(l)
+    super::schema_json(text, SCHEMA_PREFIX, |d: &Licenses| d.schema.as_str())
 }
 
 #[cfg(test)]

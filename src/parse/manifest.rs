@@ -110,13 +110,7 @@ pub fn looks_like_manifest(text: &str) -> bool {
 
 /// Parses a manifest; the error says where the JSON or the schema is wrong.
 pub fn parse(text: &str) -> Result<Manifest, String> {
-    let text = text.trim_start_matches('\u{feff}');
-    let m: Manifest = serde_json::from_str(text)
-        .map_err(|e| format!("line {} column {}: {e}", e.line(), e.column()))?;
-    if !m.schema.starts_with(SCHEMA_PREFIX) {
-        return Err(format!("schema '{}' is not {SCHEMA_PREFIX}N", m.schema));
-    }
-    Ok(m)
+    super::schema_json(text, SCHEMA_PREFIX, |d: &Manifest| d.schema.as_str())
 }
 
 #[cfg(test)]

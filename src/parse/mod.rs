@@ -15,6 +15,23 @@ pub mod reg;
 pub mod services;
 pub mod winsock;
 
+/// A JSON document of ours: parsed into `T`, whose `schema` field must start with `prefix`
+/// (`caadoctor.manifest/`); the error says where the JSON or the schema is wrong.
+pub(crate) fn schema_json<T: serde::de::DeserializeOwned>(
+    text: &str,
+    prefix: &str,
+    schema: impl Fn(&T) -> &str,
+) -> Result<T, String> {
+    let text = text.trim_start_matches('\u{feff}');
+    let doc: T = serde_json::from_str(text)
+        .map_err(|e| format!("line {} column {}: {e}", e.line(), e.column()))?;
+    let found = schema(&doc);
+    if !found.starts_with(prefix) {
+        return Err(format!("schema '{found}' is not {prefix}N"));
+    }
+    Ok(doc)
+}
+
 /// Test input as the parsers receive it: numbered lines without their CR/LF.
 #[cfg(test)]
 pub(crate) fn numbered(text: &str) -> Vec<(usize, &str)> {

@@ -123,13 +123,7 @@ pub fn looks_like_probes(text: &str) -> bool {
 }
 
 pub fn parse(text: &str) -> Result<Probes, String> {
-    let text = text.trim_start_matches('\u{feff}');
-    let p: Probes = serde_json::from_str(text)
-        .map_err(|e| format!("line {} column {}: {e}", e.line(), e.column()))?;
-    if !p.schema.starts_with(SCHEMA_PREFIX) {
-        return Err(format!("schema '{}' is not {SCHEMA_PREFIX}N", p.schema));
-    }
-    Ok(p)
+    super::schema_json(text, SCHEMA_PREFIX, |d: &Probes| d.schema.as_str())
 }
 
 /// Seconds since the Unix epoch of an RFC 7231 `Date` header
