@@ -259,6 +259,20 @@ fn shards_cover_the_archives_once_and_bad_usage_is_exit_2() {
             seen.push(r["source"].as_str().unwrap().to_owned());
         }
     }
+    // --output: the records go to the file, nothing to stdout.
+    let file = dir.join("out.csv");
+    let out = caadoctor(&[
+        "bulk",
+        input.to_str().unwrap(),
+        "--format",
+        "csv",
+        "--output",
+        file.to_str().unwrap(),
+    ]);
+    assert!(out.stdout.is_empty());
+    let csv = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(csv.split("\r\n").filter(|l| !l.is_empty()).count(), 26);
+
     seen.sort();
     let before = seen.len();
     seen.dedup();
