@@ -356,12 +356,14 @@ fn take(kind: ArtifactKind, path: &str, text: &decode::Text, inputs: &mut Inputs
         ArtifactKind::ProbeResults => match probes::parse(&text.text) {
             Ok(p) => {
                 // The line of each result: where its URL first appears after the previous one.
+                // Counted on from the previous result, so the text is read once.
                 let mut lines = Vec::with_capacity(p.results.len());
-                let mut from = 0;
+                let (mut from, mut line) = (0, 1);
                 for r in &p.results {
                     let needle = format!("\"{}\"", r.url);
                     let at = text.text[from..].find(&needle).map_or(from, |i| from + i);
-                    lines.push(text.text[..at].matches('\n').count() + 1);
+                    line += memchr::memchr_iter(b'\n', &text.text.as_bytes()[from..at]).count();
+                    lines.push(line);
                     from = at;
                 }
                 keep_first(&mut inputs.probes, (path.to_owned(), p, lines))
