@@ -17,7 +17,7 @@ mod support;
 
 use caadoctor::analysis;
 use caadoctor::decode::{self, CodePageHints};
-use caadoctor::parse::eventlog::{self, Selection};
+use caadoctor::parse::eventlog;
 use caadoctor::parse::reg;
 use caadoctor::registry::RegistryView;
 use caadoctor::report::Report;
@@ -115,7 +115,7 @@ fn big_system_log(system: &[u8], mb: usize) -> Vec<u8> {
 }
 
 fn event_logs(corpus: &std::path::Path) {
-    let selection = Selection::new(caadoctor::facts::events::SELECTION);
+    let selection = &*caadoctor::facts::events::SELECTED;
     let mut logs: Vec<(String, Vec<u8>)> = std::fs::read_dir(corpus.join("evtx"))
         .expect("corpus evtx")
         .map(|e| e.expect("entry").path())
@@ -146,7 +146,7 @@ fn event_logs(corpus: &std::path::Path) {
     });
     let ours = median(runs, || {
         for (_, b) in &logs {
-            black_box(eventlog::parse(black_box(b), &selection).ok());
+            black_box(eventlog::parse(black_box(b), selection).ok());
         }
     });
     report("corpus logs", total, json, xml, walk, ours);
@@ -157,7 +157,7 @@ fn event_logs(corpus: &std::path::Path) {
         .map(|(_, b)| b.clone())
         .expect("system.evtx");
     let big = big_system_log(&system, 100);
-    let kept = eventlog::parse(&big, &selection).expect("big log");
+    let kept = eventlog::parse(&big, selection).expect("big log");
     println!(
         "            big System log: {} records, {} kept by the selection",
         kept.records,
@@ -174,7 +174,7 @@ fn event_logs(corpus: &std::path::Path) {
         black_box(crate_walk(black_box(&big)));
     });
     let ours = median(runs, || {
-        black_box(eventlog::parse(black_box(&big), &selection).ok());
+        black_box(eventlog::parse(black_box(&big), selection).ok());
     });
     report("System 100 MB", big.len(), json, xml, walk, ours);
 }

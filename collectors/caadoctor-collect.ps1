@@ -215,13 +215,21 @@ function New-JsonObject([object[]]$Pairs) {
 # SHA-256 of a file, or $null: never the reason a step fails. The CNG/CryptoAPI class first
 # (SHA256Managed, what SHA256.Create() gives on older .NET, refuses to run where FIPS mode
 # is enforced).
+$script:Sha256Csp = $null
 function Get-Sha256([string]$Path) {
     try {
-        $sha = $null
-        try {
-            Add-Type -AssemblyName System.Core -ErrorAction Stop
+        # Decided once: whether System.Core's CryptoServiceProvider class loads here.
+        if ($null -eq $script:Sha256Csp) {
+            $script:Sha256Csp = $false
+            try {
+                Add-Type -AssemblyName System.Core -ErrorAction Stop
+                [void](New-Object System.Security.Cryptography.SHA256CryptoServiceProvider)
+                $script:Sha256Csp = $true
+            } catch { }
+        }
+        if ($script:Sha256Csp) {
             $sha = New-Object System.Security.Cryptography.SHA256CryptoServiceProvider
-        } catch {
+        } else {
             $sha = [System.Security.Cryptography.SHA256]::Create()
         }
         $stream = [System.IO.File]::OpenRead($Path)

@@ -110,7 +110,6 @@ pub fn analyze(snapshot: Snapshot, rules: &RuleSet) -> Analysis {
     }
 
     // Pass 2: parse what we can.
-    let selection = eventlog::Selection::new(crate::facts::events::SELECTION);
     let mut artifacts = Vec::with_capacity(decoded.len());
     for d in &decoded {
         let path = d.artifact.path.as_str();
@@ -122,7 +121,7 @@ pub fn analyze(snapshot: Snapshot, rules: &RuleSet) -> Analysis {
         let outcome = match &d.text {
             Some(text) => take(d.kind, path, text, &mut inputs),
             None if d.kind == ArtifactKind::EventLog => {
-                take_event_log(path, &d.artifact.bytes, &selection, &mut inputs)
+                take_event_log(path, &d.artifact.bytes, &mut inputs)
             }
             None => Outcome::default(),
         };
@@ -197,13 +196,8 @@ struct Outcome {
 }
 
 /// Reads an event log; each damaged chunk is a problem of its own.
-fn take_event_log(
-    path: &str,
-    bytes: &[u8],
-    selection: &eventlog::Selection,
-    inputs: &mut Inputs,
-) -> Outcome {
-    let mut log = match eventlog::parse(bytes, selection) {
+fn take_event_log(path: &str, bytes: &[u8], inputs: &mut Inputs) -> Outcome {
+    let mut log = match eventlog::parse(bytes, &crate::facts::events::SELECTED) {
         Ok(log) => log,
         Err(e) => return not_read(e),
     };

@@ -40,6 +40,20 @@ fn golden(sample: &str) -> Value {
     .unwrap()
 }
 
+/// A summary list (`caa_codes`, `os_builds`) as `key` → `archives`.
+fn archives_by(list: &Value, key: &str) -> BTreeMap<String, usize> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c[key].as_str().unwrap().to_owned(),
+                c["archives"].as_u64().unwrap() as usize,
+            )
+        })
+        .collect()
+}
+
 fn lines(stdout: &[u8]) -> Vec<Value> {
     String::from_utf8_lossy(stdout)
         .lines()
@@ -144,30 +158,8 @@ fn a_thousand_archives_give_950_records_50_errors_and_the_generators_counts() {
         }
     }
     assert_eq!(got_rules, want_rules);
-    let got_codes: BTreeMap<String, usize> = summary["caa_codes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["code"].as_str().unwrap().to_owned(),
-                c["archives"].as_u64().unwrap() as usize,
-            )
-        })
-        .collect();
-    assert_eq!(got_codes, want_codes);
-    let got_builds: BTreeMap<String, usize> = summary["os_builds"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| {
-            (
-                b["os_build"].as_str().unwrap().to_owned(),
-                b["archives"].as_u64().unwrap() as usize,
-            )
-        })
-        .collect();
-    assert_eq!(got_builds, want_builds);
+    assert_eq!(archives_by(&summary["caa_codes"], "code"), want_codes);
+    assert_eq!(archives_by(&summary["os_builds"], "os_build"), want_builds);
     // Ten of each junk kind, each said in its own words.
     let reasons: usize = summary["error_reasons"]
         .as_array()

@@ -144,9 +144,9 @@ fn mutated_rule_conditions_never_panic_the_loader() {
 /// (the file header and the first chunk's records), through the parser and the analysis.
 #[test]
 fn mutated_event_logs_never_panic() {
-    use caadoctor::parse::eventlog::{self, Selection};
+    use caadoctor::parse::eventlog;
     let rules = RuleSet::builtin().unwrap();
-    let selection = Selection::new(caadoctor::facts::events::SELECTION);
+    let selection = &caadoctor::facts::events::SELECTED;
     let mut logs: Vec<(String, Vec<u8>)> = files_in(&repo().join("tests/fixtures/evtx"))
         .into_iter()
         .chain([
@@ -169,7 +169,7 @@ fn mutated_event_logs_never_panic() {
         let mut bytes = original.clone();
         let head = mutate(&mut rng, &bytes[..used]);
         bytes.splice(..used, head);
-        let log = eventlog::parse(&bytes, &selection);
+        let log = eventlog::parse(&bytes, selection);
         if let Ok(log) = &log {
             assert!(log.events.len() <= log.records);
         }

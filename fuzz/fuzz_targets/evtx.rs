@@ -7,13 +7,10 @@
 //! ```
 #![no_main]
 
-use caadoctor::parse::eventlog::{self, Selection};
+use caadoctor::facts::events::SELECTED;
+use caadoctor::parse::eventlog;
 use libfuzzer_sys::fuzz_target;
-use std::sync::LazyLock;
-
-static SELECTION: LazyLock<Selection> =
-    LazyLock::new(|| Selection::new(caadoctor::facts::events::SELECTION));
 
 fuzz_target!(|data: &[u8]| {
-    let _ = eventlog::parse(data, &SELECTION);
+    let _ = eventlog::parse(data, &SELECTED);
 });

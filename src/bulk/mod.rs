@@ -176,16 +176,7 @@ pub fn run(archives: Vec<PathBuf>, run: Run<'_>) -> std::io::Result<summary::Sum
                     let Ok(Ok((index, path))) = next else {
                         break;
                     };
-                    // A panic anywhere in opening or analyzing is this archive's error.
-                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        record::analyze_path(&path, &rules, &limits)
-                    }))
-                    .unwrap_or_else(|_| {
-                        record::Record::failed(
-                            &path,
-                            "the analyzer failed on it; please report this archive",
-                        )
-                    });
+                    let r = record::analyze_path(&path, &rules, &limits);
                     if done.send((index, r)).is_err() {
                         break;
                     }

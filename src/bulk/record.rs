@@ -75,15 +75,6 @@ impl Record {
         }
     }
 
-    /// An error record for `path`, for failures outside the analysis.
-    pub fn failed(path: &Path, reason: &str) -> Self {
-        let format = if path.is_dir() { "folder" } else { "zip" };
-        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-        let mut r = Record::error(&path.display().to_string(), format, size, None);
-        r.error = Some(reason.to_owned());
-        r
-    }
-
     /// The status of `rule`, if the archive was analyzed.
     pub fn rule_status(&self, rule: &str) -> Option<&str> {
         self.rules.get(rule).and_then(serde_json::Value::as_str)
@@ -128,11 +119,29 @@ fn folder_size(dir: &Path) -> u64 {
     total
 }
 
-/// Opens, analyzes and summarizes one archive (a zip or a snapshot folder).
+/// Opens, analyzes and summarizes one archive (a zip or a snapshot folder). One broken
+/// archive must not stop a run of thousands: a panic while opening or analyzing it becomes
+/// its error record.
 pub fn analyze_path(path: &Path, rules: &RuleSet, limits: &Limits) -> Record {
     let started = Instant::now();
     let source = path.display().to_string();
-    let mut record = open_and_analyze(path, &source, rules, limits);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        open_and_analyze(path, &source, rules, limits)
+    }));
+    let mut record = result.unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown".to_owned());
+        let format = if path.is_dir() { "folder" } else { "zip" };
+        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        let mut r = Record::error(&source, format, size, None);
+        r.error = Some(format!(
+            "the analyzer failed on it ({what}); please report this archive"
+        ));
+        r
+    });
     record.duration_ms = started.elapsed().as_millis() as u64;
     record
 }
@@ -197,26 +206,8 @@ fn from_snapshot(
     sha256: Option<String>,
     rules: &RuleSet,
 ) -> Record {
-    // One broken archive must not stop a run of thousands: a panic in the analyzer
-    // becomes this archive's error.
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        analysis::analyze(snap, rules)
-    }));
+    let analysis = analysis::analyze(snap, rules);
     let mut record = Record::error(source, format, size, sha256);
-    let analysis = match result {
-        Ok(a) => a,
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown".to_owned());
-            record.error = Some(format!(
-                "the analyzer failed on it ({what}); please report this archive"
-            ));
-            return record;
-        }
-    };
     fill(&mut record, &analysis);
     let readable = analysis
         .artifacts

@@ -8,8 +8,9 @@
 use super::model::{Evidence, Fact, fact_group};
 use super::services::ServiceFacts;
 use crate::codes;
-use crate::parse::eventlog::{Event, EventLog, Source};
+use crate::parse::eventlog::{Event, EventLog, Selection, Source};
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 /// The events the rules read: by provider and id.
 pub const SELECTION: &[Source] = &[
@@ -75,6 +76,10 @@ pub const SELECTION: &[Source] = &[
         contains: &[],
     },
 ];
+
+/// [`SELECTION`] with its search needles built, once per process (not once per snapshot:
+/// bulk runs analyze thousands).
+pub static SELECTED: LazyLock<Selection> = LazyLock::new(|| Selection::new(SELECTION));
 
 const SCHANNEL_IDS: &[u32] = &[36871, 36874, 36887, 36888];
 /// A TLS failure this close to a sign-in attempt (seconds either side) counts as near it.
@@ -217,29 +222,29 @@ fn https_hosts(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Distinct items, most frequent first (ties in order of first appearance).
-fn by_frequency(items: Vec<String>) -> Vec<String> {
-    let mut counts: Vec<(String, usize)> = Vec::new();
+/// Distinct items with how often each came, in order of first appearance (the lists are
+/// short: a handful of codes, kinds or hosts).
+fn counted<T: PartialEq>(items: impl IntoIterator<Item = T>) -> Vec<(T, usize)> {
+    let mut counts: Vec<(T, usize)> = Vec::new();
     for item in items {
         match counts.iter_mut().find(|(i, _)| *i == item) {
             Some((_, n)) => *n += 1,
             None => counts.push((item, 1)),
         }
     }
+    counts
+}
+
+/// Distinct items, most frequent first (ties in order of first appearance).
+fn by_frequency(items: Vec<String>) -> Vec<String> {
+    let mut counts = counted(items);
     counts.sort_by_key(|c| std::cmp::Reverse(c.1));
     counts.into_iter().map(|(i, _)| i).collect()
 }
 
 /// Distinct lines with how often each came, in order of first appearance: `text ×3`.
 fn tally(lines: impl Iterator<Item = String>) -> Vec<String> {
-    let mut counts: Vec<(String, usize)> = Vec::new();
-    for line in lines {
-        match counts.iter_mut().find(|(l, _)| *l == line) {
-            Some((_, n)) => *n += 1,
-            None => counts.push((line, 1)),
-        }
-    }
-    counts
+    counted(lines)
         .into_iter()
         .map(|(l, n)| format!("{l} ×{n}"))
         .collect()
@@ -466,15 +471,7 @@ fn symptom(logs: &[(String, EventLog)]) -> (SymptomFacts, Vec<i64>) {
         .iter()
         .map(|(p, e, c)| event_evidence(p, e, summary_of(e, c)))
         .collect();
-    let mut counts: Vec<(u32, usize)> = Vec::new();
-    for (_, _, cs) in &hits {
-        for c in cs {
-            match counts.iter_mut().find(|(k, _)| k == c) {
-                Some((_, n)) => *n += 1,
-                None => counts.push((*c, 1)),
-            }
-        }
-    }
+    let mut counts = counted(hits.iter().flat_map(|(_, _, cs)| cs.iter().copied()));
     counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     s.caa_codes = fact(
         counts
