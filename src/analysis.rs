@@ -96,12 +96,10 @@ pub fn analyze(snapshot: Snapshot, rules: &RuleSet) -> Analysis {
     let hints = code_page_hints(&inputs);
     if hints.oem.is_some() || hints.ansi.is_some() {
         for d in decoded.iter_mut() {
-            let legacy = d.text.as_ref().is_some_and(|t| {
-                matches!(
-                    t.encoding,
-                    Encoding::Windows1252 | Encoding::Cp437 | Encoding::Cp850
-                )
-            });
+            let legacy = d
+                .text
+                .as_ref()
+                .is_some_and(|t| matches!(t.encoding, Encoding::Legacy(_)));
             if legacy && let Ok(t) = decode::decode(&d.artifact.bytes, &hints) {
                 d.kind = classify::classify_text(&t.text);
                 d.text = Some(t);
@@ -125,6 +123,21 @@ pub fn analyze(snapshot: Snapshot, rules: &RuleSet) -> Analysis {
             }
             None => Outcome::default(),
         };
+        if let Some(t) = d
+            .text
+            .as_ref()
+            .filter(|t| t.guessed && d.kind != ArtifactKind::Unknown)
+        {
+            problems.push(Problem::new(
+                Some(path),
+                ProblemKind::Decode,
+                format!(
+                    "decoded as {}, a guess from its bytes: no collector manifest names the \
+                     machine's code pages; names with accents or non-Latin letters may read wrong",
+                    t.encoding
+                ),
+            ));
+        }
         problems.extend(
             outcome
                 .parts
