@@ -355,11 +355,15 @@ fn take(kind: ArtifactKind, path: &str, text: &decode::Text, inputs: &mut Inputs
         ArtifactKind::NetshWinsockCatalog => {
             first(&mut inputs.winsock, path, winsock::parse(&lines()))
         }
-        ArtifactKind::HotfixList => first(
-            &mut inputs.hotfixes,
-            path,
-            hotfix::parse(&text.text, &lines()),
-        ),
+        ArtifactKind::HotfixList => {
+            match hotfix::parse(&text.text, &lines(), inputs.date_order()) {
+                Ok(list) => Outcome {
+                    parts: list.notes,
+                    ..keep_first(&mut inputs.hotfixes, (path.to_owned(), list.fixes))
+                },
+                Err(e) => not_read(e),
+            }
+        }
         ArtifactKind::ProbeResults => match probes::parse(&text.text) {
             Ok(p) => {
                 // The line of each result: where its URL first appears after the previous one.

@@ -32,8 +32,22 @@ pub struct Manifest {
     pub powershell: Option<String>,
     #[serde(default)]
     pub codepages: Option<CodePages>,
+    /// The machine's culture, when the collector records it.
+    #[serde(default)]
+    pub locale: Option<Locale>,
     #[serde(default)]
     pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Locale {
+    /// The culture's name (`fr-FR`, `ja-JP`).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Its short date pattern, as .NET gives it (`dd/MM/yyyy`): how `Get-HotFix` and other
+    /// console output write dates on that machine.
+    #[serde(default)]
+    pub short_date: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
