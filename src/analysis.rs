@@ -66,6 +66,8 @@ struct Decoded<'a> {
     artifact: &'a Artifact,
     kind: ArtifactKind,
     text: Option<decode::Text>,
+    /// The kind is the manifest's, not the content's.
+    declared: bool,
 }
 
 /// Analyzes a snapshot with a rule set.
@@ -93,6 +95,19 @@ pub fn analyze(snapshot: Snapshot, rules: &RuleSet) -> Analysis {
             )),
         }
     }
+    // The manifest names the command behind each file it lists: that decides the kind.
+    for d in decoded.iter_mut() {
+        let declared = inputs
+            .step_for(&d.artifact.path)
+            .and_then(classify::declared_kind);
+        if let Some(kind) = declared.filter(|k| *k != d.kind) {
+            let binary_kind = kind == ArtifactKind::EventLog;
+            if binary_kind == d.text.is_none() {
+                d.kind = kind;
+                d.declared = true;
+            }
+        }
+    }
     let hints = code_page_hints(&inputs);
     if hints.oem.is_some() || hints.ansi.is_some() {
         for d in decoded.iter_mut() {
@@ -101,7 +116,9 @@ pub fn analyze(snapshot: Snapshot, rules: &RuleSet) -> Analysis {
                 .as_ref()
                 .is_some_and(|t| matches!(t.encoding, Encoding::Legacy(_)));
             if legacy && let Ok(t) = decode::decode(&d.artifact.bytes, &hints) {
-                d.kind = classify::classify_text(&t.text);
+                if !d.declared {
+                    d.kind = classify::classify_text(&t.text);
+                }
                 d.text = Some(t);
             }
         }
@@ -432,6 +449,7 @@ fn first_look(artifact: &Artifact) -> Decoded<'_> {
             artifact,
             kind,
             text: None,
+            declared: false,
         };
     }
     match decode::decode(&artifact.bytes, &CodePageHints::default()) {
@@ -439,11 +457,13 @@ fn first_look(artifact: &Artifact) -> Decoded<'_> {
             artifact,
             kind: classify::classify_text(&text.text),
             text: Some(text),
+            declared: false,
         },
         Err(_) => Decoded {
             artifact,
             kind: ArtifactKind::Unknown,
             text: None,
+            declared: false,
         },
     }
 }

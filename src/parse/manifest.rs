@@ -104,6 +104,10 @@ pub struct Step {
     /// For event log steps: the channel exported (or found absent).
     #[serde(default)]
     pub event_log: Option<String>,
+    /// The analyzer's kind of the artifact (`sc-query`), when the collector writes it; else
+    /// the kind follows from `command`.
+    #[serde(default)]
+    pub kind: Option<String>,
     #[serde(default)]
     pub command: Option<String>,
     pub status: StepStatus,
