@@ -104,8 +104,10 @@ pub fn classify_bytes(bytes: &[u8]) -> Option<ArtifactKind> {
         .then_some(ArtifactKind::EventLog)
 }
 
+/// ipconfig's `label . . . . :` and `label. . . .:` (French, Japanese), indented or not
+/// (pastes lose the indent), with an ASCII or a full-width colon.
 static DOTTED_LEADER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?m)^ {2,}\S[^\r\n]*?(?: \.){3,} ?:").expect("static regex"));
+    LazyLock::new(|| Regex::new(r"(?m)^[ \t]*\S[^\r\n]*?(?:\. ?){3,}[:：]").expect("static regex"));
 static CMDKEY_TARGET: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?mi)^ {2,}\S[^:\r\n]{0,30}:\s*[A-Za-z0-9_]+:[^\r\n]*(?:target|interactive)=")
         .expect("static regex")

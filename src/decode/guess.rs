@@ -100,13 +100,23 @@ fn score(text: &str, page: CodePage) -> i64 {
             }
             // Letters Western words hardly have: Turkish or Polish bytes through 850.
             'ƒ' | 'º' | 'ª' | 'ÿ' | 'ı' if page.number() == 850 || page.number() == 437 => 0,
-            '\u{400}'..='\u{4ff}' | '\u{370}'..='\u{3ff}' | '\u{590}'..='\u{6ff}' => 2,
-            c if c.is_alphabetic() => {
-                if ascii_letter_beside(i.checked_sub(1)) || ascii_letter_beside(Some(i + 1)) {
+            // Cyrillic, Greek, Hebrew, Arabic words are runs of their letters; one alone
+            // inside a Latin word is an accent read through the wrong page.
+            '\u{400}'..='\u{4ff}' | '\u{370}'..='\u{3ff}' | '\u{590}'..='\u{6ff}' => {
+                let same = |j: Option<usize>| {
+                    j.and_then(|j| chars.get(j))
+                        .is_some_and(|d| (*d as u32) >> 8 == (c as u32) >> 8 && d.is_alphabetic())
+                };
+                if same(i.checked_sub(1)) || same(Some(i + 1)) {
                     2
                 } else {
-                    0
+                    -1
                 }
+            }
+            c if c.is_alphabetic()
+                && (ascii_letter_beside(i.checked_sub(1)) || ascii_letter_beside(Some(i + 1))) =>
+            {
+                2
             }
             _ => 0,
         };
