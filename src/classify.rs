@@ -203,7 +203,10 @@ pub fn declared_kind(step: &Step) -> Option<ArtifactKind> {
         .as_deref()?
         .split_whitespace()
         .take(4)
-        .map(|w| w.trim_end_matches(".exe").to_ascii_lowercase())
+        .map(|w| {
+            let w = w.to_ascii_lowercase();
+            w.strip_suffix(".exe").map(str::to_owned).unwrap_or(w)
+        })
         .collect();
     let w: Vec<&str> = words.iter().map(String::as_str).collect();
     Some(match w.as_slice() {
@@ -276,10 +279,51 @@ mod tests {
             classify_text(r#"{"schema": "caadoctor.licenses/1", "folders": []}"#),
             ArtifactKind::OfficeLicenses
         );
+        // Japanese netsh with a proxy: recognised by its shape, not by the word "proxy".
+        assert_eq!(
+            classify_text(
+                "\r\n現在の WinHTTP プロキシ設定:\r\n\r\n    プロキシ サーバー:  10.0.0.5:8080\r\n    バイパス一覧:  (なし)\r\n"
+            ),
+            ArtifactKind::NetshWinhttpProxy
+        );
         assert_eq!(classify_text("just some notes\r\n"), ArtifactKind::Unknown);
         assert_eq!(
             classify_bytes(b"ElfFile\0\0\0\0\0"),
             Some(ArtifactKind::EventLog)
         );
+    }
+
+    #[test]
+    fn the_manifest_declares_kinds_by_command_or_kind() {
+        let step = |command: &str, kind: Option<&str>| Step {
+            id: None,
+            artifact: Some("commands/x.txt".to_owned()),
+            registry_key: None,
+            event_log: None,
+            kind: kind.map(str::to_owned),
+            command: Some(command.to_owned()),
+            status: manifest::StepStatus::Ok,
+            exit_code: None,
+            duration_ms: None,
+            error: None,
+        };
+        assert_eq!(
+            declared_kind(&step("sc query NcdAutoSetup", None)),
+            Some(ArtifactKind::ScQuery)
+        );
+        assert_eq!(
+            declared_kind(&step("SC.EXE qc NlaSvc", None)),
+            Some(ArtifactKind::ScQc)
+        );
+        assert_eq!(
+            declared_kind(&step("netsh winhttp show proxy", None)),
+            Some(ArtifactKind::NetshWinhttpProxy)
+        );
+        assert_eq!(
+            declared_kind(&step("Get-HotFix", Some("hotfix-list"))),
+            Some(ArtifactKind::HotfixList)
+        );
+        assert_eq!(declared_kind(&step("Get-HotFix", None)), None);
+        assert_eq!(ArtifactKind::from_name("nonsense"), None);
     }
 }
