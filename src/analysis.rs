@@ -66,6 +66,8 @@ struct Decoded<'a> {
     artifact: &'a Artifact,
     kind: ArtifactKind,
     text: Option<decode::Text>,
+    /// The kind is the manifest's, not the content's.
+    declared: bool,
 }
 
 /// Analyzes a snapshot with a rule set.
@@ -93,17 +95,30 @@ pub fn analyze(snapshot: Snapshot, rules: &RuleSet) -> Analysis {
             )),
         }
     }
+    // The manifest names the command behind each file it lists: that decides the kind.
+    for d in decoded.iter_mut() {
+        let declared = inputs
+            .step_for(&d.artifact.path)
+            .and_then(classify::declared_kind);
+        if let Some(kind) = declared.filter(|k| *k != d.kind) {
+            let binary_kind = kind == ArtifactKind::EventLog;
+            if binary_kind == d.text.is_none() {
+                d.kind = kind;
+                d.declared = true;
+            }
+        }
+    }
     let hints = code_page_hints(&inputs);
     if hints.oem.is_some() || hints.ansi.is_some() {
         for d in decoded.iter_mut() {
-            let legacy = d.text.as_ref().is_some_and(|t| {
-                matches!(
-                    t.encoding,
-                    Encoding::Windows1252 | Encoding::Cp437 | Encoding::Cp850
-                )
-            });
+            let legacy = d
+                .text
+                .as_ref()
+                .is_some_and(|t| matches!(t.encoding, Encoding::Legacy(_)));
             if legacy && let Ok(t) = decode::decode(&d.artifact.bytes, &hints) {
-                d.kind = classify::classify_text(&t.text);
+                if !d.declared {
+                    d.kind = classify::classify_text(&t.text);
+                }
                 d.text = Some(t);
             }
         }
@@ -125,6 +140,21 @@ pub fn analyze(snapshot: Snapshot, rules: &RuleSet) -> Analysis {
             }
             None => Outcome::default(),
         };
+        if let Some(t) = d
+            .text
+            .as_ref()
+            .filter(|t| t.guessed && d.kind != ArtifactKind::Unknown)
+        {
+            problems.push(Problem::new(
+                Some(path),
+                ProblemKind::Decode,
+                format!(
+                    "decoded as {}, a guess from its bytes: no collector manifest names the \
+                     machine's code pages; names with accents or non-Latin letters may read wrong",
+                    t.encoding
+                ),
+            ));
+        }
         problems.extend(
             outcome
                 .parts
@@ -342,11 +372,15 @@ fn take(kind: ArtifactKind, path: &str, text: &decode::Text, inputs: &mut Inputs
         ArtifactKind::NetshWinsockCatalog => {
             first(&mut inputs.winsock, path, winsock::parse(&lines()))
         }
-        ArtifactKind::HotfixList => first(
-            &mut inputs.hotfixes,
-            path,
-            hotfix::parse(&text.text, &lines()),
-        ),
+        ArtifactKind::HotfixList => {
+            match hotfix::parse(&text.text, &lines(), inputs.date_order()) {
+                Ok(list) => Outcome {
+                    parts: list.notes,
+                    ..keep_first(&mut inputs.hotfixes, (path.to_owned(), list.fixes))
+                },
+                Err(e) => not_read(e),
+            }
+        }
         ArtifactKind::ProbeResults => match probes::parse(&text.text) {
             Ok(p) => {
                 // The line of each result: where its URL first appears after the previous one.
@@ -415,6 +449,7 @@ fn first_look(artifact: &Artifact) -> Decoded<'_> {
             artifact,
             kind,
             text: None,
+            declared: false,
         };
     }
     match decode::decode(&artifact.bytes, &CodePageHints::default()) {
@@ -422,11 +457,13 @@ fn first_look(artifact: &Artifact) -> Decoded<'_> {
             artifact,
             kind: classify::classify_text(&text.text),
             text: Some(text),
+            declared: false,
         },
         Err(_) => Decoded {
             artifact,
             kind: ArtifactKind::Unknown,
             text: None,
+            declared: false,
         },
     }
 }

@@ -2,12 +2,16 @@
 //!
 //! An engineer may analyze a folder of files a user exported by hand under any names, so
 //! every kind is recognised by something inside it: a `.reg` header, the `ElfFile` magic of
-//! an event log, our JSON schema keys, or the signature lines of a command's output. The
-//! signatures favour parts of the output that Windows does not translate (field names of
-//! `dsregcmd`, `SERVICE_NAME:`, `HotFixID`, registry-like paths), so localized outputs are
-//! recognised as well.
+//! an event log, our JSON schema keys, or the shape of a command's output in any language:
+//! `sc` blocks by their service type and state or start type tokens, `netsh winhttp show
+//! proxy` by its `WinHTTP` header and one sentence or `label : host:port` lines, `ipconfig`
+//! by its dot leaders, with the parts Windows does not translate (field names of
+//! `dsregcmd`, `HotFixID`, `target=` of `cmdkey`) as signatures. When the collector's
+//! manifest names the command that wrote a file, that is the authority
+//! ([`declared_kind`]).
 
-use crate::parse::{accounts, manifest, reg};
+use crate::parse::manifest::Step;
+use crate::parse::{accounts, manifest, netsh_winhttp, reg, services};
 use regex::Regex;
 use serde::Serialize;
 use std::sync::LazyLock;
@@ -37,6 +41,32 @@ pub enum ArtifactKind {
 }
 
 impl ArtifactKind {
+    /// Every kind, for looking one up by name.
+    pub const ALL: [ArtifactKind; 17] = [
+        ArtifactKind::RegExport,
+        ArtifactKind::EventLog,
+        ArtifactKind::Manifest,
+        ArtifactKind::ProbeResults,
+        ArtifactKind::NetshWinhttpProxy,
+        ArtifactKind::NetshWinhttpAdvproxy,
+        ArtifactKind::NetshWinsockCatalog,
+        ArtifactKind::ScQuery,
+        ArtifactKind::ScQc,
+        ArtifactKind::ServicesJson,
+        ArtifactKind::CmdkeyList,
+        ArtifactKind::Dsregcmd,
+        ArtifactKind::IpconfigAll,
+        ArtifactKind::HotfixList,
+        ArtifactKind::WhoamiUpn,
+        ArtifactKind::OfficeLicenses,
+        ArtifactKind::Unknown,
+    ];
+
+    /// The kind of a stable name (`sc-query`).
+    pub fn from_name(name: &str) -> Option<ArtifactKind> {
+        ArtifactKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
     /// Stable name, as in the report.
     pub fn name(self) -> &'static str {
         match self {
@@ -74,10 +104,10 @@ pub fn classify_bytes(bytes: &[u8]) -> Option<ArtifactKind> {
         .then_some(ArtifactKind::EventLog)
 }
 
+/// ipconfig's `label . . . . :` and `label. . . .:` (French, Japanese), indented or not
+/// (pastes lose the indent), with an ASCII or a full-width colon.
 static DOTTED_LEADER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?m)^ {2,}\S[^\r\n]*?(?: \.){3,} ?:").expect("static regex"));
-static SC_STATE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?m)^\s+\S+\s*:\s*[1-7]\s+[A-Z_]+\s*$").expect("static regex"));
+    LazyLock::new(|| Regex::new(r"(?m)^[ \t]*\S[^\r\n]*?(?:\. ?){3,}[:：]").expect("static regex"));
 static CMDKEY_TARGET: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?mi)^ {2,}\S[^:\r\n]{0,30}:\s*[A-Za-z0-9_]+:[^\r\n]*(?:target|interactive)=")
         .expect("static regex")
@@ -119,10 +149,19 @@ pub fn classify_text(text: &str) -> ArtifactKind {
     if text.contains("[SC] QueryServiceConfig") || text.contains("[SC] OpenService") {
         return ArtifactKind::ScQc;
     }
-    if (text.contains("SERVICE_NAME:") && SC_STATE.is_match(text))
-        || text.contains("[SC] EnumQueryServicesStatus")
-    {
-        return ArtifactKind::ScQuery;
+    let lines: Vec<(usize, &str)> = text
+        .split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .enumerate()
+        .map(|(i, l)| (i + 1, l))
+        .collect();
+    match services::sc_output(&lines) {
+        Some(services::ScOutput::Query) => return ArtifactKind::ScQuery,
+        Some(services::ScOutput::Config | services::ScOutput::NotInstalled) => {
+            return ArtifactKind::ScQc;
+        }
+        None if text.contains("[SC] EnumQueryServicesStatus") => return ArtifactKind::ScQuery,
+        None => {}
     }
     if text.contains("Winsock")
         && (text.to_ascii_lowercase().contains("mswsock.dll") || text.contains("------"))
@@ -134,7 +173,7 @@ pub fn classify_text(text: &str) -> ArtifactKind {
     if text.contains("\"ProxyIsEnabled\"") && text.contains('{') {
         return ArtifactKind::NetshWinhttpAdvproxy;
     }
-    if text.contains("WinHTTP") && text.to_ascii_lowercase().contains("proxy") {
+    if netsh_winhttp::looks_like_proxy(&lines) {
         return ArtifactKind::NetshWinhttpProxy;
     }
     if text.contains("HotFixID") {
@@ -150,6 +189,40 @@ pub fn classify_text(text: &str) -> ArtifactKind {
         return ArtifactKind::WhoamiUpn;
     }
     ArtifactKind::Unknown
+}
+
+/// The kind the collector's manifest declares for the file a step wrote: the step's `kind`
+/// when it has one, else the kind of the console command it ran (`sc query NlaSvc`,
+/// `ipconfig /all`, `reg export ...`). `None` for steps that say neither.
+pub fn declared_kind(step: &Step) -> Option<ArtifactKind> {
+    if let Some(kind) = step.kind.as_deref().and_then(ArtifactKind::from_name) {
+        return Some(kind);
+    }
+    let words: Vec<String> = step
+        .command
+        .as_deref()?
+        .split_whitespace()
+        .take(4)
+        .map(|w| {
+            let w = w.to_ascii_lowercase();
+            w.strip_suffix(".exe").map(str::to_owned).unwrap_or(w)
+        })
+        .collect();
+    let w: Vec<&str> = words.iter().map(String::as_str).collect();
+    Some(match w.as_slice() {
+        ["reg", "export", ..] => ArtifactKind::RegExport,
+        ["wevtutil", "epl", ..] => ArtifactKind::EventLog,
+        ["netsh", "winhttp", "show", "proxy"] => ArtifactKind::NetshWinhttpProxy,
+        ["netsh", "winhttp", "show", "advproxy"] => ArtifactKind::NetshWinhttpAdvproxy,
+        ["netsh", "winsock", "show", "catalog"] => ArtifactKind::NetshWinsockCatalog,
+        ["sc", "query" | "queryex", ..] => ArtifactKind::ScQuery,
+        ["sc", "qc", ..] => ArtifactKind::ScQc,
+        ["dsregcmd", "/status", ..] => ArtifactKind::Dsregcmd,
+        ["cmdkey", "/list", ..] => ArtifactKind::CmdkeyList,
+        ["ipconfig", "/all", ..] => ArtifactKind::IpconfigAll,
+        ["whoami", "/upn", ..] => ArtifactKind::WhoamiUpn,
+        _ => return None,
+    })
 }
 
 /// A JSON object, or an array of objects/strings (`[SC] ...` from `sc` is not one).
@@ -206,10 +279,51 @@ mod tests {
             classify_text(r#"{"schema": "caadoctor.licenses/1", "folders": []}"#),
             ArtifactKind::OfficeLicenses
         );
+        // Japanese netsh with a proxy: recognised by its shape, not by the word "proxy".
+        assert_eq!(
+            classify_text(
+                "\r\n現在の WinHTTP プロキシ設定:\r\n\r\n    プロキシ サーバー:  10.0.0.5:8080\r\n    バイパス一覧:  (なし)\r\n"
+            ),
+            ArtifactKind::NetshWinhttpProxy
+        );
         assert_eq!(classify_text("just some notes\r\n"), ArtifactKind::Unknown);
         assert_eq!(
             classify_bytes(b"ElfFile\0\0\0\0\0"),
             Some(ArtifactKind::EventLog)
         );
+    }
+
+    #[test]
+    fn the_manifest_declares_kinds_by_command_or_kind() {
+        let step = |command: &str, kind: Option<&str>| Step {
+            id: None,
+            artifact: Some("commands/x.txt".to_owned()),
+            registry_key: None,
+            event_log: None,
+            kind: kind.map(str::to_owned),
+            command: Some(command.to_owned()),
+            status: manifest::StepStatus::Ok,
+            exit_code: None,
+            duration_ms: None,
+            error: None,
+        };
+        assert_eq!(
+            declared_kind(&step("sc query NcdAutoSetup", None)),
+            Some(ArtifactKind::ScQuery)
+        );
+        assert_eq!(
+            declared_kind(&step("SC.EXE qc NlaSvc", None)),
+            Some(ArtifactKind::ScQc)
+        );
+        assert_eq!(
+            declared_kind(&step("netsh winhttp show proxy", None)),
+            Some(ArtifactKind::NetshWinhttpProxy)
+        );
+        assert_eq!(
+            declared_kind(&step("Get-HotFix", Some("hotfix-list"))),
+            Some(ArtifactKind::HotfixList)
+        );
+        assert_eq!(declared_kind(&step("Get-HotFix", None)), None);
+        assert_eq!(ArtifactKind::from_name("nonsense"), None);
     }
 }

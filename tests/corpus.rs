@@ -409,7 +409,9 @@ fn corpus_winsock_catalogs_show_the_lsp() {
 fn corpus_update_lists_parse() {
     use caadoctor::parse::hotfix;
     let t = corpus_text("wmic-qfe-list-win7-sp1.txt");
-    let h = hotfix::parse(&t.text, &t.lines().collect::<Vec<_>>()).unwrap();
+    let h = hotfix::parse(&t.text, &t.lines().collect::<Vec<_>>(), None)
+        .unwrap()
+        .fixes;
     assert!(h.len() > 100, "{}", h.len());
     let kb = h.iter().find(|x| x.id == "KB4467107").unwrap();
     assert_eq!(
@@ -418,14 +420,18 @@ fn corpus_update_lists_parse() {
     );
     // Russian Server 2012 R2: Cyrillic user names, columns out of line, dates still M/D/YYYY.
     let t = corpus_text("wmic-qfe-list-ru-srv2012r2.txt");
-    let h = hotfix::parse(&t.text, &t.lines().collect::<Vec<_>>()).unwrap();
+    let h = hotfix::parse(&t.text, &t.lines().collect::<Vec<_>>(), None)
+        .unwrap()
+        .fixes;
     assert_eq!(h[0].id, "KB2919355");
     assert_eq!(
         h[0].installed_on.map(|d| d.to_string()),
         Some("2014-03-18".into())
     );
     let t = corpus_text("gethotfix-ws2016-en-us-dates.txt");
-    let h = hotfix::parse(&t.text, &t.lines().collect::<Vec<_>>()).unwrap();
+    let h = hotfix::parse(&t.text, &t.lines().collect::<Vec<_>>(), None)
+        .unwrap()
+        .fixes;
     let newest = h.iter().filter_map(|x| x.installed_on).max().unwrap();
     assert_eq!(newest.to_string(), "2019-09-11");
     assert!(h.iter().all(|x| x.id.starts_with("KB")));

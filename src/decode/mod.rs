@@ -1,64 +1,65 @@
 //! Turns an artifact's bytes into text, whatever Windows wrote them in.
 //!
 //! `reg export` and PowerShell 5.1's `Out-File` write UTF-16LE with a BOM, PowerShell 7
-//! writes UTF-8, `Set-Content` the ANSI code page (1252) and console tools redirected by
-//! `cmd` the OEM code page (437 or 850). Order of decisions: BOM, UTF-16 without BOM (by
-//! the pattern of zero bytes), strict UTF-8, then a legacy code page: the one the collector's
-//! manifest names if any, else the one whose decoding reads most like text. Line endings are
-//! left alone; [`Text::lines`] strips the CR of CRLF.
+//! writes UTF-8, `Set-Content` the ANSI code page (1252, 1250, 1251, 932, ...) and console
+//! tools redirected by `cmd` the OEM code page (437, 850, 852, 857, 866, 932, 936, 949,
+//! ...). Order of decisions: BOM, UTF-16 without BOM (by the pattern of zero bytes), strict
+//! UTF-8, then a legacy code page: the OEM or ANSI page the collector's manifest names if
+//! any, else the one whose decoding reads most like text ([`Text::guessed`] says so). Line
+//! endings are left alone; [`Text::lines`] strips the CR of CRLF.
 
 mod codepage;
+mod guess;
 
 pub use codepage::CodePage;
 use serde::Serialize;
 use std::fmt;
 
 /// The encoding a text artifact was found to be in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {
-    #[serde(rename = "utf-8")]
     Utf8,
-    #[serde(rename = "utf-8-bom")]
     Utf8Bom,
-    #[serde(rename = "utf-16le-bom")]
     Utf16leBom,
-    #[serde(rename = "utf-16be-bom")]
     Utf16beBom,
-    #[serde(rename = "utf-16le")]
     Utf16le,
-    #[serde(rename = "utf-16be")]
     Utf16be,
-    #[serde(rename = "windows-1252")]
-    Windows1252,
-    #[serde(rename = "cp437")]
-    Cp437,
-    #[serde(rename = "cp850")]
-    Cp850,
+    /// A legacy code page: `windows-1252`, `cp850`, `cp932`, ...
+    Legacy(CodePage),
 }
 
 impl fmt::Display for Encoding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Encoding::Utf8 => "utf-8",
-            Encoding::Utf8Bom => "utf-8 (bom)",
-            Encoding::Utf16leBom => "utf-16le (bom)",
-            Encoding::Utf16beBom => "utf-16be (bom)",
-            Encoding::Utf16le => "utf-16le",
-            Encoding::Utf16be => "utf-16be",
-            Encoding::Windows1252 => "windows-1252",
-            Encoding::Cp437 => "cp437",
-            Encoding::Cp850 => "cp850",
-        })
+        match self {
+            Encoding::Utf8 => f.write_str("utf-8"),
+            Encoding::Utf8Bom => f.write_str("utf-8 (bom)"),
+            Encoding::Utf16leBom => f.write_str("utf-16le (bom)"),
+            Encoding::Utf16beBom => f.write_str("utf-16be (bom)"),
+            Encoding::Utf16le => f.write_str("utf-16le"),
+            Encoding::Utf16be => f.write_str("utf-16be"),
+            Encoding::Legacy(cp) => write!(f, "{cp}"),
+        }
+    }
+}
+
+/// The report's names: `utf-16le-bom`, `utf-8`, `windows-1252`, `cp850`, ...
+impl Serialize for Encoding {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Encoding::Utf8 => s.serialize_str("utf-8"),
+            Encoding::Utf8Bom => s.serialize_str("utf-8-bom"),
+            Encoding::Utf16leBom => s.serialize_str("utf-16le-bom"),
+            Encoding::Utf16beBom => s.serialize_str("utf-16be-bom"),
+            Encoding::Utf16le => s.serialize_str("utf-16le"),
+            Encoding::Utf16be => s.serialize_str("utf-16be"),
+            Encoding::Legacy(cp) => s.collect_str(cp),
+        }
     }
 }
 
 impl From<CodePage> for Encoding {
     fn from(cp: CodePage) -> Self {
-        match cp {
-            CodePage::Windows1252 => Encoding::Windows1252,
-            CodePage::Oem437 => Encoding::Cp437,
-            CodePage::Oem850 => Encoding::Cp850,
-        }
+        Encoding::Legacy(cp)
     }
 }
 
@@ -70,6 +71,9 @@ pub struct Text {
     /// Set when bytes had to be replaced (invalid sequences, a cut-off code unit): the
     /// caller reports it, the text is still used.
     pub damage: Option<String>,
+    /// Set when a legacy code page was chosen from the bytes alone (no manifest named the
+    /// machine's pages): the caller reports that the decoding is a guess.
+    pub guessed: bool,
 }
 
 impl Text {
@@ -134,24 +138,32 @@ pub fn decode(bytes: &[u8], hints: &CodePageHints) -> Result<Text, DecodeError> 
             text: s.to_owned(),
             encoding: Encoding::Utf8,
             damage: None,
+            guessed: false,
         });
     }
     if looks_binary(bytes.iter().copied()) {
         return Err(DecodeError::Binary);
     }
     let hinted: Vec<CodePage> = [hints.oem, hints.ansi].into_iter().flatten().collect();
-    let page = if hinted.is_empty() {
-        guess_code_page(
-            bytes,
-            &[CodePage::Oem850, CodePage::Windows1252, CodePage::Oem437],
-        )
+    let guessed = hinted.is_empty();
+    let candidates: Vec<CodePage> = if guessed {
+        guess::UNHINTED
+            .iter()
+            .filter_map(|n| CodePage::from_number(*n))
+            .collect()
     } else {
-        guess_code_page(bytes, &hinted)
+        hinted
     };
+    let page = guess::best(bytes, &candidates).unwrap_or(CodePage::Windows1252);
+    let text = page.decode(bytes);
+    let damage = text
+        .contains('\u{fffd}')
+        .then(|| format!("bytes that {page} does not define were replaced"));
     Ok(Text {
-        text: page.decode(bytes),
+        text,
         encoding: page.into(),
-        damage: None,
+        damage,
+        guessed,
     })
 }
 
@@ -163,6 +175,7 @@ fn utf8(bytes: &[u8], encoding: Encoding) -> Text {
         text: text.into_owned(),
         encoding,
         damage,
+        guessed: false,
     }
 }
 
@@ -211,6 +224,7 @@ fn utf16(bytes: &[u8], little_endian: bool, encoding: Encoding) -> Text {
         text,
         encoding,
         damage,
+        guessed: false,
     }
 }
 
@@ -252,34 +266,6 @@ fn looks_binary(bytes: impl Iterator<Item = u8>) -> bool {
         }
     }
     controls * 20 > total
-}
-
-/// Picks, among `candidates`, the code page whose decoding of the non-ASCII bytes reads
-/// most like words: letters score, box-drawing and C1 controls cost. Ties go to the first
-/// candidate (850 when unhinted: the OEM page of the Western European locales, whose
-/// localized output is what has non-ASCII bytes at all).
-fn guess_code_page(bytes: &[u8], candidates: &[CodePage]) -> CodePage {
-    let mut best = (candidates[0], i64::MIN);
-    for &cp in candidates {
-        let score: i64 = bytes
-            .iter()
-            .filter(|&&b| b >= 0x80)
-            .map(|&b| score_char(cp.decode_byte(b)))
-            .sum();
-        if score > best.1 {
-            best = (cp, score);
-        }
-    }
-    best.0
-}
-
-fn score_char(c: char) -> i64 {
-    match c {
-        '\u{80}'..='\u{9f}' => -5,
-        '\u{2500}'..='\u{259f}' | '■' => -2,
-        c if c.is_alphabetic() => 2,
-        _ => 0,
-    }
 }
 
 #[cfg(test)]
@@ -334,13 +320,13 @@ mod tests {
         let t = decode(b"Gr\x94\xe1e f\x81r", &Default::default()).unwrap();
         assert_eq!(
             (t.text.as_str(), t.encoding),
-            ("Größe für", Encoding::Cp850)
+            ("Größe für", Encoding::Legacy(CodePage::Oem850))
         );
         // The same words written by Set-Content (ANSI 1252).
         let t = decode(b"Gr\xf6\xdfe f\xfcr", &Default::default()).unwrap();
         assert_eq!(
             (t.text.as_str(), t.encoding),
-            ("Größe für", Encoding::Windows1252)
+            ("Größe für", Encoding::Legacy(CodePage::Windows1252))
         );
         // French: "Paramètres actuels" from cmd on a French system.
         let t = decode(b"Param\x8atres", &Default::default()).unwrap();
@@ -354,7 +340,10 @@ mod tests {
             ansi: None,
         };
         let t = decode(b"\x9b", &hints).unwrap();
-        assert_eq!((t.text.as_str(), t.encoding), ("¢", Encoding::Cp437));
+        assert_eq!(
+            (t.text.as_str(), t.encoding),
+            ("¢", Encoding::Legacy(CodePage::Oem437))
+        );
     }
 
     #[test]

@@ -80,6 +80,13 @@ impl Inputs {
         ))
     }
 
+    /// The order of the machine's short dates, when the manifest recorded its culture.
+    pub fn date_order(&self) -> Option<crate::date::DateOrder> {
+        let (_, m) = self.manifest.as_ref()?;
+        let pattern = m.locale.as_ref()?.short_date.as_deref()?;
+        crate::date::DateOrder::of_pattern(pattern)
+    }
+
     /// The manifest step that wrote `artifact` (its path may carry the zip's top folder).
     pub fn step_for(&self, artifact: &str) -> Option<&crate::parse::manifest::Step> {
         let (_, m) = self.manifest.as_ref()?;

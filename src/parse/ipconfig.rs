@@ -1,19 +1,32 @@
-//! `ipconfig /all`: adapters with their addresses, gateways, DNS and DHCP servers.
+//! `ipconfig /all` (and plain `ipconfig`): adapters with their addresses, masks, gateways,
+//! DNS and DHCP servers, in any language.
 //!
-//! Labels are translated (`IPv4-Adresse`, `Adresse IPv4`), so a field is recognised by
-//! words that survive translation (`IPv4`, `IPv6`, `DNS`, `DHCP`) and by its value being an
-//! address; an address field matching none of them (and not a mask) is a gateway. Values
-//! may go on over lines that hold only the value. From the corpus (Windows 10):
+//! Labels are translated (`Subnet Mask`, `Máscara de subred`, `サブネット マスク`), so a field
+//! is read by what does not change: its value's shape, its place in the adapter's fixed
+//! field order, and the acronyms Windows never translates (`IPv4`, `IPv6`, `DNS`, `DHCP`,
+//! `WINS`):
+//! - a value that is a dotted quad of contiguous ones (`255.255.255.0`) is a mask;
+//! - an address with a parenthesised word after it (`(Preferred)`, `(préféré)`, `(優先)`),
+//!   an address field just before a mask, any address field before the adapter's first
+//!   mask (Windows XP's `IP Address`), or a label with `IPv4`/`IPv6` is the adapter's own;
+//! - `DNS`, `DHCP`, `WINS` in the label name those servers;
+//! - any other address field is the default gateway (the only other field with addresses).
+//!
+//! The separator is a colon after a dot leader or spaces in any of the forms Windows uses:
+//! `label . . . : value` (English, German), `label. . .: value` (French, Japanese),
+//! `label: value` (long German labels), or a full-width `：`. Values may go on over lines
+//! that hold only the value. From the corpus (Windows 10):
 //!
 //! ```text
 //! Ethernet adapter Ethernet 2:
 //!
 //!    IPv4 Address. . . . . . . . . . . : 10.50.13.132(Preferred)
+//!    Subnet Mask . . . . . . . . . . . : 255.255.255.0
 //!    Default Gateway . . . . . . . . . : 10.50.13.1
 //!    DNS Servers . . . . . . . . . . . : 10.50.13.1
 //! ```
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Adapter {
@@ -21,19 +34,26 @@ pub struct Adapter {
     pub line: usize,
     pub ipv4: Vec<String>,
     pub ipv6: Vec<String>,
+    pub masks: Vec<String>,
     pub gateways: Vec<String>,
     pub dns_servers: Vec<String>,
     pub dhcp_server: Option<String>,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Field {
-    Ipv4,
-    Ipv6,
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Role {
+    Address,
+    Mask,
     Dns,
     Dhcp,
     Gateway,
     Other,
+}
+
+/// One `label : value` field with the values of its continuation lines.
+struct Field<'a> {
+    label: &'a str,
+    values: Vec<&'a str>,
 }
 
 /// The address at the start of a value: `fe80::1%16(Preferred)` → `fe80::1`.
@@ -49,81 +69,177 @@ pub fn is_global_v6(addr: &str) -> bool {
     matches!(address(addr), Some(IpAddr::V6(a)) if (a.segments()[0] & 0xE000) == 0x2000)
 }
 
-fn field_of(label: &str, value: &str) -> Field {
-    let l = label.to_ascii_lowercase();
-    if l.contains("dns") && !l.contains("suffix") && !l.contains("suffixe") {
-        return Field::Dns;
+/// A subnet mask: a dotted quad of contiguous ones, /8 or longer (`255.255.255.0`).
+pub fn is_mask(value: &str) -> bool {
+    let Ok(v4) = value.trim().parse::<Ipv4Addr>() else {
+        return false;
+    };
+    let bits = u32::from(v4);
+    bits >= 0xFF00_0000 && bits.leading_ones() + bits.trailing_zeros() == 32
+}
+
+/// `10.0.0.5(Preferred)`, `fe80::1%12(優先)`: an address the adapter holds, with its state.
+fn has_state_suffix(value: &str) -> bool {
+    let v = value.trim();
+    address(v).is_some() && v.ends_with(')') && v.contains('(')
+}
+
+/// The acronym `word` in a label, not inside a longer word (`DNS` in `DNS-Server`, `Servidores
+/// DNS`, `DNS サーバー`; not `IPv6` in `DHCPv6`).
+fn has_token(label: &str, word: &str) -> bool {
+    label
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| w.eq_ignore_ascii_case(word))
+}
+
+/// Splits `label<leader>: value` at the first colon that ends a label: one followed by
+/// whitespace or the end of the line (colons inside IPv6 values are not), or a full-width
+/// colon. `None` for a line that only continues a value.
+fn split_field(line: &str) -> Option<(&str, &str)> {
+    for (i, c) in line.char_indices() {
+        if c != ':' && c != '：' {
+            continue;
+        }
+        let rest = &line[i + c.len_utf8()..];
+        if c == ':' && !(rest.is_empty() || rest.starts_with([' ', '\t'])) {
+            continue;
+        }
+        let label = line[..i].trim().trim_end_matches(['.', ' ', '\u{3000}']);
+        if label.is_empty() || address(label).is_some() {
+            return None;
+        }
+        return Some((label, rest.trim()));
     }
-    if address(value).is_none() {
-        return Field::Other;
+    None
+}
+
+/// A title line: not indented, ends with a colon, no dot leader (`Ethernet adapter LAN:`,
+/// `Carte Ethernet Ethernet :`, `以太网适配器 本地连接:`).
+fn title(line: &str) -> Option<&str> {
+    if line.starts_with([' ', '\t']) || line.contains(". .") || line.contains(". :") {
+        return None;
     }
-    if l.contains("mask") || l.contains("maske") || l.contains("masque") {
-        Field::Other
-    } else if l.contains("dhcp") {
-        Field::Dhcp
-    } else if l.contains("ipv4") {
-        Field::Ipv4
-    } else if l.contains("ipv6") {
-        Field::Ipv6
-    } else if l.contains("wins") {
-        Field::Other
-    } else {
-        Field::Gateway
-    }
+    let t = line.trim_end();
+    t.strip_suffix(':')
+        .or_else(|| t.strip_suffix('：'))
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
 }
 
 pub fn parse(lines: &[(usize, &str)]) -> Result<Vec<Adapter>, String> {
-    let mut adapters: Vec<Adapter> = Vec::new();
-    let mut current_field = Field::Other;
+    let mut blocks: Vec<(Adapter, Vec<Field<'_>>)> = Vec::new();
     let mut seen_title = false;
+    let mut open = false;
     for &(n, line) in lines {
         if line.trim().is_empty() {
             continue;
         }
-        if !line.starts_with([' ', '\t']) {
-            // A title: "Windows IP Configuration", then one per adapter, ending in ':'.
-            if seen_title && line.trim_end().ends_with(':') {
-                adapters.push(Adapter {
-                    name: line.trim_end().trim_end_matches(':').trim().to_owned(),
+        if let Some(name) = title(line) {
+            seen_title = true;
+            // "Windows IP Configuration" has no colon; every colon title is an adapter.
+            blocks.push((
+                Adapter {
+                    name: name.to_owned(),
                     line: n,
                     ..Adapter::default()
-                });
-            }
-            seen_title = true;
-            current_field = Field::Other;
+                },
+                Vec::new(),
+            ));
+            open = true;
             continue;
         }
-        let Some(adapter) = adapters.last_mut() else {
+        let field = split_field(line);
+        if !line.starts_with([' ', '\t']) && field.is_none() {
+            // The header, or text that is not ipconfig's (a prompt, another command).
+            seen_title = true;
+            open = false;
+            continue;
+        }
+        let Some((_, fields)) = blocks.last_mut().filter(|_| open) else {
             continue;
         };
-        let (field, value) = match line
-            .split_once(" : ")
-            .or_else(|| line.trim_end().strip_suffix(" :").map(|l| (l, "")))
-        {
-            Some((label, value)) => {
-                let label = label.trim().trim_end_matches(['.', ' ']);
-                let f = field_of(label, value);
-                current_field = f;
-                (f, value.trim())
-            }
-            // A value going on from the line above.
-            None => (current_field, line.trim()),
-        };
-        let Some(addr) = address(value) else { continue };
-        let text = addr.to_string();
         match field {
-            Field::Ipv4 if addr.is_ipv4() => adapter.ipv4.push(text),
-            Field::Ipv6 if addr.is_ipv6() => adapter.ipv6.push(text),
-            Field::Dns => adapter.dns_servers.push(text),
-            Field::Dhcp => adapter.dhcp_server = Some(text),
-            Field::Gateway => adapter.gateways.push(text),
-            _ => {}
+            Some((label, value)) => fields.push(Field {
+                label,
+                values: if value.is_empty() {
+                    vec![]
+                } else {
+                    vec![value]
+                },
+            }),
+            // A value going on from the line above.
+            None => {
+                if let Some(f) = fields.last_mut() {
+                    f.values.push(line.trim());
+                }
+            }
         }
     }
     if !seen_title {
         return Err("no title line (Windows IP Configuration)".to_owned());
     }
-    Ok(adapters)
+    Ok(blocks
+        .into_iter()
+        .map(|(mut adapter, fields)| {
+            fill(&mut adapter, &fields);
+            adapter
+        })
+        .collect())
+}
+
+/// What each field of one adapter is, by value shape, order and untranslated acronyms.
+fn roles(fields: &[Field<'_>]) -> Vec<Role> {
+    let first_address = |f: &Field<'_>| f.values.first().and_then(|v| address(v));
+    let mask_at = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.values.first())
+            .is_some_and(|v| is_mask(v))
+    };
+    let first_mask = (0..fields.len()).find(|&i| mask_at(i));
+    let mut out = Vec::with_capacity(fields.len());
+    for (i, f) in fields.iter().enumerate() {
+        let role = if mask_at(i) {
+            Role::Mask
+        } else if first_address(f).is_none() {
+            Role::Other
+        } else if has_token(f.label, "DNS") {
+            Role::Dns
+        } else if has_token(f.label, "DHCP") {
+            Role::Dhcp
+        } else if has_token(f.label, "WINS") {
+            Role::Other
+        } else if has_token(f.label, "IPv4")
+            || has_token(f.label, "IPv6")
+            || f.values.first().is_some_and(|v| has_state_suffix(v))
+            || mask_at(i + 1)
+            || first_mask.is_some_and(|m| i < m)
+        {
+            Role::Address
+        } else {
+            Role::Gateway
+        };
+        out.push(role);
+    }
+    out
+}
+
+fn fill(adapter: &mut Adapter, fields: &[Field<'_>]) {
+    for (f, role) in fields.iter().zip(roles(fields)) {
+        for value in &f.values {
+            let Some(addr) = address(value) else { continue };
+            let text = addr.to_string();
+            match role {
+                Role::Address if addr.is_ipv4() => adapter.ipv4.push(text),
+                Role::Address => adapter.ipv6.push(text),
+                Role::Mask if is_mask(value) => adapter.masks.push(text),
+                Role::Dns => adapter.dns_servers.push(text),
+                Role::Dhcp => adapter.dhcp_server = Some(text),
+                Role::Gateway => adapter.gateways.push(text),
+                Role::Mask | Role::Other => {}
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -133,7 +249,7 @@ mod tests {
 
     #[test]
     fn german_labels_by_words_and_values() {
-        let de = "\r\nWindows-IP-Konfiguration\r\n\r\n   Hostname  . . . . . . . . . . . . : PC\r\n\r\nEthernet-Adapter Ethernet:\r\n\r\n   Verbindungslokale IPv6-Adresse  . : fe80::1c2d:3e4f:5a6b:7c8d%12(Bevorzugt)\r\n   IPv6-Adresse. . . . . . . . . . . : 2001:db8:1::25(Bevorzugt)\r\n   IPv4-Adresse  . . . . . . . . . . : 192.168.178.24(Bevorzugt)\r\n   Subnetzmaske  . . . . . . . . . . : 255.255.255.0\r\n   Standardgateway . . . . . . . . . : fe80::1%12\r\n                                       192.168.178.1\r\n   DHCP-Server . . . . . . . . . . . : 192.168.178.1\r\n   DNS-Server  . . . . . . . . . . . : 192.168.178.1\r\n                                       fd00::1\r\n";
+        let de = "\r\nWindows-IP-Konfiguration\r\n\r\n   Hostname  . . . . . . . . . . . . : PC\r\n\r\nEthernet-Adapter Ethernet:\r\n\r\n   Verbindungsspezifisches DNS-Suffix: fritz.box\r\n   Verbindungslokale IPv6-Adresse  . : fe80::1c2d:3e4f:5a6b:7c8d%12(Bevorzugt)\r\n   IPv6-Adresse. . . . . . . . . . . : 2001:db8:1::25(Bevorzugt)\r\n   IPv4-Adresse  . . . . . . . . . . : 192.168.178.24(Bevorzugt)\r\n   Subnetzmaske  . . . . . . . . . . : 255.255.255.0\r\n   Standardgateway . . . . . . . . . : fe80::1%12\r\n                                       192.168.178.1\r\n   DHCP-Server . . . . . . . . . . . : 192.168.178.1\r\n   DNS-Server  . . . . . . . . . . . : 192.168.178.1\r\n                                       fd00::1\r\n";
         let a = parse(&lines(de)).unwrap();
         assert_eq!(a.len(), 1);
         assert_eq!(a[0].name, "Ethernet-Adapter Ethernet");
@@ -142,11 +258,47 @@ mod tests {
             a[0].ipv6,
             vec!["fe80::1c2d:3e4f:5a6b:7c8d", "2001:db8:1::25"]
         );
+        assert_eq!(a[0].masks, vec!["255.255.255.0"]);
         assert_eq!(a[0].gateways, vec!["fe80::1", "192.168.178.1"]);
         assert_eq!(a[0].dns_servers, vec!["192.168.178.1", "fd00::1"]);
         assert_eq!(a[0].dhcp_server.as_deref(), Some("192.168.178.1"));
         assert!(
             is_global_v6("2001:db8:1::25") && !is_global_v6("fe80::1") && !is_global_v6("fd7a::1")
         );
+    }
+
+    #[test]
+    fn separators_glued_to_the_leader_and_full_width() {
+        // French and Japanese put the colon right after the dots; the mask is told by its
+        // value, the gateway by its place.
+        let fr = "Configuration IP de Windows\r\n\r\nCarte Ethernet Ethernet :\r\n\r\n   Adresse IPv4. . . . . . . . . . . . . .: 192.168.1.20(préféré)\r\n   Masque de sous-réseau. . . . . . . . . : 255.255.255.0\r\n   Passerelle par défaut. . . . . . . . . : 192.168.1.1\r\n";
+        let a = parse(&lines(fr)).unwrap();
+        assert_eq!(a[0].name, "Carte Ethernet Ethernet");
+        assert_eq!(
+            (a[0].ipv4.clone(), a[0].masks.clone(), a[0].gateways.clone()),
+            (
+                vec!["192.168.1.20".to_owned()],
+                vec!["255.255.255.0".to_owned()],
+                vec!["192.168.1.1".to_owned()]
+            )
+        );
+        let wide = "Windows IP 構成\r\n\r\nイーサネット アダプター イーサネット：\r\n\r\n   IPv4 アドレス：192.168.0.5\r\n   サブネット マスク：255.255.255.0\r\n   デフォルト ゲートウェイ：192.168.0.1\r\n";
+        let a = parse(&lines(wide)).unwrap();
+        assert_eq!(a[0].masks, vec!["255.255.255.0"]);
+        assert_eq!(a[0].gateways, vec!["192.168.0.1"]);
+    }
+
+    #[test]
+    fn masks_and_shapes() {
+        assert!(is_mask("255.255.255.0") && is_mask("255.255.240.0") && is_mask("255.0.0.0"));
+        assert!(!is_mask("255.0.255.0") && !is_mask("192.168.0.1") && !is_mask("fe80::1"));
+        assert_eq!(split_field("   fe80::1%12"), None);
+        assert_eq!(
+            split_field("   Link-local IPv6 Address . . . . . : fe80::1%12"),
+            Some(("Link-local IPv6 Address", "fe80::1%12"))
+        );
+        assert!(has_token("DHCP-Server", "DHCP") && !has_token("DHCPv6 IAID", "DHCP"));
+        assert!(parse(&lines("no ipconfig here")).is_ok());
+        assert!(parse(&lines("   indented only : 1.2.3.4")).is_err());
     }
 }

@@ -32,8 +32,22 @@ pub struct Manifest {
     pub powershell: Option<String>,
     #[serde(default)]
     pub codepages: Option<CodePages>,
+    /// The machine's culture, when the collector records it.
+    #[serde(default)]
+    pub locale: Option<Locale>,
     #[serde(default)]
     pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Locale {
+    /// The culture's name (`fr-FR`, `ja-JP`).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Its short date pattern, as .NET gives it (`dd/MM/yyyy`): how `Get-HotFix` and other
+    /// console output write dates on that machine.
+    #[serde(default)]
+    pub short_date: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -90,6 +104,10 @@ pub struct Step {
     /// For event log steps: the channel exported (or found absent).
     #[serde(default)]
     pub event_log: Option<String>,
+    /// The analyzer's kind of the artifact (`sc-query`), when the collector writes it; else
+    /// the kind follows from `command`.
+    #[serde(default)]
+    pub kind: Option<String>,
     #[serde(default)]
     pub command: Option<String>,
     pub status: StepStatus,

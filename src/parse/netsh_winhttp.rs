@@ -38,14 +38,16 @@ pub struct NetshError {
     pub message: String,
 }
 
-/// `label : value` with the separator netsh uses (a colon and a space; values such as
-/// `http=host:8080` have colons without a space).
+/// `label : value` with the separator netsh uses (a colon and a space, or a full-width
+/// colon; values such as `http=host:8080` have colons without a space).
 fn pair(line: &str) -> Option<(&str, &str)> {
     let t = line.trim();
-    if let Some((label, value)) = t.split_once(": ") {
+    if let Some((label, value)) = t.split_once(": ").or_else(|| t.split_once('：')) {
         return Some((label.trim(), value.trim()));
     }
-    t.strip_suffix(':').map(|label| (label.trim(), ""))
+    t.strip_suffix(':')
+        .or_else(|| t.strip_suffix('：'))
+        .map(|label| (label.trim(), ""))
 }
 
 /// `(none)` and its translations mean an empty list.
@@ -54,10 +56,26 @@ fn none_word(value: &str) -> bool {
     v.is_empty() || (v.starts_with('(') && v.ends_with(')') && !v[1..].contains(['(', ';', ':']))
 }
 
+/// `netsh winhttp show proxy` output in any language: its first line names `WinHTTP` and
+/// ends in a colon, and the body reads as one of the two shapes [`parse_proxy`] knows.
+pub fn looks_like_proxy(lines: &[(usize, &str)]) -> bool {
+    lines
+        .iter()
+        .find(|(_, l)| !l.trim().is_empty())
+        .is_some_and(|(_, l)| header(l))
+        && parse_proxy(lines).is_ok()
+}
+
+/// `Current WinHTTP proxy settings:`, `現在の WinHTTP プロキシ設定:`, `当前的 WinHTTP 代理服务器设置:`.
+fn header(line: &str) -> bool {
+    let t = line.trim_end();
+    line.contains("WinHTTP") && (t.ends_with(':') || t.ends_with('：'))
+}
+
 pub fn parse_proxy(lines: &[(usize, &str)]) -> Result<NetshProxy, NetshError> {
     let header = lines
         .iter()
-        .find(|(_, l)| l.contains("WinHTTP") && l.trim_end().ends_with(':'))
+        .find(|(_, l)| header(l))
         .ok_or_else(|| NetshError {
             line: 1,
             message: "no 'WinHTTP ... :' header line".to_owned(),

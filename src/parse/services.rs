@@ -1,10 +1,12 @@
 //! Service states and start types from `sc query`, `sc qc` and PowerShell's
 //! `Get-Service | ConvertTo-Json`.
 //!
-//! `sc` translates its labels (`STATE` is `STATUS` in German) but not the constant names
-//! after the numbers, so a block is read by its values: `4  RUNNING` is a state,
-//! `2   AUTO_START` a start type. A block starts at `SERVICE_NAME:` (never translated).
-//! From the corpus (Wine's `sc.exe query EventLog`):
+//! `sc` translates its labels in some languages (`SERVICE_NAME` is `NOMBRE_SERVICIO` in
+//! Spanish, `NOME_SERVIZIO` in Italian; `STATE` is `ESTADO`, `STATO`, `STATUS`) but never
+//! the constant names after the numbers, so a block is read by its shape and values: a
+//! line at the margin `LABEL: name` opens it when indented lines with a service type
+//! (`20  WIN32_SHARE_PROCESS`, `1  KERNEL_DRIVER`) follow; `4  RUNNING` is a state,
+//! `2   AUTO_START` a start type. From the corpus (Wine's `sc.exe query EventLog`):
 //!
 //! ```text
 //! SERVICE_NAME: EventLog
@@ -67,6 +69,79 @@ fn value_word(line: &str) -> Option<(u32, &str, bool)> {
     Some((number, word, delayed))
 }
 
+/// The service types `sc` prints after the type number, in every language.
+fn is_service_type(word: &str) -> bool {
+    word.starts_with("WIN32")
+        || word.starts_with("USER_")
+        || matches!(
+            word,
+            "KERNEL_DRIVER" | "FILE_SYSTEM_DRIVER" | "ADAPTER" | "RECOGNIZER_DRIVER"
+        )
+}
+
+/// `LABEL: value` at the left margin: the service name line (`SERVICE_NAME: NlaSvc`,
+/// `NOMBRE_SERVICIO: NlaSvc`) or the display name line of `sc query`.
+fn margin_label(line: &str) -> Option<&str> {
+    if line.starts_with([' ', '\t']) || line.starts_with('[') {
+        return None;
+    }
+    let (label, value) = line.split_once(':')?;
+    let label = label.trim();
+    let ok = !label.is_empty()
+        && label
+            .chars()
+            .all(|c| c.is_alphabetic() || c == '_' || c.is_ascii_digit());
+    ok.then(|| value.trim())
+}
+
+/// What a text of `sc` blocks holds: states (`sc query`), start types (`sc qc`), or only
+/// the answer that the service does not exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScOutput {
+    Query,
+    Config,
+    NotInstalled,
+}
+
+/// Recognises `sc query` / `sc qc` output by its shape, in any language.
+pub fn sc_output(lines: &[(usize, &str)]) -> Option<ScOutput> {
+    let mut typed = false;
+    let (mut states, mut starts) = (0, 0);
+    let mut name_above = false;
+    for &(_, line) in lines {
+        if margin_label(line).is_some() {
+            name_above = true;
+            continue;
+        }
+        let Some((number, word, _)) = value_word(line.trim()) else {
+            continue;
+        };
+        if name_above && is_service_type(word) {
+            typed = true;
+        } else if typed && STATES.iter().any(|(v, w, _)| *v == number && *w == word) {
+            states += 1;
+        } else if typed
+            && START_TYPES
+                .iter()
+                .any(|(v, w, _)| *v == number && *w == word)
+        {
+            starts += 1;
+        }
+    }
+    let missing = lines.iter().any(|(_, l)| is_not_installed(l.trim()));
+    match (states, starts) {
+        (s, q) if s > 0 && s >= q => Some(ScOutput::Query),
+        (_, q) if q > 0 => Some(ScOutput::Config),
+        _ if missing => Some(ScOutput::NotInstalled),
+        _ => None,
+    }
+}
+
+/// `[SC] OpenService FAILED 1060:` in any language.
+fn is_not_installed(t: &str) -> bool {
+    t.starts_with("[SC]") && t.contains(" 1060")
+}
+
 /// Reads every `sc query` / `sc qc` block of a text. `command_service` names the service
 /// when the text is one `sc ... NAME` answer that failed (the answer does not name it).
 pub fn parse_sc(
@@ -75,26 +150,47 @@ pub fn parse_sc(
 ) -> Result<Vec<ServiceState>, String> {
     let mut out: Vec<ServiceState> = Vec::new();
     let mut missing_at: Option<usize> = None;
+    // The first margin line of a block names the service; the block is only taken when a
+    // service type follows it (a display name line may come between).
+    let mut candidate: Option<(usize, &str)> = None;
+    let mut in_block = false;
+    let mut after_indented = false;
     for &(n, line) in lines {
         let t = line.trim();
-        if let Some(name) = t.strip_prefix("SERVICE_NAME:") {
-            out.push(ServiceState {
-                name: name.trim().to_owned(),
-                state: None,
-                start_type: None,
-                missing: false,
-                line: n,
-            });
+        if t.is_empty() {
+            in_block = false;
             continue;
         }
-        if t.starts_with("[SC]") && t.contains(" 1060") {
+        if let Some(value) = margin_label(line) {
+            if t.starts_with("SERVICE_NAME:") {
+                out.push(service(value, n));
+                in_block = true;
+                candidate = None;
+            } else if (!in_block && candidate.is_none()) || after_indented {
+                // A new block without a blank line between.
+                in_block = false;
+                candidate = Some((n, value));
+            }
+            after_indented = false;
+            continue;
+        }
+        after_indented = line.starts_with([' ', '\t']);
+        if is_not_installed(t) {
             missing_at = Some(n);
             continue;
         }
-        let Some(current) = out.last_mut() else {
+        let Some((number, word, delayed)) = value_word(t) else {
             continue;
         };
-        let Some((number, word, delayed)) = value_word(t) else {
+        if is_service_type(word) {
+            if let Some((at, name)) = candidate.take() {
+                out.push(service(name, at));
+            }
+            in_block = true;
+            continue;
+        }
+        candidate = None;
+        let Some(current) = out.last_mut().filter(|_| in_block) else {
             continue;
         };
         if let Some(&(_, _, s)) = STATES.iter().find(|(v, w, _)| *v == number && word == *w) {
@@ -115,11 +211,8 @@ pub fn parse_sc(
     if let Some(line) = missing_at {
         match command_service {
             Some(name) if out.is_empty() => out.push(ServiceState {
-                name: name.to_owned(),
-                state: None,
-                start_type: None,
                 missing: true,
-                line,
+                ..service(name, line)
             }),
             _ if out.is_empty() => {
                 return Err(format!(
@@ -131,9 +224,19 @@ pub fn parse_sc(
         }
     }
     if out.is_empty() {
-        return Err("no SERVICE_NAME: block".to_owned());
+        return Err("no service block (a NAME: line followed by a service type)".to_owned());
     }
     Ok(out)
+}
+
+fn service(name: &str, line: usize) -> ServiceState {
+    ServiceState {
+        name: name.trim().to_owned(),
+        state: None,
+        start_type: None,
+        missing: false,
+        line,
+    }
 }
 
 fn state_of(v: &Value) -> Option<&'static str> {
@@ -273,6 +376,25 @@ mod tests {
         assert_eq!(
             parse_sc(&lines(de), None).unwrap()[0].state,
             Some("running")
+        );
+        // Spanish and Italian translate the label of the service name too.
+        let es = "NOMBRE_SERVICIO: NlaSvc\r\nNOMBRE_MOSTRAR: Reconocimiento de ubicación de red\r\n        TIPO               : 30  WIN32\r\n        ESTADO             : 1  STOPPED\r\n";
+        let s = parse_sc(&lines(es), None).unwrap();
+        assert_eq!(
+            (s[0].name.as_str(), s[0].state),
+            ("NlaSvc", Some("stopped"))
+        );
+        assert_eq!(sc_output(&lines(es)), Some(ScOutput::Query));
+        let it = "[SC] QueryServiceConfig OPERAZIONI RIUSCITE\r\n\r\nNOME_SERVIZIO: netprofm\r\n        TIPO                  : 20  WIN32_SHARE_PROCESS\r\n        TIPO_AVVIO            : 4   DISABLED\r\n";
+        let s = parse_sc(&lines(it), None).unwrap();
+        assert_eq!(
+            (s[0].name.as_str(), s[0].start_type),
+            ("netprofm", Some("disabled"))
+        );
+        assert_eq!(sc_output(&lines(it)), Some(ScOutput::Config));
+        assert_eq!(
+            sc_output(&lines("NAME: x\r\n  other : 4 RUNNING\r\n")),
+            None
         );
     }
 

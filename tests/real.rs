@@ -1,0 +1,305 @@
+//! Real localized command outputs (`tests/fixtures/real/`, sources in its MANIFEST, and the
+//! localized files of the shared corpus), each read as a redirected console writes it — the
+//! bytes of its OEM code page — and as UTF-16LE, to its kind and the facts a person reads
+//! from it. And a folder of hand exports from a Japanese PC gets the verdicts of the English
+//! one in the same state.
+
+mod common;
+
+use caadoctor::analysis;
+use caadoctor::classify::{ArtifactKind, classify_text};
+use caadoctor::decode::{self, CodePage, CodePageHints, Encoding};
+use caadoctor::parse::{accounts, hotfix, ipconfig, netsh_winhttp, services};
+use caadoctor::rules::RuleSet;
+use caadoctor::snapshot::{self, Limits};
+use common::{corpus, repo, scratch};
+
+/// A real output, its language's console page, and what it is.
+struct Real {
+    path: std::path::PathBuf,
+    oem: u32,
+    kind: ArtifactKind,
+}
+
+fn real(name: &str, oem: u32, kind: ArtifactKind) -> Real {
+    Real {
+        path: repo().join("tests/fixtures/real").join(name),
+        oem,
+        kind,
+    }
+}
+
+fn corpus_file(name: &str, oem: u32, kind: ArtifactKind) -> Real {
+    Real {
+        path: corpus().join("text").join(name),
+        oem,
+        kind,
+    }
+}
+
+fn all() -> Vec<Real> {
+    use ArtifactKind::*;
+    vec![
+        real("ipconfig/en-xp-ipconfig-all.txt", 437, IpconfigAll),
+        real("ipconfig/de-win11-ipconfig-all.txt", 850, IpconfigAll),
+        real("ipconfig/fr-win11-ipconfig-all-wifi.txt", 850, IpconfigAll),
+        real("ipconfig/zh-cn-win7-ipconfig.txt", 936, IpconfigAll),
+        real("netsh-winhttp/ja-direct.txt", 932, NetshWinhttpProxy),
+        corpus_file("cmdkey-zh-cn.txt", 936, CmdkeyList),
+        corpus_file("wmic-qfe-list-ru-srv2012r2.txt", 866, HotfixList),
+        corpus_file("sc-qc-de-spooler.txt", 850, ScQc),
+        corpus_file("sc-qc-de-not-installed.txt", 850, ScQc),
+    ]
+}
+
+fn utf16le_bom(text: &str) -> Vec<u8> {
+    let mut out = vec![0xFF, 0xFE];
+    out.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    out
+}
+
+/// The UTF-8 file, and the same text as its OEM page's bytes and as UTF-16LE, decoded:
+/// (how, decoded text). The OEM bytes are read once with the page the manifest would name
+/// and once without a manifest (the page guessed).
+fn variants(r: &Real) -> Vec<(String, decode::Text)> {
+    let original = std::fs::read_to_string(&r.path).unwrap();
+    let page = CodePage::from_number(r.oem).unwrap();
+    let oem = page
+        .encode(&original)
+        .unwrap_or_else(|| panic!("{}: not encodable in {page}", r.path.display()));
+    let hinted = CodePageHints {
+        oem: Some(page),
+        ansi: None,
+    };
+    let mut out = vec![
+        (
+            "utf-16le".to_owned(),
+            decode::decode(&utf16le_bom(&original), &CodePageHints::default()).unwrap(),
+        ),
+        (
+            format!("{page} (manifest)"),
+            decode::decode(&oem, &hinted).unwrap(),
+        ),
+        (
+            format!("{page} (guessed)"),
+            decode::decode(&oem, &CodePageHints::default()).unwrap(),
+        ),
+    ];
+    for (how, t) in &mut out {
+        assert_eq!(t.text, original, "{}: {how}", r.path.display());
+        // ASCII-only outputs are valid UTF-8 whatever the page.
+        if oem.iter().any(|b| *b >= 0x80) && how.contains("guessed") {
+            assert!(t.guessed, "{how}");
+            assert_eq!(t.encoding, Encoding::Legacy(page), "{how}");
+        }
+    }
+    out
+}
+
+#[test]
+fn every_real_output_is_its_kind_in_every_encoding() {
+    for r in &all() {
+        for (how, t) in variants(r) {
+            assert_eq!(
+                classify_text(&t.text),
+                r.kind,
+                "{} as {how}",
+                r.path.display()
+            );
+        }
+    }
+}
+
+fn lines(t: &decode::Text) -> Vec<(usize, &str)> {
+    t.lines().collect()
+}
+
+fn adapter<'a>(a: &'a [ipconfig::Adapter], name: &str) -> &'a ipconfig::Adapter {
+    a.iter()
+        .find(|x| x.name == name)
+        .unwrap_or_else(|| panic!("no adapter {name}: {a:?}"))
+}
+
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| (*s).to_owned()).collect()
+}
+
+#[test]
+fn ipconfig_in_four_languages_gives_addresses_masks_gateways_and_dns() {
+    let files = all();
+    let file = |n: &str| files.iter().find(|r| r.path.ends_with(n)).unwrap();
+    for (how, t) in variants(file("en-xp-ipconfig-all.txt")) {
+        let a = ipconfig::parse(&lines(&t)).unwrap();
+        let lan = adapter(&a, "Ethernet adapter Local Area Connection");
+        // Windows XP says "IP Address", without IPv4: read by its place before the mask.
+        assert_eq!(lan.ipv4, strings(&["192.168.22.135"]), "{how}");
+        assert_eq!(lan.masks, strings(&["255.255.255.0"]));
+        assert_eq!(lan.gateways, strings(&["192.168.22.1"]));
+        assert_eq!(lan.dhcp_server.as_deref(), Some("192.168.22.1"));
+        assert_eq!(lan.dns_servers, strings(&["192.168.22.151"]));
+    }
+    for (how, t) in variants(file("de-win11-ipconfig-all.txt")) {
+        let a = ipconfig::parse(&lines(&t)).unwrap();
+        assert_eq!(a.len(), 6, "{how}");
+        let wlan = adapter(&a, "Drahtlos-LAN-Adapter WLAN");
+        assert_eq!(wlan.ipv4, strings(&["192.168.178.23"]), "{how}");
+        assert_eq!(
+            wlan.ipv6,
+            strings(&[
+                "2a04:9546:19ba:af01:c52c:be1:3372:e973",
+                "2a04:9546:19ba:af01:cd1:8efb:95ec:cc18",
+                "fe80::e436:d5b3:2c27:c44e"
+            ])
+        );
+        assert_eq!(wlan.masks, strings(&["255.255.255.0"]));
+        assert_eq!(
+            wlan.gateways,
+            strings(&["fe80::62b5:8dff:fe35:646d", "192.168.178.1"])
+        );
+        assert_eq!(wlan.dhcp_server.as_deref(), Some("192.168.178.1"));
+        assert_eq!(
+            wlan.dns_servers,
+            strings(&[
+                "fd00::62b5:8dff:fe35:646d",
+                "2a04:9546:19ba:af01:62b5:8dff:fe35:646d",
+                "192.168.178.1"
+            ])
+        );
+        let wsl = adapter(&a, "Ethernet-Adapter vEthernet (WSL (Hyper-V firewall))");
+        assert_eq!(
+            (wsl.ipv4.clone(), wsl.masks.clone(), wsl.gateways.clone()),
+            (
+                strings(&["172.22.16.1"]),
+                strings(&["255.255.240.0"]),
+                vec![]
+            )
+        );
+    }
+    for (how, t) in variants(file("fr-win11-ipconfig-all-wifi.txt")) {
+        // The colon glued to the dot leader, and fields at the margin (a pasted copy).
+        let a = ipconfig::parse(&lines(&t)).unwrap();
+        let wifi = adapter(&a, "Carte réseau sans fil Wi-Fi");
+        assert_eq!(wifi.ipv4, strings(&["10.33.48.17"]), "{how}");
+        assert_eq!(wifi.ipv6, strings(&["fe80::9a24:18b8:e579:d17f"]));
+        assert_eq!(wifi.masks, strings(&["255.255.252.0"]));
+        assert_eq!(wifi.gateways, strings(&["10.33.51.254"]));
+        assert_eq!(wifi.dhcp_server.as_deref(), Some("10.33.51.254"));
+        assert_eq!(
+            wifi.dns_servers,
+            strings(&["208.67.222.220", "208.67.220.222", "10.188.0.1"])
+        );
+    }
+    for (how, t) in variants(file("zh-cn-win7-ipconfig.txt")) {
+        // 子网掩码 is a mask, not a gateway; the getmac output after it is not an adapter.
+        let a = ipconfig::parse(&lines(&t)).unwrap();
+        assert_eq!(a.len(), 7, "{how}: {a:?}");
+        let wifi = adapter(&a, "无线局域网适配器 无线网络连接");
+        assert_eq!(wifi.ipv4, strings(&["10.7.85.99"]), "{how}");
+        assert_eq!(wifi.masks, strings(&["255.255.252.0"]));
+        assert_eq!(wifi.gateways, strings(&["10.7.84.1"]));
+        let vbox = adapter(&a, "以太网适配器 VirtualBox Host-Only Network");
+        assert_eq!(
+            (vbox.ipv4.clone(), vbox.masks.clone(), vbox.gateways.clone()),
+            (
+                strings(&["192.168.56.1"]),
+                strings(&["255.255.255.0"]),
+                vec![]
+            )
+        );
+    }
+}
+
+#[test]
+fn netsh_cmdkey_wmic_and_sc_in_their_languages() {
+    let files = all();
+    let file = |n: &str| files.iter().find(|r| r.path.ends_with(n)).unwrap();
+    for (how, t) in variants(file("ja-direct.txt")) {
+        let p = netsh_winhttp::parse_proxy(&lines(&t)).unwrap();
+        assert!(p.direct && p.proxy.is_none(), "{how}: {p:?}");
+    }
+    for (how, t) in variants(file("cmdkey-zh-cn.txt")) {
+        let c = accounts::parse_cmdkey(&lines(&t)).unwrap();
+        assert_eq!(c.len(), 3, "{how}");
+        assert_eq!(c[0].target, "LegacyGeneric:target=TERMSRV/10.0.0.100");
+        assert_eq!(c[0].kind.as_deref(), Some("普通"), "{how}");
+    }
+    for (how, t) in variants(file("wmic-qfe-list-ru-srv2012r2.txt")) {
+        let h = hotfix::parse(&t.text, &lines(&t), None).unwrap();
+        assert!(h.notes.is_empty(), "{how}: {:?}", h.notes);
+        assert_eq!(h.fixes[0].id, "KB2919355");
+        assert_eq!(
+            h.fixes[0].installed_on.map(|d| d.to_string()),
+            Some("2014-03-18".into())
+        );
+    }
+    for (how, t) in variants(file("sc-qc-de-spooler.txt")) {
+        let s = services::parse_sc(&lines(&t), None).unwrap();
+        assert_eq!(
+            (s[0].name.as_str(), s[0].start_type),
+            ("spooler", Some("automatic")),
+            "{how}"
+        );
+    }
+    for (how, t) in variants(file("sc-qc-de-not-installed.txt")) {
+        let s = services::parse_sc(&lines(&t), Some("NcdAutoSetup")).unwrap();
+        assert!(s[0].missing, "{how}");
+    }
+}
+
+/// Copies a sample's files as a user would export them by hand (no manifest).
+fn hand_exports(sample: &str, into: &std::path::Path) {
+    let from = repo().join("samples").join(sample);
+    for dir in ["registry", "commands", "eventlogs", "probes"] {
+        let Ok(entries) = std::fs::read_dir(from.join(dir)) else {
+            continue;
+        };
+        for e in entries {
+            let p = e.unwrap().path();
+            std::fs::copy(&p, into.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn hand_exports_from_a_japanese_pc_get_the_verdicts_of_the_english_one() {
+    let en = scratch("hand-exports-en");
+    let ja = scratch("hand-exports-ja");
+    hand_exports("win11-healthy", &en);
+    hand_exports("win11-healthy", &ja);
+    // The Japanese PC's netsh answer, as `netsh winhttp show proxy > file` writes it (932).
+    let text =
+        std::fs::read_to_string(repo().join("tests/fixtures/real/netsh-winhttp/ja-direct.txt"))
+            .unwrap();
+    let bytes = CodePage::from_number(932).unwrap().encode(&text).unwrap();
+    std::fs::write(ja.join("netsh-winhttp-show-proxy.txt"), bytes).unwrap();
+
+    let rules = RuleSet::builtin().unwrap();
+    let analyze = |dir: &std::path::Path| {
+        analysis::analyze(snapshot::open(dir, &Limits::default()).unwrap(), &rules)
+    };
+    let (a, b) = (analyze(&en), analyze(&ja));
+    let netsh = b
+        .artifacts
+        .iter()
+        .find(|x| x.path.ends_with("netsh-winhttp-show-proxy.txt"))
+        .unwrap();
+    assert_eq!(netsh.kind, ArtifactKind::NetshWinhttpProxy);
+    assert!(netsh.used);
+    assert!(
+        b.problems
+            .iter()
+            .any(|p| p.message.starts_with("decoded as cp932, a guess")),
+        "{:?}",
+        b.problems
+    );
+    let verdicts = |x: &analysis::Analysis| {
+        x.findings
+            .iter()
+            .map(|f| (f.rule.clone(), f.status))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(verdicts(&a), verdicts(&b));
+    let mode =
+        |x: &analysis::Analysis| x.facts.proxy.winhttp_mode.as_ref().map(|f| f.value.clone());
+    assert_eq!(mode(&a), mode(&b));
+}
