@@ -8,13 +8,15 @@ use crate::decode::{self, CodePage, CodePageHints, Encoding};
 use crate::facts::services::StateSource;
 use crate::facts::{Facts, Inputs};
 use crate::parse::{
-    accounts, eventlog, hotfix, ipconfig, licenses, manifest, netsh_winhttp, probes, reg, services,
+    accounts, eventlog, hotfix, ipconfig, licenses, manifest, netsh_winhttp, probes, services,
     winsock,
 };
 use crate::problem::{Problem, ProblemKind};
 use crate::rules::{Finding, RuleSet};
 use crate::snapshot::{Artifact, Snapshot, SourceFormat};
 use serde::Serialize;
+
+mod reg_files;
 
 /// What the analyzer made of one artifact.
 #[derive(Debug, Clone, Serialize)]
@@ -292,15 +294,7 @@ fn keep_first<T>(slot: &mut Option<T>, value: T) -> Outcome {
 fn take(kind: ArtifactKind, path: &str, text: &decode::Text, inputs: &mut Inputs) -> Outcome {
     let lines = || text.lines().collect::<Vec<(usize, &str)>>();
     match kind {
-        ArtifactKind::RegExport => {
-            let file = reg::parse(&text.text);
-            inputs.registry.merge(path, &file);
-            Outcome {
-                used: !file.keys.is_empty(),
-                problem: reg_problem(&file),
-                ..Outcome::default()
-            }
-        }
+        ArtifactKind::RegExport => reg_files::take(path, text, inputs),
         ArtifactKind::NetshWinhttpProxy => match netsh_winhttp::parse_proxy(&lines()) {
             Ok(n) => keep_first(&mut inputs.netsh_proxy, (path.to_owned(), n)),
             Err(e) => failed(e.line, &e.message),
@@ -437,30 +431,6 @@ fn code_page_hints(inputs: &Inputs) -> CodePageHints {
         oem: pages.and_then(|p| p.oem).and_then(CodePage::from_number),
         ansi: pages.and_then(|p| p.ansi).and_then(CodePage::from_number),
     }
-}
-
-/// What to say about a `.reg` file with bad lines: the first few positions and a count.
-fn reg_problem(file: &reg::RegFile) -> Option<String> {
-    const SHOWN: usize = 3;
-    if file.errors.is_empty() {
-        return None;
-    }
-    let mut parts: Vec<String> = file
-        .errors
-        .iter()
-        .take(SHOWN)
-        .map(|e| format!("line {} column {}: {}", e.line, e.column, e.message))
-        .collect();
-    if file.errors.len() > SHOWN {
-        parts.push(format!("and {} more", file.errors.len() - SHOWN));
-    }
-    let n = file.errors.len();
-    Some(format!(
-        "{n} line{} of this registry export could not be read and {} skipped ({})",
-        if n == 1 { "" } else { "s" },
-        if n == 1 { "was" } else { "were" },
-        parts.join("; ")
-    ))
 }
 
 fn snapshot_info(

@@ -20,9 +20,11 @@
 mod data;
 pub mod grammar;
 mod hex;
+mod shape;
 
 pub use data::{RegData, StringBytes};
 use grammar::{Line, RawData};
+pub use shape::{Shape, shape};
 
 /// The two header lines that make a text a `.reg` export.
 pub const HEADER_V5: &str = "Windows Registry Editor Version 5.00";

@@ -1,0 +1,86 @@
+//! `.reg` artifacts: how much each one speaks for ([`Scope`]). A whole export the collector's manifest declares, or a file of
+//! that shape ([`reg::shape`]), speaks for what it leaves out of its key; any other file only
+//! for the values it sets, and its note in the report says so.
+
+use super::Outcome;
+use crate::decode::{Encoding, Text};
+use crate::facts::Inputs;
+use crate::parse::manifest::StepStatus;
+use crate::parse::reg::{self, RegFile, Shape};
+use crate::registry::Scope;
+
+/// Parses a `.reg` artifact and merges it into the registry view with its scope.
+pub(super) fn take(path: &str, text: &Text, inputs: &mut Inputs) -> Outcome {
+    let file = reg::parse(&text.text);
+    let (scope, note) = scope_of(path, text, &file, inputs);
+    inputs.registry.merge(path, &file, scope);
+    Outcome {
+        used: !file.keys.is_empty(),
+        problem: problem(&file),
+        note,
+        ..Outcome::default()
+    }
+}
+
+/// Whole export or not, and what the report says of it (nothing for the collector's own
+/// exports, whose reading is the documented default).
+fn scope_of(path: &str, text: &Text, file: &RegFile, inputs: &Inputs) -> (Scope, Option<String>) {
+    let declared = inputs
+        .step_for(path)
+        .is_some_and(|s| s.status == StepStatus::Ok && s.registry_key.is_some());
+    if declared {
+        return (Scope::WholeExport, None);
+    }
+    match reg::shape(&text.text, file, text.encoding == Encoding::Utf16leBom) {
+        Shape::WholeExport { root } => (
+            Scope::WholeExport,
+            Some(format!(
+                "read as a whole export of {}: a subkey or value it lacks is taken as not set",
+                crate::registry::canonical(root)
+            )),
+        ),
+        Shape::Partial { why } => (Scope::Partial, Some(partial_note(why, file))),
+    }
+}
+
+fn partial_note(why: &str, file: &RegFile) -> String {
+    let deletions: usize = file
+        .keys
+        .iter()
+        .map(|k| usize::from(k.delete) + k.values.iter().filter(|v| v.data.is_none()).count())
+        .sum();
+    let deletions = match deletions {
+        0 => String::new(),
+        n => format!(
+            "; its {n} deletion{} not applied: a deletion says what the file would do to a PC, not what the PC has",
+            if n == 1 { " is" } else { "s are" }
+        ),
+    };
+    format!(
+        "not a whole export ({why}): the values it sets are read, nothing is inferred from what it leaves out{deletions}"
+    )
+}
+
+/// What to say about a `.reg` file with bad lines: the first few positions and a count.
+fn problem(file: &RegFile) -> Option<String> {
+    const SHOWN: usize = 3;
+    if file.errors.is_empty() {
+        return None;
+    }
+    let mut parts: Vec<String> = file
+        .errors
+        .iter()
+        .take(SHOWN)
+        .map(|e| format!("line {} column {}: {}", e.line, e.column, e.message))
+        .collect();
+    if file.errors.len() > SHOWN {
+        parts.push(format!("and {} more", file.errors.len() - SHOWN));
+    }
+    let n = file.errors.len();
+    Some(format!(
+        "{n} line{} of this registry export could not be read and {} skipped ({})",
+        if n == 1 { "" } else { "s" },
+        if n == 1 { "was" } else { "were" },
+        parts.join("; ")
+    ))
+}
