@@ -76,7 +76,8 @@ pub fn analyze(snapshot: Snapshot, rules: &RuleSet) -> Analysis {
     let mut inputs = Inputs::default();
     let mut notes = Vec::new();
 
-    // Pass 1: what is each artifact? The manifest, if any, tells the code pages.
+    // Pass 1: what is each artifact? The manifest, if any, tells the code pages; a `.reg`
+    // file in a legacy page is read in the ANSI one.
     let mut decoded: Vec<Decoded<'_>> = snapshot.artifacts.iter().map(|a| first_look(a)).collect();
     for d in decoded.iter().filter(|d| d.kind == ArtifactKind::Manifest) {
         let Some(text) = &d.text else { continue };
@@ -96,18 +97,27 @@ pub fn analyze(snapshot: Snapshot, rules: &RuleSet) -> Analysis {
         }
     }
     let hints = code_page_hints(&inputs);
-    if hints.oem.is_some() || hints.ansi.is_some() {
-        for d in decoded.iter_mut() {
-            let legacy = d.text.as_ref().is_some_and(|t| {
-                matches!(
-                    t.encoding,
-                    Encoding::Windows1252 | Encoding::Cp437 | Encoding::Cp850
-                )
-            });
-            if legacy && let Ok(t) = decode::decode(&d.artifact.bytes, &hints) {
-                d.kind = classify::classify_text(&t.text);
-                d.text = Some(t);
-            }
+    let ansi = reg_files::ansi_page(&hints);
+    for d in decoded.iter_mut() {
+        let legacy = d.text.as_ref().is_some_and(|t| {
+            matches!(
+                t.encoding,
+                Encoding::Windows1252 | Encoding::Cp437 | Encoding::Cp850
+            )
+        });
+        if !legacy {
+            continue;
+        }
+        let redecoded = if d.kind == ArtifactKind::RegExport {
+            reg_files::decode_ansi(&d.artifact.bytes, ansi)
+        } else if hints.oem.is_some() || hints.ansi.is_some() {
+            decode::decode(&d.artifact.bytes, &hints).ok()
+        } else {
+            None
+        };
+        if let Some(t) = redecoded {
+            d.kind = classify::classify_text(&t.text);
+            d.text = Some(t);
         }
     }
 
@@ -121,7 +131,7 @@ pub fn analyze(snapshot: Snapshot, rules: &RuleSet) -> Analysis {
             .and_then(|t| t.damage.clone())
             .filter(|_| d.kind != ArtifactKind::Unknown);
         let outcome = match &d.text {
-            Some(text) => take(d.kind, path, text, &mut inputs),
+            Some(text) => take(d.kind, path, text, ansi, &mut inputs),
             None if d.kind == ArtifactKind::EventLog => {
                 take_event_log(path, &d.artifact.bytes, &mut inputs)
             }
@@ -291,10 +301,16 @@ fn keep_first<T>(slot: &mut Option<T>, value: T) -> Outcome {
 }
 
 /// Runs the parser of the artifact's kind and stores what it gives in `inputs`.
-fn take(kind: ArtifactKind, path: &str, text: &decode::Text, inputs: &mut Inputs) -> Outcome {
+fn take(
+    kind: ArtifactKind,
+    path: &str,
+    text: &decode::Text,
+    ansi: CodePage,
+    inputs: &mut Inputs,
+) -> Outcome {
     let lines = || text.lines().collect::<Vec<(usize, &str)>>();
     match kind {
-        ArtifactKind::RegExport => reg_files::take(path, text, inputs),
+        ArtifactKind::RegExport => reg_files::take(path, text, ansi, inputs),
         ArtifactKind::NetshWinhttpProxy => match netsh_winhttp::parse_proxy(&lines()) {
             Ok(n) => keep_first(&mut inputs.netsh_proxy, (path.to_owned(), n)),
             Err(e) => failed(e.line, &e.message),

@@ -4,6 +4,8 @@
 mod common;
 
 use caadoctor::analysis::{self, Analysis};
+use caadoctor::decode::{self, CodePageHints, Encoding};
+use caadoctor::registry::Lookup;
 use caadoctor::rules::RuleSet;
 use caadoctor::snapshot::{self, Limits};
 use common::scratch;
@@ -60,4 +62,44 @@ fn a_pac_tweak_says_nothing_about_winhttp() {
         note.starts_with("not a whole export (it is not UTF-16"),
         "{note}"
     );
+}
+
+/// A `REGEDIT4` file saved by Notepad in the ANSI page (1252 here): Windows' import reads it
+/// as ANSI, never as an OEM page, even where the OEM page would "read" better.
+#[test]
+fn an_ansi_reg_file_is_read_in_the_ansi_page() {
+    let mut bytes =
+        b"REGEDIT4\r\n\r\n[HKEY_CURRENT_USER\\Software\\caadoctor-test]\r\n\"Label\"=\"".to_vec();
+    bytes.extend(b"\x84Nord\x93 \x80");
+    bytes.extend(b"\"\r\n\"Path\"=hex(2):80,25,00\r\n");
+    let guessed = decode::decode(&bytes, &CodePageHints::default()).unwrap();
+    assert_eq!(
+        guessed.encoding,
+        Encoding::Cp850,
+        "the unhinted guess would be wrong"
+    );
+    let a = analyze("ansi-reg", &[("ansi.reg", &bytes)]);
+    assert_eq!(a.artifacts[0].encoding, Some(Encoding::Windows1252));
+    let read = |name| match a
+        .inputs
+        .registry
+        .value(r"HKCU\Software\caadoctor-test", name)
+    {
+        Lookup::Found(_, v) => v.data.as_str().map(str::to_owned),
+        _ => None,
+    };
+    assert_eq!(
+        read("Label").as_deref(),
+        Some("\u{201e}Nord\u{201c} \u{20ac}")
+    );
+    assert_eq!(read("Path").as_deref(), Some("\u{20ac}%"));
+    // With the collector's manifest naming both pages, still the ANSI one.
+    let manifest =
+        br#"{"schema":"caadoctor.manifest/1","codepages":{"oem":850,"ansi":1252},"steps":[]}"#;
+    let a = analyze(
+        "ansi-reg-manifest",
+        &[("ansi.reg", &bytes), ("manifest.json", manifest)],
+    );
+    let reg = a.artifacts.iter().find(|x| x.path == "ansi.reg").unwrap();
+    assert_eq!(reg.encoding, Some(Encoding::Windows1252));
 }

@@ -1,17 +1,34 @@
-//! `.reg` artifacts: how much each one speaks for ([`Scope`]). A whole export the collector's manifest declares, or a file of
+//! `.reg` artifacts: the code page a legacy-encoded one is read in, and how much each one
+//! speaks for ([`Scope`]). A whole export the collector's manifest declares, or a file of
 //! that shape ([`reg::shape`]), speaks for what it leaves out of its key; any other file only
 //! for the values it sets, and its note in the report says so.
 
 use super::Outcome;
-use crate::decode::{Encoding, Text};
+use crate::decode::{self, CodePage, CodePageHints, Encoding, Text};
 use crate::facts::Inputs;
 use crate::parse::manifest::StepStatus;
 use crate::parse::reg::{self, RegFile, Shape};
 use crate::registry::Scope;
 
+/// The code page `.reg` files without a BOM are read in: the machine's ANSI page, as
+/// regedit and Notepad write them and Windows' import reads them (never an OEM page), from
+/// the manifest when it names one, else 1252.
+pub(super) fn ansi_page(hints: &CodePageHints) -> CodePage {
+    hints.ansi.unwrap_or(CodePage::Windows1252)
+}
+
+/// Decodes a `.reg` file that is neither UTF-8 nor UTF-16 in the ANSI page.
+pub(super) fn decode_ansi(bytes: &[u8], ansi: CodePage) -> Option<Text> {
+    let only_ansi = CodePageHints {
+        oem: None,
+        ansi: Some(ansi),
+    };
+    decode::decode(bytes, &only_ansi).ok()
+}
+
 /// Parses a `.reg` artifact and merges it into the registry view with its scope.
-pub(super) fn take(path: &str, text: &Text, inputs: &mut Inputs) -> Outcome {
-    let file = reg::parse(&text.text);
+pub(super) fn take(path: &str, text: &Text, ansi: CodePage, inputs: &mut Inputs) -> Outcome {
+    let file = reg::parse_ansi(&text.text, ansi);
     let (scope, note) = scope_of(path, text, &file, inputs);
     inputs.registry.merge(path, &file, scope);
     Outcome {

@@ -22,6 +22,7 @@ pub mod grammar;
 mod hex;
 mod shape;
 
+use crate::decode::CodePage;
 pub use data::{RegData, StringBytes};
 use grammar::{Line, RawData};
 pub use shape::{Shape, shape};
@@ -91,8 +92,15 @@ pub struct RegFile {
     pub comments: Vec<usize>,
 }
 
-/// Parses the decoded text of a `.reg` file.
+/// Parses the decoded text of a `.reg` file; `hex(N)` strings of a `REGEDIT4` file are read
+/// in code page 1252.
 pub fn parse(text: &str) -> RegFile {
+    parse_ansi(text, CodePage::Windows1252)
+}
+
+/// Parses the decoded text of a `.reg` file whose `REGEDIT4` `hex(N)` strings are in `ansi`,
+/// the ANSI code page of the machine that wrote it.
+pub fn parse_ansi(text: &str, ansi: CodePage) -> RegFile {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut file = RegFile {
         format: Format::V5,
@@ -111,7 +119,7 @@ pub fn parse(text: &str) -> RegFile {
     }
     let strings = match file.format {
         Format::V5 => StringBytes::Utf16,
-        Format::Regedit4 => StringBytes::Ansi,
+        Format::Regedit4 => StringBytes::Ansi(ansi),
     };
     let mut line_no = 2;
     while !rest.is_empty() {
