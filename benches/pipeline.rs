@@ -19,7 +19,7 @@ use caadoctor::analysis;
 use caadoctor::decode::{self, CodePageHints};
 use caadoctor::parse::eventlog;
 use caadoctor::parse::reg;
-use caadoctor::registry::RegistryView;
+use caadoctor::registry::{RegistryView, Scope};
 use caadoctor::report::Report;
 use caadoctor::rules::RuleSet;
 use caadoctor::snapshot::{self, Limits};
@@ -39,7 +39,7 @@ fn main() {
         let text = decode::decode(black_box(&big), &CodePageHints::default()).expect("text");
         let file = reg::parse(&text.text);
         let mut view = RegistryView::new();
-        view.merge("os-win7.reg", &file);
+        view.merge("os-win7.reg", &file, Scope::WholeExport);
         black_box(view);
     });
     println!(

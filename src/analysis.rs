@@ -8,13 +8,15 @@ use crate::decode::{self, CodePage, CodePageHints, Encoding};
 use crate::facts::services::StateSource;
 use crate::facts::{Facts, Inputs};
 use crate::parse::{
-    accounts, eventlog, hotfix, ipconfig, licenses, manifest, netsh_winhttp, probes, reg, services,
+    accounts, eventlog, hotfix, ipconfig, licenses, manifest, netsh_winhttp, probes, services,
     winsock,
 };
 use crate::problem::{Problem, ProblemKind};
 use crate::rules::{Finding, RuleSet};
 use crate::snapshot::{Artifact, Snapshot, SourceFormat};
 use serde::Serialize;
+
+mod reg_files;
 
 /// What the analyzer made of one artifact.
 #[derive(Debug, Clone, Serialize)]
@@ -76,7 +78,8 @@ pub fn analyze(snapshot: Snapshot, rules: &RuleSet) -> Analysis {
     let mut inputs = Inputs::default();
     let mut notes = Vec::new();
 
-    // Pass 1: what is each artifact? The manifest, if any, tells the code pages.
+    // Pass 1: what is each artifact? The manifest, if any, tells the code pages; a `.reg`
+    // file in a legacy page is read in the ANSI one.
     let mut decoded: Vec<Decoded<'_>> = snapshot.artifacts.iter().map(|a| first_look(a)).collect();
     for d in decoded.iter().filter(|d| d.kind == ArtifactKind::Manifest) {
         let Some(text) = &d.text else { continue };
@@ -109,18 +112,27 @@ pub fn analyze(snapshot: Snapshot, rules: &RuleSet) -> Analysis {
         }
     }
     let hints = code_page_hints(&inputs);
-    if hints.oem.is_some() || hints.ansi.is_some() {
-        for d in decoded.iter_mut() {
-            let legacy = d
-                .text
-                .as_ref()
-                .is_some_and(|t| matches!(t.encoding, Encoding::Legacy(_)));
-            if legacy && let Ok(t) = decode::decode(&d.artifact.bytes, &hints) {
-                if !d.declared {
-                    d.kind = classify::classify_text(&t.text);
-                }
-                d.text = Some(t);
+    let ansi = reg_files::ansi_page(&hints);
+    for d in decoded.iter_mut() {
+        let legacy = d
+            .text
+            .as_ref()
+            .is_some_and(|t| matches!(t.encoding, Encoding::Legacy(_)));
+        if !legacy {
+            continue;
+        }
+        let redecoded = if d.kind == ArtifactKind::RegExport {
+            reg_files::decode_ansi(&d.artifact.bytes, ansi)
+        } else if hints.oem.is_some() || hints.ansi.is_some() {
+            decode::decode(&d.artifact.bytes, &hints).ok()
+        } else {
+            None
+        };
+        if let Some(t) = redecoded {
+            if !d.declared {
+                d.kind = classify::classify_text(&t.text);
             }
+            d.text = Some(t);
         }
     }
 
@@ -134,7 +146,7 @@ pub fn analyze(snapshot: Snapshot, rules: &RuleSet) -> Analysis {
             .and_then(|t| t.damage.clone())
             .filter(|_| d.kind != ArtifactKind::Unknown);
         let outcome = match &d.text {
-            Some(text) => take(d.kind, path, text, &mut inputs),
+            Some(text) => take(d.kind, path, text, ansi, &mut inputs),
             None if d.kind == ArtifactKind::EventLog => {
                 take_event_log(path, &d.artifact.bytes, &mut inputs)
             }
@@ -319,18 +331,16 @@ fn keep_first<T>(slot: &mut Option<T>, value: T) -> Outcome {
 }
 
 /// Runs the parser of the artifact's kind and stores what it gives in `inputs`.
-fn take(kind: ArtifactKind, path: &str, text: &decode::Text, inputs: &mut Inputs) -> Outcome {
+fn take(
+    kind: ArtifactKind,
+    path: &str,
+    text: &decode::Text,
+    ansi: CodePage,
+    inputs: &mut Inputs,
+) -> Outcome {
     let lines = || text.lines().collect::<Vec<(usize, &str)>>();
     match kind {
-        ArtifactKind::RegExport => {
-            let file = reg::parse(&text.text);
-            inputs.registry.merge(path, &file);
-            Outcome {
-                used: !file.keys.is_empty(),
-                problem: reg_problem(&file),
-                ..Outcome::default()
-            }
-        }
+        ArtifactKind::RegExport => reg_files::take(path, text, ansi, inputs),
         ArtifactKind::NetshWinhttpProxy => match netsh_winhttp::parse_proxy(&lines()) {
             Ok(n) => keep_first(&mut inputs.netsh_proxy, (path.to_owned(), n)),
             Err(e) => failed(e.line, &e.message),
@@ -474,30 +484,6 @@ fn code_page_hints(inputs: &Inputs) -> CodePageHints {
         oem: pages.and_then(|p| p.oem).and_then(CodePage::from_number),
         ansi: pages.and_then(|p| p.ansi).and_then(CodePage::from_number),
     }
-}
-
-/// What to say about a `.reg` file with bad lines: the first few positions and a count.
-fn reg_problem(file: &reg::RegFile) -> Option<String> {
-    const SHOWN: usize = 3;
-    if file.errors.is_empty() {
-        return None;
-    }
-    let mut parts: Vec<String> = file
-        .errors
-        .iter()
-        .take(SHOWN)
-        .map(|e| format!("line {} column {}: {}", e.line, e.column, e.message))
-        .collect();
-    if file.errors.len() > SHOWN {
-        parts.push(format!("and {} more", file.errors.len() - SHOWN));
-    }
-    let n = file.errors.len();
-    Some(format!(
-        "{n} line{} of this registry export could not be read and {} skipped ({})",
-        if n == 1 { "" } else { "s" },
-        if n == 1 { "was" } else { "were" },
-        parts.join("; ")
-    ))
 }
 
 fn snapshot_info(

@@ -5,23 +5,43 @@
 //! (in snapshot path order) override earlier ones value by value; a changed value is kept as
 //! a [`Conflict`] so the engineer can see it.
 //!
-//! `reg export KEY` writes KEY and every subkey, so each file's top keys are *coverage*:
-//! a key below a covered key that the file does not contain does not exist on the machine,
-//! and a value missing from a present key is not set. The collector's manifest adds keys it
-//! found absent. Lookups answer with that difference spelt out ([`Lookup`]), because "not
-//! set, Windows default applies" and "not collected, unknown" lead to different verdicts.
+//! `reg export KEY` writes KEY and every subkey, so the top keys of a whole export
+//! ([`Scope::WholeExport`]) are *coverage*: a key below a covered key that the file does not
+//! contain does not exist on the machine, and a value missing from a key it lists is not
+//! set. The collector's manifest adds keys it found absent. Any other `.reg` file
+//! ([`Scope::Partial`]: written by hand, edited, a tweak) only says what it sets. Lookups
+//! answer with the difference spelt out ([`Lookup`]), because "not set, Windows default
+//! applies" and "not known" lead to different verdicts.
+//!
+//! Order of sources for one value: a value a file sets beats a default inferred from
+//! absence; a whole export's value beats a partial file's whatever their order; otherwise the
+//! later file (in snapshot path order) wins. Every disagreement is kept as a [`Conflict`].
+//! Deletions (`[-KEY]`, `"name"=-`) are never applied: in an export they cannot occur, and in
+//! any other file they say what the file would do to a machine, not what the machine has.
 
 use crate::parse::reg::{RegData, RegFile};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Where a key or value was read: the artifact and its line.
+/// How much a `.reg` file speaks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// A whole `reg export KEY` (declared by the collector's manifest, or of that shape):
+    /// what it lacks under KEY is not on the machine.
+    WholeExport,
+    /// Any other file: the values it sets are observations, and nothing is inferred from
+    /// what it leaves out.
+    Partial,
+}
+
+/// Where a key or value was read: the artifact, its line, and what kind of file it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
     /// Shared by every key and value of one file.
     pub artifact: Arc<str>,
     /// 1-based line in the artifact; 0 when the origin is not a line (a manifest step).
     pub line: usize,
+    pub scope: Scope,
 }
 
 #[derive(Debug, Clone)]
@@ -36,8 +56,11 @@ pub struct ValueEntry {
 pub struct KeyNode {
     /// Canonical display path (`HKLM\SOFTWARE\...`), with the file's casing of the rest.
     pub path: String,
+    /// The whole export that lists the key, else the first file that names it.
     pub origin: Origin,
     pub values: Vec<ValueEntry>,
+    /// A whole export lists the key: its values and subkeys here are all it has.
+    pub listed: bool,
 }
 
 impl KeyNode {
@@ -73,6 +96,9 @@ pub enum Lookup<'a> {
     Found(&'a KeyNode, &'a ValueEntry),
     /// The key was exported but has no such value: it is not set on the machine.
     ValueAbsent(&'a KeyNode),
+    /// Only files that are not whole exports name the key, and none sets this value: not
+    /// known.
+    Unstated(&'a KeyNode),
     /// The key does not exist on the machine (a covering export lacks it, or the
     /// collector found it absent).
     KeyAbsent(&'a Coverage),
@@ -92,12 +118,13 @@ impl RegistryView {
         Self::default()
     }
 
-    /// Merges one parsed `.reg` file.
-    pub fn merge(&mut self, artifact: &str, file: &RegFile) {
+    /// Merges one parsed `.reg` file of the given scope.
+    pub fn merge(&mut self, artifact: &str, file: &RegFile, scope: Scope) {
         let shared: Arc<str> = Arc::from(artifact);
         let origin = |line| Origin {
             artifact: Arc::clone(&shared),
             line,
+            scope,
         };
         let present: std::collections::HashSet<String> = file
             .keys
@@ -105,14 +132,11 @@ impl RegistryView {
             .filter(|k| !k.delete)
             .map(|k| fold(&canonical(&k.path)))
             .collect();
-        for block in &file.keys {
+        for block in file.keys.iter().filter(|k| !k.delete) {
             let path = canonical(&block.path);
             let folded = fold(&path);
-            if block.delete {
-                self.keys.retain(|k, _| !is_within(k, &folded));
-                continue;
-            }
-            if parent(&folded).is_none_or(|p| !present.contains(p)) {
+            let whole = scope == Scope::WholeExport;
+            if whole && parent(&folded).is_none_or(|p| !present.contains(p)) {
                 self.coverage.push((
                     folded.clone(),
                     Coverage {
@@ -126,38 +150,44 @@ impl RegistryView {
                 path: path.clone(),
                 origin: origin(block.line),
                 values: Vec::new(),
+                listed: false,
             });
+            if whole && !node.listed {
+                node.listed = true;
+                node.origin = origin(block.line);
+            }
             for v in &block.values {
+                let Some(data) = &v.data else { continue };
+                let entry = ValueEntry {
+                    name: v.name.clone(),
+                    data: data.clone(),
+                    origin: origin(v.line),
+                };
                 let slot = node
                     .values
                     .iter()
                     .position(|e| e.name.eq_ignore_ascii_case(&v.name));
-                match (&v.data, slot) {
-                    (None, Some(i)) => {
-                        node.values.remove(i);
-                    }
-                    (None, None) => {}
-                    (Some(data), Some(i)) => {
-                        let old = &mut node.values[i];
-                        if old.data != *data && *old.origin.artifact != *artifact {
-                            self.conflicts.push(Conflict {
-                                key: path.clone(),
-                                name: v.name.clone(),
-                                used: origin(v.line),
-                                overridden: old.origin.clone(),
-                            });
-                        }
-                        *old = ValueEntry {
-                            name: v.name.clone(),
-                            data: data.clone(),
-                            origin: origin(v.line),
-                        };
-                    }
-                    (Some(data), None) => node.values.push(ValueEntry {
+                let Some(i) = slot else {
+                    node.values.push(entry);
+                    continue;
+                };
+                let old = &mut node.values[i];
+                let keep_old = old.origin.scope == Scope::WholeExport && !whole;
+                if old.data != *data && *old.origin.artifact != *artifact {
+                    let (used, overridden) = if keep_old {
+                        (old.origin.clone(), entry.origin.clone())
+                    } else {
+                        (entry.origin.clone(), old.origin.clone())
+                    };
+                    self.conflicts.push(Conflict {
+                        key: path.clone(),
                         name: v.name.clone(),
-                        data: data.clone(),
-                        origin: origin(v.line),
-                    }),
+                        used,
+                        overridden,
+                    });
+                }
+                if !keep_old {
+                    *old = entry;
                 }
             }
         }
@@ -173,6 +203,7 @@ impl RegistryView {
                 origin: Origin {
                     artifact: Arc::from(artifact),
                     line: 0,
+                    scope: Scope::WholeExport,
                 },
                 absent: true,
             },
@@ -194,15 +225,20 @@ impl RegistryView {
 
     /// What the snapshot says about `key` / `name` (`""` for the default value).
     pub fn value(&self, key: &str, name: &str) -> Lookup<'_> {
-        if let Some(node) = self.key(key) {
-            return match node.value(name) {
-                Some(v) => Lookup::Found(node, v),
-                None => Lookup::ValueAbsent(node),
-            };
+        let node = self.key(key);
+        if let Some(node) = node {
+            if let Some(v) = node.value(name) {
+                return Lookup::Found(node, v);
+            }
+            if node.listed {
+                return Lookup::ValueAbsent(node);
+            }
         }
-        match self.resolve(key, |view, folded| view.covering(folded)) {
-            Some(c) => Lookup::KeyAbsent(c),
-            None => Lookup::NotCollected,
+        // A key only partial files name, under an export that lacks it: the export says.
+        match (self.covers(key), node) {
+            (Some(c), _) => Lookup::KeyAbsent(c),
+            (None, Some(node)) => Lookup::Unstated(node),
+            (None, None) => Lookup::NotCollected,
         }
     }
 
@@ -291,14 +327,22 @@ mod tests {
     use super::*;
     use crate::parse::reg;
 
-    fn view(files: &[(&str, &str)]) -> RegistryView {
+    fn scoped(files: &[(&str, &str, Scope)]) -> RegistryView {
         let mut v = RegistryView::new();
-        for (name, text) in files {
+        for (name, text, scope) in files {
             let parsed = reg::parse(text);
             assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
-            v.merge(name, &parsed);
+            v.merge(name, &parsed, *scope);
         }
         v
+    }
+
+    fn view(files: &[(&str, &str)]) -> RegistryView {
+        let whole: Vec<_> = files
+            .iter()
+            .map(|(n, t)| (*n, *t, Scope::WholeExport))
+            .collect();
+        scoped(&whole)
     }
 
     const SCHANNEL: &str = "Windows Registry Editor Version 5.00\r\n\r\n\
@@ -348,7 +392,7 @@ mod tests {
     #[test]
     fn later_files_override_and_conflicts_are_kept() {
         let a = "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\T]\r\n\"A\"=dword:00000001\r\n\"B\"=\"x\"\r\n";
-        let b = "Windows Registry Editor Version 5.00\r\n\r\n[HKLM\\Software\\t]\r\n\"a\"=dword:00000002\r\n\"B\"=-\r\n";
+        let b = "Windows Registry Editor Version 5.00\r\n\r\n[HKLM\\Software\\t]\r\n\"a\"=dword:00000002\r\n";
         let v = view(&[("a.reg", a), ("b.reg", b)]);
         let Lookup::Found(_, val) = v.value(r"HKLM\SOFTWARE\T", "A") else {
             panic!()
@@ -356,24 +400,84 @@ mod tests {
         assert_eq!(val.data, RegData::Dword(2));
         assert!(matches!(
             v.value(r"HKLM\SOFTWARE\T", "B"),
-            Lookup::ValueAbsent(_)
+            Lookup::Found(..)
         ));
         assert_eq!(v.conflicts().len(), 1);
         assert_eq!(&*v.conflicts()[0].overridden.artifact, "a.reg");
     }
 
     #[test]
-    fn wow6432node_is_its_own_branch_and_deletions_apply() {
+    fn wow6432node_is_its_own_branch_and_deletions_never_apply() {
         let a = "Windows Registry Editor Version 5.00\r\n\r\n\
             [HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\X]\r\n\"V\"=dword:00000001\r\n\r\n\
-            [HKEY_LOCAL_MACHINE\\SOFTWARE\\Wow6432Node\\Microsoft\\X]\r\n\"V\"=dword:00000002\r\n\r\n\
-            [-HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\X]\r\n";
-        let v = view(&[("a.reg", a)]);
-        assert!(v.key(r"HKLM\SOFTWARE\Microsoft\X").is_none());
-        let Lookup::Found(_, val) = v.value(r"HKLM\SOFTWARE\Wow6432Node\Microsoft\X", "V") else {
+            [HKEY_LOCAL_MACHINE\\SOFTWARE\\Wow6432Node\\Microsoft\\X]\r\n\"V\"=dword:00000002\r\n\r\n";
+        let undo = "Windows Registry Editor Version 5.00\r\n\r\n\
+            [-HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\X]\r\n\r\n\
+            [HKEY_LOCAL_MACHINE\\SOFTWARE\\Wow6432Node\\Microsoft\\X]\r\n\"V\"=-\r\n";
+        let v = scoped(&[
+            ("a.reg", a, Scope::WholeExport),
+            ("undo.reg", undo, Scope::Partial),
+        ]);
+        let found = |key| match v.value(key, "V") {
+            Lookup::Found(_, val) => val.data.as_u64(),
+            _ => None,
+        };
+        assert_eq!(found(r"HKLM\SOFTWARE\Microsoft\X"), Some(1));
+        assert_eq!(found(r"HKLM\SOFTWARE\Wow6432Node\Microsoft\X"), Some(2));
+    }
+
+    const TWEAK: &str = "Windows Registry Editor Version 5.00\r\n\r\n\
+        [HKEY_CURRENT_USER\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings]\r\n\
+        \"AutoConfigURL\"=\"http://wpad/proxy.pac\"\r\n";
+    const IS: &str = r"HKCU\Software\Microsoft\Windows\CurrentVersion\Internet Settings";
+
+    #[test]
+    fn a_partial_file_says_only_what_it_sets() {
+        let v = scoped(&[("tweak.reg", TWEAK, Scope::Partial)]);
+        let Lookup::Found(node, val) = v.value(IS, "AutoConfigURL") else {
             panic!()
         };
-        assert_eq!(val.data, RegData::Dword(2));
+        assert_eq!(
+            (val.origin.scope, val.origin.line, node.listed),
+            (Scope::Partial, 4, false)
+        );
+        assert!(matches!(v.value(IS, "ProxyEnable"), Lookup::Unstated(_)));
+        assert!(matches!(
+            v.value(&format!(r"{IS}\Connections"), "DefaultConnectionSettings"),
+            Lookup::NotCollected
+        ));
+        assert!(v.covers(IS).is_none());
+    }
+
+    #[test]
+    fn an_export_beats_a_partial_file_and_an_observed_value_beats_absence() {
+        let export = "Windows Registry Editor Version 5.00\r\n\r\n\
+            [HKEY_CURRENT_USER\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings]\r\n\
+            \"AutoConfigURL\"=\"http://real/proxy.pac\"\r\n\"ProxyEnable\"=dword:00000000\r\n\r\n";
+        let set_more = TWEAK.replace("AutoConfigURL", "ProxyServer");
+        for order in [[0, 1, 2], [1, 2, 0]] {
+            let files = [
+                ("export.reg", export, Scope::WholeExport),
+                ("tweak.reg", TWEAK, Scope::Partial),
+                ("more.reg", set_more.as_str(), Scope::Partial),
+            ];
+            let v = scoped(&order.map(|i| files[i]));
+            let Lookup::Found(_, pac) = v.value(IS, "AutoConfigURL") else {
+                panic!()
+            };
+            assert_eq!(pac.data, RegData::String("http://real/proxy.pac".into()));
+            assert_eq!(&*v.conflicts()[0].used.artifact, "export.reg");
+            assert_eq!(&*v.conflicts()[0].overridden.artifact, "tweak.reg");
+            // Not in the export, set by a file: the file's value is what is known.
+            let Lookup::Found(_, server) = v.value(IS, "ProxyServer") else {
+                panic!()
+            };
+            assert_eq!(&*server.origin.artifact, "more.reg");
+            assert!(matches!(
+                v.value(IS, "ProxyOverride"),
+                Lookup::ValueAbsent(_)
+            ));
+        }
     }
 
     #[test]

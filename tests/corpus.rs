@@ -7,7 +7,7 @@ use caadoctor::analysis;
 use caadoctor::classify::{ArtifactKind, classify_text};
 use caadoctor::decode::{self, CodePageHints, Encoding};
 use caadoctor::parse::reg::{self, RegData};
-use caadoctor::registry::{Lookup, RegistryView};
+use caadoctor::registry::{Lookup, RegistryView, Scope};
 use caadoctor::rules::RuleSet;
 use caadoctor::snapshot::{self, Limits};
 use common::{corpus, files_in, scratch};
@@ -52,7 +52,7 @@ fn the_big_windows_7_export_reads_whole() {
         file.keys.len()
     );
     let mut view = RegistryView::new();
-    view.merge("os-win7.reg", &file);
+    view.merge("os-win7.reg", &file, Scope::WholeExport);
     let Lookup::Found(_, v) = view.value(
         r"HKLM\Software\Microsoft\Windows NT\CurrentVersion",
         "CSDVersion",
@@ -286,7 +286,7 @@ fn corpus_proxy_blobs_decode() {
     use caadoctor::facts::proxy;
     let mut view = RegistryView::new();
     for name in ["hklm-internet-settings.reg", "hkcu-internet-settings.reg"] {
-        view.merge(name, &read_reg(name));
+        view.merge(name, &read_reg(name), Scope::WholeExport);
     }
     let mut problems = Vec::new();
     let sources = proxy::Sources {

@@ -99,7 +99,10 @@ pub fn build_office(view: &RegistryView, collected: Option<&(Date, Evidence)>) -
             o.installed = Some(Fact::new(false, vec![ev]));
             return o;
         }
-        (None, None) => return o,
+        (None, None) if view.key(C2R).is_none() => return o,
+        // Values set by a file that is not a whole export: read, whether Office is installed
+        // is not known.
+        (None, None) => {}
     }
     let version = text(view, C2R, "VersionToReport");
     if let Reading::Set(v, ev) = &version {
@@ -159,9 +162,17 @@ pub fn build_office(view: &RegistryView, collected: Option<&(Date, Evidence)>) -
 
 pub fn build_identity(view: &RegistryView) -> IdentityFacts {
     let identities = format!(r"{IDENTITY}\Identities");
-    let cached = match (view.key(&identities), view.covers(&identities)) {
+    // Only a whole export lists every identity.
+    let cached = match (
+        view.key(&identities).filter(|n| n.listed),
+        view.covers(&identities),
+    ) {
         (Some(node), _) => {
-            let n = view.subkeys(&identities).len() as i64;
+            let n = view
+                .subkeys(&identities)
+                .iter()
+                .filter(|k| k.listed)
+                .count() as i64;
             let ev = Evidence {
                 artifact: node.origin.artifact.to_string(),
                 line: Some(node.origin.line),

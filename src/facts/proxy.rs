@@ -9,7 +9,7 @@
 //! read instead of the user's.
 
 use super::model::{Evidence, Fact, fact_group};
-use super::registry_read::{Reading, int, read, text};
+use super::registry_read::{Reading, int, read, reword, text};
 use crate::endpoints;
 use crate::parse::netsh_winhttp::{AdvProxy, NetshProxy};
 use crate::parse::proxy_blob::{self, ProxyBlob};
@@ -92,7 +92,10 @@ fn blob(
     match blob_reading(view, key, name) {
         Reading::Set(bytes, mut ev) => match proxy_blob::parse(&bytes) {
             Ok(b) => {
-                ev.seen = format!("REG_BINARY, {} bytes: {}", bytes.len(), describe(&b));
+                reword(
+                    &mut ev,
+                    format!("REG_BINARY, {} bytes: {}", bytes.len(), describe(&b)),
+                );
                 Reading::Set(b, ev)
             }
             Err(e) => {
@@ -280,9 +283,14 @@ fn wininet(view: &RegistryView, problems: &mut Vec<Problem>, p: &mut ProxyFacts)
     if let Some((v, ev)) = &pac {
         p.wininet_auto_config_url = Some(Fact::new(v.clone(), vec![ev.clone()]));
     }
-    // Uses a proxy: a proxy turned on with a server, or a PAC URL. Needs the on/off answer.
-    if let Some((on, on_ev)) = enabled {
-        let mut evidence = vec![on_ev];
+    // Uses a proxy: a proxy turned on with a server, or a PAC URL. Needs the on/off answer,
+    // unless a PAC URL settles it (a file that only sets one says nothing of the switch).
+    let switch = match enabled {
+        Some((on, ev)) => Some((on, Some(ev))),
+        None => pac.is_some().then_some((false, None)),
+    };
+    if let Some((on, on_ev)) = switch {
+        let mut evidence: Vec<Evidence> = on_ev.into_iter().collect();
         let via_server = on && proxy.is_some();
         if let Some((_, ev)) = proxy.as_ref().filter(|_| on) {
             evidence.push(ev.clone());

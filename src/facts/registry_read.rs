@@ -1,10 +1,11 @@
 //! Reads single registry values for the fact builders and turns each answer of the
 //! [`RegistryView`] into [`Evidence`]: a value seen, a value not set, a key that does not
-//! exist, or nothing collected.
+//! exist, or nothing known. A value read from a `.reg` that is not a whole export says so in
+//! its evidence, and what such a file leaves out is not known rather than "not set".
 
 use super::model::Evidence;
 use crate::parse::reg::RegData;
-use crate::registry::{Lookup, Origin, RegistryView};
+use crate::registry::{Lookup, Origin, RegistryView, Scope};
 
 /// What the snapshot says about one value.
 pub(super) enum Reading<T> {
@@ -12,7 +13,7 @@ pub(super) enum Reading<T> {
     Set(T, Evidence),
     /// Not set on the machine (value or whole key absent): the Windows default applies.
     NotSet(Evidence),
-    /// The snapshot does not cover the key.
+    /// The snapshot does not cover the key, or only files that are not whole exports name it.
     NotCollected,
 }
 
@@ -40,7 +41,14 @@ fn locator(key: &str, name: &str) -> String {
     }
 }
 
+/// What evidence from a partial file adds to what was seen.
+const PARTIAL_NOTE: &str = "set by a .reg that is not a whole export (hand-written or edited): the values it does not set are not known";
+
 fn evidence(origin: &Origin, locator: String, seen: String) -> Evidence {
+    let seen = match origin.scope {
+        Scope::WholeExport => seen,
+        Scope::Partial => format!("{seen} — {PARTIAL_NOTE}"),
+    };
     Evidence {
         artifact: origin.artifact.to_string(),
         line: (origin.line > 0).then_some(origin.line),
@@ -93,8 +101,18 @@ pub(super) fn read<T>(
                 seen,
             ))
         }
-        Lookup::NotCollected => Reading::NotCollected,
+        Lookup::Unstated(_) | Lookup::NotCollected => Reading::NotCollected,
     }
+}
+
+/// Replaces what the evidence says was seen (a decoded blob), keeping the note that it
+/// came from a file that is not a whole export.
+pub(super) fn reword(ev: &mut Evidence, seen: String) {
+    ev.seen = if ev.seen.ends_with(PARTIAL_NOTE) {
+        format!("{seen} — {PARTIAL_NOTE}")
+    } else {
+        seen
+    };
 }
 
 pub(super) fn int(view: &RegistryView, key: &str, name: &str) -> Reading<i64> {
@@ -107,15 +125,18 @@ pub(super) fn text(view: &RegistryView, key: &str, name: &str) -> Reading<String
     read(view, key, name, |d| d.as_str().map(str::to_owned))
 }
 
-/// Evidence that a key exists (its `[KEY]` line).
+/// Evidence that a key exists, from a whole export's `[KEY]` line: a file that is not one
+/// creates the keys it names when imported, so it does not show what is installed.
 pub(super) fn key_evidence(view: &RegistryView, key: &str) -> Option<Evidence> {
     view.key(key)
+        .filter(|node| node.listed)
         .map(|node| evidence(&node.origin, node.path.clone(), "key present".to_owned()))
 }
 
-/// Evidence that a key is known not to exist.
+/// Evidence that a key is known not to exist (a whole export of a parent lacks it, or the
+/// collector found it absent).
 pub(super) fn absent_key_evidence(view: &RegistryView, key: &str) -> Option<Evidence> {
-    if view.key(key).is_some() {
+    if view.key(key).is_some_and(|node| node.listed) {
         return None;
     }
     view.covers(key).map(|cov| {

@@ -67,14 +67,16 @@ pub fn build(
     for name in names {
         let key = format!(r"{SERVICES}\{name}");
         let mut facts = if let Some(present) = key_evidence(view, &key) {
-            one(view, &key, present)
+            one(view, &key, Some(present))
         } else if let Some(absent) = absent_key_evidence(view, &key) {
             ServiceFacts {
                 installed: Some(Fact::new(false, vec![absent])),
                 ..Default::default()
             }
         } else {
-            ServiceFacts::default()
+            // A file that is not a whole export may set its start type; it does not show
+            // whether the service is installed (importing it creates the key).
+            one(view, &key, None)
         };
         apply_states(&mut facts, &name, states);
         if facts != ServiceFacts::default() {
@@ -140,9 +142,9 @@ fn start_number(word: &str) -> Option<i64> {
     })
 }
 
-fn one(view: &RegistryView, key: &str, present: Evidence) -> ServiceFacts {
+fn one(view: &RegistryView, key: &str, present: Option<Evidence>) -> ServiceFacts {
     let mut s = ServiceFacts {
-        installed: Some(Fact::new(true, vec![present])),
+        installed: present.map(|ev| Fact::new(true, vec![ev])),
         ..Default::default()
     };
     if let Reading::Set(start, e) = int(view, key, "Start") {

@@ -37,8 +37,8 @@ pub enum RegData {
 pub enum StringBytes {
     /// `Windows Registry Editor Version 5.00`: UTF-16LE.
     Utf16,
-    /// `REGEDIT4`: the ANSI code page.
-    Ansi,
+    /// `REGEDIT4`: the ANSI code page of the machine that wrote it.
+    Ansi(CodePage),
 }
 
 impl RegData {
@@ -149,7 +149,7 @@ fn decode_units(bytes: &[u8], strings: StringBytes) -> String {
                 .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
                 .collect()
         }
-        StringBytes::Ansi => CodePage::Windows1252.decode(bytes),
+        StringBytes::Ansi(page) => page.decode(bytes),
     }
 }
 
@@ -206,7 +206,11 @@ mod tests {
             RegData::MultiString(vec![])
         );
         assert_eq!(
-            RegData::from_hex(Some(2), b"ab\0".to_vec(), StringBytes::Ansi),
+            RegData::from_hex(
+                Some(2),
+                b"ab\0".to_vec(),
+                StringBytes::Ansi(CodePage::Windows1252)
+            ),
             RegData::ExpandString("ab".into())
         );
     }

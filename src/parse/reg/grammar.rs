@@ -1,15 +1,16 @@
-//! The line grammar of a `.reg` export, as small nom combinators.
+//! The line grammar of a `.reg` file, as small nom combinators: what `reg export` writes, and
+//! what people write by hand and Windows' import accepts (comments, blanks, short DWORDs).
 //!
 //! One call of [`line`] reads one logical line: a key (`[HKEY_...]`, `[-HKEY_...]`), a value
 //! (`"name"=...`, `@=...`, `"name"=-`), a comment or a blank line, together with the
 //! continuation lines of a wrapped `hex` value (`,\` then a line starting with spaces).
 
+use super::hex::hex_data;
 use nom::branch::alt;
 use nom::bytes::complete::{tag_no_case, take_while_m_n};
-use nom::character::complete::{char, line_ending, not_line_ending, space0};
-use nom::combinator::{cut, eof, map, map_opt, opt, peek, value};
+use nom::character::complete::{char, line_ending, not_line_ending, one_of, satisfy, space0};
+use nom::combinator::{cut, eof, map, map_opt, not, opt, peek, value};
 use nom::error::{ContextError, ErrorKind, ParseError, context};
-use nom::multi::separated_list0;
 use nom::sequence::{delimited, preceded, terminated};
 use nom::{IResult, Parser};
 
@@ -23,7 +24,7 @@ pub struct GrammarError<'a> {
 }
 
 impl<'a> GrammarError<'a> {
-    fn expected(at: &'a str, expected: &'static str) -> Self {
+    pub(super) fn expected(at: &'a str, expected: &'static str) -> Self {
         GrammarError {
             at,
             expected,
@@ -76,9 +77,20 @@ pub type Res<'a, O> = IResult<&'a str, O, GrammarError<'a>>;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Line<'a> {
     Blank,
+    /// A line whose first non-blank character is `;` or `#`.
     Comment,
-    Key { path: &'a str, delete: bool },
-    Value { name: String, data: RawData },
+    Key {
+        path: &'a str,
+        delete: bool,
+        /// Text after the closing `]`, which Windows ignores.
+        commented: bool,
+    },
+    Value {
+        name: String,
+        data: RawData,
+        /// A `;` comment after the data, or on a continuation line of wrapped hex.
+        commented: bool,
+    },
 }
 
 /// Value data as spelled, before typing.
@@ -96,18 +108,25 @@ pub enum RawData {
 }
 
 /// Reads one logical line, including its line ending (or the end of the input).
+///
+/// What Windows' import accepts is taken from Wine's `programs/reg/tests/import.c`, whose
+/// cases run against Windows (`Wine10`..`Wine13` and the like below name those cases):
+/// - a line whose first non-blank is `;` or `#` is a comment (`Wine1`..`Wine4`, `Comment1`..`4`),
+///   in `REGEDIT4` and version 5 files alike; a comment line may end in `\` (`Wine8`, `Wine9`);
+/// - after a value, only `;` starts a comment (`"Wine11"="Value 2";comment`,
+///   `"Wine13"=dword:02040608 ;comment`, `Wine31`, `Wine36a`, `Wine39a`, `Wine46e`, `Wine50a`);
+///   `#` there makes Windows skip the whole line (`Wine10`, `Wine12`, `Wine30`, `Wine39c`,
+///   `Wine46f`, `Wine50c`), and so does anything else after the data (`Wine34b`);
+/// - `;` and `#` inside a quoted string are text (`Wine22`..`Wine27`).
 pub fn line(i: &str) -> Res<'_, Line<'_>> {
     preceded(
         space0,
-        terminated(
-            alt((
-                comment,
-                key_line,
-                value_line,
-                value(Line::Blank, peek(end_of_line)),
-            )),
-            context("end of line", end_of_line),
-        ),
+        alt((
+            comment,
+            terminated(key_line, context("end of line", end_of_line)),
+            value_line,
+            value(Line::Blank, end_of_line),
+        )),
     )
     .parse(i)
 }
@@ -116,21 +135,46 @@ fn end_of_line(i: &str) -> Res<'_, ()> {
     value((), (space0, alt((line_ending, eof)))).parse(i)
 }
 
-fn comment(i: &str) -> Res<'_, Line<'_>> {
-    value(Line::Comment, (char(';'), not_line_ending)).parse(i)
+/// A `;` comment after a value, up to the end of the line.
+pub(super) fn trailing_comment(i: &str) -> Res<'_, ()> {
+    value((), (char(';'), not_line_ending)).parse(i)
 }
 
-/// `[path]` or `[-path]`. Key names may contain `]`, so the last `]` of the line closes.
+/// The end of a value's line: blanks, an optional `;` comment, the line ending. Says
+/// whether there was a comment.
+fn end_of_value(i: &str) -> Res<'_, bool> {
+    context(
+        "end of line or a ';' comment (Windows skips a line with '#' or text after the data)",
+        terminated(
+            preceded(space0, map(opt(trailing_comment), |c| c.is_some())),
+            alt((line_ending, eof)),
+        ),
+    )
+    .parse(i)
+}
+
+fn comment(i: &str) -> Res<'_, Line<'_>> {
+    value(
+        Line::Comment,
+        (one_of(";#"), not_line_ending, alt((line_ending, eof))),
+    )
+    .parse(i)
+}
+
+/// `[path]` or `[-path]`. Key names may contain `]`, so the last `]` of the line closes, and
+/// what follows it is ignored, as Windows' import does (Wine's `key_name_state`; Wine's tests
+/// do not cover text after the `]`, so it is only reported as a comment).
 fn key_line(i: &str) -> Res<'_, Line<'_>> {
     let (rest, _) = char('[')(i)?;
     let (after, body) = not_line_ending(rest)?;
-    let body = body.trim_end();
-    let Some(inner) = body.strip_suffix(']') else {
+    let Some(close) = body.rfind(']') else {
         return Err(nom::Err::Failure(GrammarError::expected(
-            &rest[body.len()..],
+            &rest[body.trim_end().len()..],
             "']' closing the key name",
         )));
     };
+    let inner = &body[..close];
+    let commented = !body[close + 1..].trim().is_empty();
     let (delete, path) = match inner.strip_prefix('-') {
         Some(p) => (true, p),
         None => (false, inner),
@@ -141,10 +185,17 @@ fn key_line(i: &str) -> Res<'_, Line<'_>> {
             "a key name",
         )));
     }
-    Ok((after, Line::Key { path, delete }))
+    Ok((
+        after,
+        Line::Key {
+            path,
+            delete,
+            commented,
+        },
+    ))
 }
 
-/// `"name"=data` or `@=data`.
+/// `"name"=data` or `@=data`, to the end of its line (or of its last continuation line).
 fn value_line(i: &str) -> Res<'_, Line<'_>> {
     let (i, name) = value_name(i)?;
     let (i, _) = cut(context(
@@ -152,8 +203,16 @@ fn value_line(i: &str) -> Res<'_, Line<'_>> {
         preceded(space0, char('=')),
     ))
     .parse(i)?;
-    let (i, data) = cut(preceded(space0, value_data)).parse(i)?;
-    Ok((i, Line::Value { name, data }))
+    let (i, (data, wrapped_comment)) = cut(preceded(space0, value_data)).parse(i)?;
+    let (i, trailing) = cut(end_of_value).parse(i)?;
+    Ok((
+        i,
+        Line::Value {
+            name,
+            data,
+            commented: wrapped_comment || trailing,
+        },
+    ))
 }
 
 /// `@` (the default value, named "") or a quoted name.
@@ -161,13 +220,19 @@ fn value_name(i: &str) -> Res<'_, String> {
     alt((value(String::new(), char('@')), quoted)).parse(i)
 }
 
-fn value_data(i: &str) -> Res<'_, RawData> {
+/// The data, and whether a comment sat inside it (on a wrapped hex line).
+fn value_data(i: &str) -> Res<'_, (RawData, bool)> {
     context(
         "value data: \"text\", dword:, hex:, hex(N): or -",
         alt((
-            value(RawData::Delete, char('-')),
-            map(quoted, RawData::String),
-            dword,
+            map(
+                alt((
+                    value(RawData::Delete, char('-')),
+                    map(quoted, RawData::String),
+                    dword,
+                )),
+                |d| (d, false),
+            ),
             hex_data,
         )),
     )
@@ -195,7 +260,13 @@ fn string_body(i: &str) -> Res<'_, String> {
                 Some('"') => out.push('"'),
                 Some('n') => out.push('\n'),
                 Some('r') => out.push('\r'),
-                Some('0') => out.push('\0'),
+                // Windows refuses the line (Wine's `Wine70a`..`f`; `\\0` is text, `Wine69`).
+                Some('0') => {
+                    return Err(nom::Err::Failure(GrammarError::expected(
+                        &i[pos..],
+                        "no \\0 in a string (Windows skips such a line)",
+                    )));
+                }
                 // Anything else is a literal backslash, as regedit reads it.
                 _ => {
                     out.push('\\');
@@ -212,60 +283,25 @@ fn string_body(i: &str) -> Res<'_, String> {
     Ok((&i[i.len()..], out))
 }
 
-fn is_hex(c: char) -> bool {
+pub(super) fn is_hex(c: char) -> bool {
     c.is_ascii_hexdigit()
 }
 
-/// `dword:` and up to eight hex digits (reg export writes exactly eight).
+/// `dword:`, blanks (`Wine9a`), and one to eight hex digits (`Wine32a`; nine are refused,
+/// `Wine33c`); reg export writes exactly eight.
 fn dword(i: &str) -> Res<'_, RawData> {
     let (i, _) = tag_no_case("dword:")(i)?;
     cut(context(
         "1 to 8 hex digits after dword:",
-        map_opt(take_while_m_n(1, 8, is_hex), |d: &str| {
-            u32::from_str_radix(d, 16).ok().map(RawData::Dword)
-        }),
+        preceded(
+            space0,
+            map_opt(
+                terminated(take_while_m_n(1, 8, is_hex), not(peek(satisfy(is_hex)))),
+                |d: &str| u32::from_str_radix(d, 16).ok().map(RawData::Dword),
+            ),
+        ),
     ))
     .parse(i)
-}
-
-/// `hex:` or `hex(N):` and a comma-separated byte list, possibly wrapped over lines.
-fn hex_data(i: &str) -> Res<'_, RawData> {
-    let (i, _) = tag_no_case("hex")(i)?;
-    let (i, kind) = opt(delimited(
-        char('('),
-        cut(context(
-            "a type number in hex(N)",
-            map_opt(take_while_m_n(1, 8, is_hex), |d: &str| {
-                u32::from_str_radix(d, 16).ok()
-            }),
-        )),
-        cut(context("')' after the type number", char(')'))),
-    ))
-    .parse(i)?;
-    let (i, _) = cut(context("':' after hex", char(':'))).parse(i)?;
-    let (i, _) = opt(continuation).parse(i)?;
-    let (i, bytes) = hex_bytes(i)?;
-    Ok((i, RawData::Hex { kind, bytes }))
-}
-
-/// `\` at the end of a line: the list goes on on the next one, after its indent.
-fn continuation(i: &str) -> Res<'_, ()> {
-    value((), (space0, char('\\'), space0, line_ending, space0)).parse(i)
-}
-
-fn byte_separator(i: &str) -> Res<'_, ()> {
-    value((), (space0, char(','), space0, opt(continuation))).parse(i)
-}
-
-fn hex_byte(i: &str) -> Res<'_, u8> {
-    map_opt(take_while_m_n(1, 2, is_hex), |d: &str| {
-        u8::from_str_radix(d, 16).ok()
-    })
-    .parse(i)
-}
-
-fn hex_bytes(i: &str) -> Res<'_, Vec<u8>> {
-    separated_list0(byte_separator, hex_byte).parse(i)
 }
 
 #[cfg(test)]
@@ -285,107 +321,184 @@ mod tests {
         }
     }
 
+    fn key(path: &str, delete: bool, commented: bool) -> Line<'_> {
+        Line::Key {
+            path,
+            delete,
+            commented,
+        }
+    }
+
+    fn val(name: &str, data: RawData) -> Line<'static> {
+        Line::Value {
+            name: name.into(),
+            data,
+            commented: false,
+        }
+    }
+
+    fn commented(name: &str, data: RawData) -> Line<'static> {
+        Line::Value {
+            name: name.into(),
+            data,
+            commented: true,
+        }
+    }
+
+    fn hex(kind: Option<u32>, bytes: &[u8]) -> RawData {
+        RawData::Hex {
+            kind,
+            bytes: bytes.to_vec(),
+        }
+    }
+
     #[test]
     fn keys_and_deletions() {
         assert_eq!(
             ok("[HKEY_LOCAL_MACHINE\\SOFTWARE]\r\n"),
-            Line::Key {
-                path: "HKEY_LOCAL_MACHINE\\SOFTWARE",
-                delete: false
-            }
+            key("HKEY_LOCAL_MACHINE\\SOFTWARE", false, false)
         );
         assert_eq!(
             ok("[-HKEY_CURRENT_USER\\X]  \r\n"),
-            Line::Key {
-                path: "HKEY_CURRENT_USER\\X",
-                delete: true
-            }
+            key("HKEY_CURRENT_USER\\X", true, false)
         );
+        assert_eq!(ok("[HKLM\\a]b]\n"), key("HKLM\\a]b", false, false));
+        // Text after the last `]` is ignored, as Windows' import does.
         assert_eq!(
-            ok("[HKLM\\a]b]\n"),
-            Line::Key {
-                path: "HKLM\\a]b",
-                delete: false
-            }
+            ok("[HKLM\\Tcpip6] ; prefer IPv4\r\n"),
+            key("HKLM\\Tcpip6", false, true)
         );
     }
 
     #[test]
     fn every_value_form() {
-        let v = |name: &str, data: RawData| Line::Value {
-            name: name.into(),
-            data,
-        };
         assert_eq!(
             ok("@=\"default value\"\r\n"),
-            v("", RawData::String("default value".into()))
+            val("", RawData::String("default value".into()))
         );
         assert_eq!(
             ok("\"Uml\"=\"Größe \\\"q\\\" back\\\\slash\"\r\n"),
-            v("Uml", RawData::String("Größe \"q\" back\\slash".into()))
+            val("Uml", RawData::String("Größe \"q\" back\\slash".into()))
         );
         assert_eq!(
             ok("\"Start\"=dword:00000003\r\n"),
-            v("Start", RawData::Dword(3))
+            val("Start", RawData::Dword(3))
         );
-        assert_eq!(ok("\"Gone\"=-\r\n"), v("Gone", RawData::Delete));
-        assert_eq!(ok("\"E\"=\"\"\r\n"), v("E", RawData::String(String::new())));
+        assert_eq!(ok("\"Gone\"=-\r\n"), val("Gone", RawData::Delete));
         assert_eq!(
-            ok("\"B\"=hex:\r\n"),
-            v(
-                "B",
-                RawData::Hex {
-                    kind: None,
-                    bytes: vec![]
-                }
-            )
+            ok("\"E\"=\"\"\r\n"),
+            val("E", RawData::String(String::new()))
         );
+        assert_eq!(ok("\"B\"=hex:\r\n"), val("B", hex(None, &[])));
         assert_eq!(
             ok("\"Q\"=hex(b):88,77,66,55,44,33,22,11\r\n"),
-            v(
+            val(
                 "Q",
-                RawData::Hex {
-                    kind: Some(11),
-                    bytes: vec![0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11]
-                }
+                hex(Some(11), &[0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11])
             )
-        );
-    }
-
-    #[test]
-    fn wrapped_hex_continues_over_lines() {
-        let input = "\"W\"=hex(2):25,00,53,\\\r\n  00,79,00,\\\r\n  00\r\n";
-        assert_eq!(
-            ok(input),
-            Line::Value {
-                name: "W".into(),
-                data: RawData::Hex {
-                    kind: Some(2),
-                    bytes: vec![0x25, 0, 0x53, 0, 0x79, 0, 0]
-                }
-            }
-        );
-        // A long name makes regedit break right after the colon.
-        let input = "\"LongName\"=hex:\\\r\n  01,02\r\n";
-        assert_eq!(
-            ok(input),
-            Line::Value {
-                name: "LongName".into(),
-                data: RawData::Hex {
-                    kind: None,
-                    bytes: vec![1, 2]
-                }
-            }
         );
     }
 
     #[test]
     fn comments_and_blanks() {
         assert_eq!(ok("; exported by hand\r\n"), Line::Comment);
+        // `#` lines, indented comments and a comment ending in `\` (Wine1, Comment3, Wine8).
+        assert_eq!(ok("#comment\n"), Line::Comment);
+        assert_eq!(ok("    ;\"Comment4\"=\"Value 4\"\n"), Line::Comment);
+        assert_eq!(ok("#comment\\\n"), Line::Comment);
         assert_eq!(ok("   \r\n"), Line::Blank);
         assert_eq!(ok(""), Line::Blank);
     }
 
+    /// Wine's import tests, as run against Windows: what follows a value.
+    #[test]
+    fn trailing_comments_as_windows_reads_them() {
+        let s = |v: &str| RawData::String(v.into());
+        assert_eq!(
+            ok("\"Wine11\"=\"Value 2\";comment\n"),
+            commented("Wine11", s("Value 2"))
+        );
+        assert_eq!(
+            ok("\"Wine13\"=dword:02040608 ;comment\n"),
+            commented("Wine13", RawData::Dword(0x0204_0608))
+        );
+        assert_eq!(
+            ok("\"Wine31\"=dword:00000004;comment\n"),
+            commented("Wine31", RawData::Dword(4))
+        );
+        assert_eq!(
+            ok("\"Wine36a\"=dword:1234;5678\n"),
+            commented("Wine36a", RawData::Dword(0x1234))
+        );
+        assert_eq!(
+            ok("\"Wine39b\"=\"Value2\"\t\t;comment\n"),
+            commented("Wine39b", s("Value2"))
+        );
+        assert_eq!(
+            ok("\"Wine46e\"=- ;comment\n"),
+            commented("Wine46e", RawData::Delete)
+        );
+        assert_eq!(
+            ok("\"Wine50a\"=hex(2):25,50,41,54,48,25,00  ;comment\n"),
+            commented("Wine50a", hex(Some(2), b"%PATH%\0"))
+        );
+        assert_eq!(
+            ok("\"Wine19\"=\"Value 7\";\"Comment6\"=\"Value 6\"\n"),
+            commented("Wine19", s("Value 7"))
+        );
+        // The line: a comment after the data of a DWORD.
+        assert_eq!(
+            ok("\"DisabledComponents\"=dword:00000020 ; prefer IPv4\r\n"),
+            commented("DisabledComponents", RawData::Dword(0x20))
+        );
+        // Inside a string, `;` and `#` are text (Wine22..Wine27).
+        assert_eq!(
+            ok("\"Wine25\"=\"Value;comment4\"\n"),
+            val("Wine25", s("Value;comment4"))
+        );
+        assert_eq!(
+            ok("\"Wine26\"=\"Value #comment5\"\n"),
+            val("Wine26", s("Value #comment5"))
+        );
+        // Blanks around `=` and after `dword:` (Wine5d, Wine9a).
+        assert_eq!(ok("  \"W\"  \t =  \"x\"  \n"), val("W", s("x")));
+        assert_eq!(
+            ok("\"Wine9a\"=dword:  00000008\n"),
+            val("Wine9a", RawData::Dword(8))
+        );
+    }
+
+    /// What Windows' import skips, and so do we (each is a reported bad line).
+    #[test]
+    fn lines_windows_refuses() {
+        for refused in [
+            "\"Wine10\"=\"Value 1\"#comment\n",
+            "\"Wine12\"=dword:01020304 #comment\n",
+            "\"Wine30\"=dword:00000003#comment\n",
+            "\"Wine39c\"=\"Value3\"  #comment\n",
+            "\"Wine46f\"=- #comment\n",
+            "\"Wine50c\"=hex(2):25,50,41,54,48,25,00  #comment\n",
+            "\"Wine20\"=#\"Value 8\"\n",
+            "\"Wine21\"=;\"Value 9\"\n",
+            "\"Wine33c\"=dword:123456789\n",
+            "\"Wine34b\"=dword:12345678 abc\n",
+            "\"Wine46d\"=-\"Test\"\n",
+            "\"Wine70a\"=\"\\0\"\n",
+            "\"Wine52a\"=hex(2):25,48\\,4f,4d,45,25,00\n",
+            "\"Wine53b\"=hex(2):25,48,4f,4d,45,25,5c\\\n  25,50,41,54,48,25,00\n",
+            "\"Wine63b\"=hex(7):4c,00,\\\n  63,,00\n",
+            "\"Wine43d\"=hex(0):56,00,61,00,6c,00\\\n  ,75,00\n",
+            "\"Wine14\"=hex(7):4c,69,\\\n  #comment\n  63,6f\n",
+            "\"Multi-Line9\"=hex(7):4c,69,\\#comment\n  65\n",
+        ] {
+            let _ = err(refused);
+        }
+        let e = err("\"Wine10\"=\"Value 1\"#comment\n");
+        assert!(e.expected.contains("';' comment"), "{}", e.expected);
+        assert_eq!(e.at, "#comment\n");
+    }
+
+    /// Wrapped hex data: comments, blank lines and trailing commas where Windows takes them.
     #[test]
     fn errors_say_what_was_expected_where() {
         let e = err("\"Start\"=dword:zz\r\n");
@@ -400,7 +513,9 @@ mod tests {
         let e = err("[HKLM\\Unclosed\r\n");
         assert_eq!(e.expected, "']' closing the key name");
         let e = err("\"X\"=hex:00,01,\\");
-        assert_eq!(e.expected, "end of line");
+        assert_eq!(e.expected, "the line ending (or a ';' comment) after '\\'");
+        let e = err("\"X\"=hex:00,01,");
+        assert!(e.expected.contains("truncated"), "{}", e.expected);
         let e = err("garbage\r\n");
         assert_eq!(e.at, "garbage\r\n");
     }

@@ -1,4 +1,5 @@
-//! Parses a `.reg` export (what `reg export` and regedit write) into keys and typed values.
+//! Parses a `.reg` file into keys and typed values: an export (what `reg export` and regedit
+//! write) or a file written by hand, with comments where Windows' import accepts them.
 //!
 //! A real export, as Windows writes it (UTF-16LE with a BOM, CRLF, hex wrapped at about
 //! 80 columns with `,\` and a two-space indent):
@@ -18,9 +19,13 @@
 
 mod data;
 pub mod grammar;
+mod hex;
+mod shape;
 
+use crate::decode::CodePage;
 pub use data::{RegData, StringBytes};
 use grammar::{Line, RawData};
+pub use shape::{Shape, shape};
 
 /// The two header lines that make a text a `.reg` export.
 pub const HEADER_V5: &str = "Windows Registry Editor Version 5.00";
@@ -82,15 +87,26 @@ pub struct RegFile {
     pub format: Format,
     pub keys: Vec<KeyBlock>,
     pub errors: Vec<LineError>,
+    /// Lines that hold a comment (a `;` or `#` line, or a `;` comment after a key or value),
+    /// which `reg export` never writes.
+    pub comments: Vec<usize>,
 }
 
-/// Parses the decoded text of a `.reg` file.
+/// Parses the decoded text of a `.reg` file; `hex(N)` strings of a `REGEDIT4` file are read
+/// in code page 1252.
 pub fn parse(text: &str) -> RegFile {
+    parse_ansi(text, CodePage::Windows1252)
+}
+
+/// Parses the decoded text of a `.reg` file whose `REGEDIT4` `hex(N)` strings are in `ansi`,
+/// the ANSI code page of the machine that wrote it.
+pub fn parse_ansi(text: &str, ansi: CodePage) -> RegFile {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut file = RegFile {
         format: Format::V5,
         keys: Vec::new(),
         errors: Vec::new(),
+        comments: Vec::new(),
     };
     let (first, mut rest) = split_first_line(text);
     match header_format(first) {
@@ -103,7 +119,7 @@ pub fn parse(text: &str) -> RegFile {
     }
     let strings = match file.format {
         Format::V5 => StringBytes::Utf16,
-        Format::Regedit4 => StringBytes::Ansi,
+        Format::Regedit4 => StringBytes::Ansi(ansi),
     };
     let mut line_no = 2;
     while !rest.is_empty() {
@@ -137,14 +153,31 @@ pub fn parse(text: &str) -> RegFile {
 impl RegFile {
     fn take(&mut self, line: usize, parsed: Line<'_>, strings: StringBytes) {
         match parsed {
-            Line::Blank | Line::Comment => {}
-            Line::Key { path, delete } => self.keys.push(KeyBlock {
-                line,
-                path: path.trim().to_owned(),
+            Line::Blank => {}
+            Line::Comment => self.comments.push(line),
+            Line::Key {
+                path,
                 delete,
-                values: Vec::new(),
-            }),
-            Line::Value { name, data } => {
+                commented,
+            } => {
+                if commented {
+                    self.comments.push(line);
+                }
+                self.keys.push(KeyBlock {
+                    line,
+                    path: path.trim().to_owned(),
+                    delete,
+                    values: Vec::new(),
+                });
+            }
+            Line::Value {
+                name,
+                data,
+                commented,
+            } => {
+                if commented {
+                    self.comments.push(line);
+                }
                 let data = match data {
                     RawData::Delete => None,
                     RawData::String(s) => Some(RegData::String(s)),
@@ -287,6 +320,33 @@ mod tests {
         let f = parse(text);
         assert_eq!(f.format, Format::Regedit4);
         assert!(f.errors[0].message.contains("truncated"));
+    }
+
+    #[test]
+    fn commented_lines_are_read_and_listed() {
+        let text = "Windows Registry Editor Version 5.00\r\n\r\n\
+            ; WinHTTP TLS 1.2\r\n\
+            [HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\WinHttp]\r\n\
+            \"DefaultSecureProtocols\"=dword:00000A00  ; TLS1.1+1.2\r\n\
+            # old value\r\n\
+            \"Blob\"=hex:01,\\ ; wrapped\r\n  02\r\n\
+            \"Next\"=\"a;b\"\r\n";
+        let f = parse(text);
+        assert_eq!(f.errors, vec![]);
+        assert_eq!(f.comments, vec![3, 5, 6, 7]);
+        let values: Vec<_> = f.keys[0]
+            .values
+            .iter()
+            .map(|v| (v.line, v.name.as_str(), v.data.clone()))
+            .collect();
+        assert_eq!(
+            values,
+            vec![
+                (5, "DefaultSecureProtocols", Some(RegData::Dword(0xa00))),
+                (7, "Blob", Some(RegData::Binary(vec![1, 2]))),
+                (9, "Next", Some(RegData::String("a;b".into()))),
+            ]
+        );
     }
 
     #[test]
