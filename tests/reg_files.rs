@@ -79,7 +79,10 @@ fn an_ansi_reg_file_is_read_in_the_ansi_page() {
         "the unhinted guess would be wrong"
     );
     let a = analyze("ansi-reg", &[("ansi.reg", &bytes)]);
-    assert_eq!(a.artifacts[0].encoding, Some(Encoding::Legacy(caadoctor::decode::CodePage::Windows1252)));
+    assert_eq!(
+        a.artifacts[0].encoding,
+        Some(Encoding::Legacy(caadoctor::decode::CodePage::Windows1252))
+    );
     let read = |name| match a
         .inputs
         .registry
@@ -101,5 +104,8 @@ fn an_ansi_reg_file_is_read_in_the_ansi_page() {
         &[("ansi.reg", &bytes), ("manifest.json", manifest)],
     );
     let reg = a.artifacts.iter().find(|x| x.path == "ansi.reg").unwrap();
-    assert_eq!(reg.encoding, Some(Encoding::Legacy(caadoctor::decode::CodePage::Windows1252)));
+    assert_eq!(
+        reg.encoding,
+        Some(Encoding::Legacy(caadoctor::decode::CodePage::Windows1252))
+    );
 }
