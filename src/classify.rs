@@ -11,7 +11,7 @@
 //! ([`declared_kind`]).
 
 use crate::parse::manifest::Step;
-use crate::parse::{accounts, manifest, netsh_winhttp, reg, services};
+use crate::parse::{accounts, manifest, netsh_winhttp, reg, reg_query, services};
 use regex::Regex;
 use serde::Serialize;
 use std::sync::LazyLock;
@@ -21,6 +21,8 @@ use std::sync::LazyLock;
 #[serde(rename_all = "kebab-case")]
 pub enum ArtifactKind {
     RegExport,
+    /// `reg query KEY`: a key's values, one per line.
+    RegQuery,
     EventLog,
     Manifest,
     ProbeResults,
@@ -42,8 +44,9 @@ pub enum ArtifactKind {
 
 impl ArtifactKind {
     /// Every kind, for looking one up by name.
-    pub const ALL: [ArtifactKind; 17] = [
+    pub const ALL: [ArtifactKind; 18] = [
         ArtifactKind::RegExport,
+        ArtifactKind::RegQuery,
         ArtifactKind::EventLog,
         ArtifactKind::Manifest,
         ArtifactKind::ProbeResults,
@@ -71,6 +74,7 @@ impl ArtifactKind {
     pub fn name(self) -> &'static str {
         match self {
             ArtifactKind::RegExport => "reg-export",
+            ArtifactKind::RegQuery => "reg-query",
             ArtifactKind::EventLog => "event-log",
             ArtifactKind::Manifest => "manifest",
             ArtifactKind::ProbeResults => "probe-results",
@@ -118,6 +122,9 @@ pub fn classify_text(text: &str) -> ArtifactKind {
     let head = first_line(text);
     if reg::header_format(head).is_some() {
         return ArtifactKind::RegExport;
+    }
+    if reg_query::looks_like_reg_query(text) {
+        return ArtifactKind::RegQuery;
     }
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     if looks_like_json(trimmed) {
@@ -211,6 +218,7 @@ pub fn declared_kind(step: &Step) -> Option<ArtifactKind> {
     let w: Vec<&str> = words.iter().map(String::as_str).collect();
     Some(match w.as_slice() {
         ["reg", "export", ..] => ArtifactKind::RegExport,
+        ["reg", "query", ..] => ArtifactKind::RegQuery,
         ["wevtutil", "epl", ..] => ArtifactKind::EventLog,
         ["netsh", "winhttp", "show", "proxy"] => ArtifactKind::NetshWinhttpProxy,
         ["netsh", "winhttp", "show", "advproxy"] => ArtifactKind::NetshWinhttpAdvproxy,
@@ -306,6 +314,8 @@ mod tests {
             exit_code: None,
             duration_ms: None,
             error: None,
+            partial: false,
+            fallback: None,
         };
         assert_eq!(
             declared_kind(&step("sc query NcdAutoSetup", None)),

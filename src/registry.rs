@@ -29,9 +29,19 @@ pub enum Scope {
     /// A whole `reg export KEY` (declared by the collector's manifest, or of that shape):
     /// what it lacks under KEY is not on the machine.
     WholeExport,
+    /// A `reg query KEY` listing: every value of each key it lists (a value it lacks is not
+    /// set), but nothing about the subkeys' contents.
+    KeyValues,
     /// Any other file: the values it sets are observations, and nothing is inferred from
     /// what it leaves out.
     Partial,
+}
+
+impl Scope {
+    /// It lists every value of its keys.
+    fn lists_values(self) -> bool {
+        matches!(self, Scope::WholeExport | Scope::KeyValues)
+    }
 }
 
 /// Where a key or value was read: the artifact, its line, and what kind of file it is.
@@ -136,6 +146,7 @@ impl RegistryView {
             let path = canonical(&block.path);
             let folded = fold(&path);
             let whole = scope == Scope::WholeExport;
+            let lists = scope.lists_values();
             if whole && parent(&folded).is_none_or(|p| !present.contains(p)) {
                 self.coverage.push((
                     folded.clone(),
@@ -152,7 +163,7 @@ impl RegistryView {
                 values: Vec::new(),
                 listed: false,
             });
-            if whole && !node.listed {
+            if lists && !node.listed {
                 node.listed = true;
                 node.origin = origin(block.line);
             }
@@ -172,7 +183,7 @@ impl RegistryView {
                     continue;
                 };
                 let old = &mut node.values[i];
-                let keep_old = old.origin.scope == Scope::WholeExport && !whole;
+                let keep_old = old.origin.scope.lists_values() && !lists;
                 if old.data != *data && *old.origin.artifact != *artifact {
                     let (used, overridden) = if keep_old {
                         (old.origin.clone(), entry.origin.clone())
@@ -191,6 +202,31 @@ impl RegistryView {
                 }
             }
         }
+    }
+
+    /// Merges what `reg query` listed. With [`Scope::KeyValues`] (a plain `reg query KEY`
+    /// the collector declares) the keys whose values it lists completely (the queried key;
+    /// with `/s` every key) speak for their values; with [`Scope::Partial`] (a pasted output
+    /// whose command is not known: `/v NAME` looks the same) every value is an observation
+    /// and nothing more. Subkeys it only names are not merged: their values are not known.
+    pub fn merge_query(
+        &mut self,
+        artifact: &str,
+        query: &crate::parse::reg_query::RegQuery,
+        scope: Scope,
+    ) {
+        let file = RegFile {
+            format: crate::parse::reg::Format::V5,
+            keys: query
+                .keys
+                .iter()
+                .filter(|k| k.complete || (scope == Scope::Partial && !k.block.values.is_empty()))
+                .map(|k| k.block.clone())
+                .collect(),
+            errors: Vec::new(),
+            comments: Vec::new(),
+        };
+        self.merge(artifact, &file, Scope::KeyValues);
     }
 
     /// Records that `key` does not exist on the machine (the collector tried to export it).

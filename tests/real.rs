@@ -9,7 +9,8 @@ mod common;
 use caadoctor::analysis;
 use caadoctor::classify::{ArtifactKind, classify_text};
 use caadoctor::decode::{self, CodePage, CodePageHints, Encoding};
-use caadoctor::parse::{accounts, hotfix, ipconfig, netsh_winhttp, services};
+use caadoctor::parse::reg::RegData;
+use caadoctor::parse::{accounts, hotfix, ipconfig, netsh_winhttp, reg_query, services};
 use caadoctor::rules::RuleSet;
 use caadoctor::snapshot::{self, Limits};
 use common::{corpus, repo, scratch};
@@ -49,6 +50,25 @@ fn all() -> Vec<Real> {
         corpus_file("wmic-qfe-list-ru-srv2012r2.txt", 866, HotfixList),
         corpus_file("sc-qc-de-spooler.txt", 850, ScQc),
         corpus_file("sc-qc-de-not-installed.txt", 850, ScQc),
+        real("reg-query/winfsp-software-s-en.txt", 437, RegQuery),
+        real(
+            "reg-query/winfsp-eventlog-application-en.txt",
+            437,
+            RegQuery,
+        ),
+        real("reg-query/ntversion-v-releaseid-en.txt", 437, RegQuery),
+        real("reg-query/nls-locale-ve-en.txt", 936, RegQuery),
+        real("reg-query/npcap-ve-zh-CN.txt", 936, RegQuery),
+        real("reg-query/vlc-fr-FR.txt", 850, RegQuery),
+        real("reg-query/inkscape-ve-de-DE.txt", 850, RegQuery),
+        real("reg-query/longpaths-v-de-DE.txt", 850, RegQuery),
+        real("reg-query/ndp-s-ru-RU-head.txt", 866, RegQuery),
+        real("reg-query/ndp-s-ru-RU-wpf.txt", 866, RegQuery),
+        // reg's "not found" errors: no listing, nothing to read.
+        real("reg-query/error-missing-key-en.txt", 437, Unknown),
+        real("reg-query/error-missing-value-de-DE.txt", 850, Unknown),
+        real("reg-query/error-missing-value-fr-FR.txt", 850, Unknown),
+        real("reg-query/error-missing-zh-CN.txt", 936, Unknown),
     ]
 }
 
@@ -302,4 +322,99 @@ fn hand_exports_from_a_japanese_pc_get_the_verdicts_of_the_english_one() {
     let mode =
         |x: &analysis::Analysis| x.facts.proxy.winhttp_mode.as_ref().map(|f| f.value.clone());
     assert_eq!(mode(&a), mode(&b));
+}
+
+/// `reg query` outputs from public issues and fixtures in English, German, French, Chinese
+/// and Russian: keys, every value type they show, the localized name of the default value,
+/// `/s` listings with keys that have no values, each in the console's page and in UTF-16.
+#[test]
+fn reg_query_listings_give_their_keys_and_values() {
+    let files = all();
+    let file = |n: &str| files.iter().find(|r| r.path.ends_with(n)).unwrap();
+    let value = |q: &reg_query::RegQuery, key: usize, name: &str| -> Option<RegData> {
+        q.keys[key]
+            .block
+            .values
+            .iter()
+            .find(|v| v.name == name)
+            .and_then(|v| v.data.clone())
+    };
+    let sz = |s: &str| Some(RegData::String(s.to_owned()));
+    for (how, t) in variants(file("winfsp-software-s-en.txt")) {
+        let q = reg_query::parse(&lines(&t));
+        assert!(q.errors.is_empty(), "{how}: {:?}", q.errors);
+        assert_eq!(q.keys.len(), 5, "{how}");
+        // /s: every key is complete, one of them has no values.
+        assert!(q.keys.iter().all(|k| k.complete));
+        assert!(q.keys[1].block.values.is_empty());
+        assert_eq!(
+            value(&q, 0, "InstallDir"),
+            sz("C:\\Program Files\\WinFsp\\")
+        );
+        assert_eq!(value(&q, 2, "JobControl"), Some(RegData::Dword(1)));
+        assert_eq!(
+            value(&q, 2, "CommandLine"),
+            sz("-i -F NTFS -n 65536 -s 67108864 -u %1 -m %2")
+        );
+    }
+    for (how, t) in variants(file("ntversion-v-releaseid-en.txt")) {
+        let q = reg_query::parse(&lines(&t));
+        assert_eq!(q.keys.len(), 1, "{how}");
+        assert_eq!(value(&q, 0, "ReleaseId"), sz("1803"));
+    }
+    for (how, t) in variants(file("longpaths-v-de-DE.txt")) {
+        let q = reg_query::parse(&lines(&t));
+        assert_eq!(
+            value(&q, 0, "LongPathsEnabled"),
+            Some(RegData::Dword(1)),
+            "{how}"
+        );
+    }
+    // The default value, whatever its localized label: English, Chinese, French (third in
+    // the list), German, Russian.
+    let defaults = [
+        ("nls-locale-ve-en.txt", 0, "00000804"),
+        ("npcap-ve-zh-CN.txt", 0, "C:\\Program Files\\Npcap"),
+        (
+            "vlc-fr-FR.txt",
+            0,
+            "C:\\Program Files (x86)\\VideoLAN\\VLC\\vlc.exe",
+        ),
+        ("inkscape-ve-de-DE.txt", 0, ""),
+        ("ndp-s-ru-RU-wpf.txt", 2, "WPF v3.0.6920.4902"),
+    ];
+    for (name, key, expected) in defaults {
+        for (how, t) in variants(file(name)) {
+            let q = reg_query::parse(&lines(&t));
+            assert!(q.errors.is_empty(), "{name} {how}: {:?}", q.errors);
+            let found = value(&q, key, "");
+            if expected.is_empty() {
+                assert!(found.is_some(), "{name} {how}: the default value");
+            } else {
+                assert_eq!(found, sz(expected), "{name} {how}");
+            }
+        }
+    }
+    for (how, t) in variants(file("vlc-fr-FR.txt")) {
+        let q = reg_query::parse(&lines(&t));
+        let names: Vec<&str> = q.keys[0]
+            .block
+            .values
+            .iter()
+            .map(|v| v.name.as_str())
+            .collect();
+        assert_eq!(names, ["InstallDir", "Version", "", "Language"], "{how}");
+    }
+    // Errors are no listing.
+    for name in [
+        "error-missing-key-en.txt",
+        "error-missing-value-de-DE.txt",
+        "error-missing-value-fr-FR.txt",
+        "error-missing-zh-CN.txt",
+    ] {
+        for (how, t) in variants(file(name)) {
+            let q = reg_query::parse(&lines(&t));
+            assert!(q.keys.is_empty() && !q.errors.is_empty(), "{name} {how}");
+        }
+    }
 }

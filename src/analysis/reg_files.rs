@@ -8,6 +8,7 @@ use crate::decode::{self, CodePage, CodePageHints, Encoding, Text};
 use crate::facts::Inputs;
 use crate::parse::manifest::StepStatus;
 use crate::parse::reg::{self, RegFile, Shape};
+use crate::parse::reg_query;
 use crate::registry::Scope;
 
 /// The code page `.reg` files without a BOM are read in: the machine's ANSI page, as
@@ -80,24 +81,79 @@ fn partial_note(why: &str, file: &RegFile) -> String {
 
 /// What to say about a `.reg` file with bad lines: the first few positions and a count.
 fn problem(file: &RegFile) -> Option<String> {
+    bad_lines(&file.errors, "registry export")
+}
+
+/// Bad lines of a registry file: the first few positions and a count.
+fn bad_lines(errors: &[reg::LineError], what: &str) -> Option<String> {
     const SHOWN: usize = 3;
-    if file.errors.is_empty() {
+    if errors.is_empty() {
         return None;
     }
-    let mut parts: Vec<String> = file
-        .errors
+    let mut parts: Vec<String> = errors
         .iter()
         .take(SHOWN)
         .map(|e| format!("line {} column {}: {}", e.line, e.column, e.message))
         .collect();
-    if file.errors.len() > SHOWN {
-        parts.push(format!("and {} more", file.errors.len() - SHOWN));
+    if errors.len() > SHOWN {
+        parts.push(format!("and {} more", errors.len() - SHOWN));
     }
-    let n = file.errors.len();
+    let n = errors.len();
     Some(format!(
-        "{n} line{} of this registry export could not be read and {} skipped ({})",
+        "{n} line{} of this {what} could not be read and {} skipped ({})",
         if n == 1 { "" } else { "s" },
         if n == 1 { "was" } else { "were" },
         parts.join("; ")
     ))
+}
+
+/// Parses a `reg query` listing and merges it: the keys whose values it lists speak for
+/// them when the collector's manifest declares a plain `reg query KEY`; any other listing
+/// (a paste: `/v NAME` prints one value and looks the same) gives only the values it shows.
+pub(super) fn take_query(path: &str, lines: &[(usize, &str)], inputs: &mut Inputs) -> Outcome {
+    let query = reg_query::parse(lines);
+    let declared = inputs.step_for(path).is_some_and(|s| {
+        s.status == StepStatus::Ok
+            && s.registry_key.is_some()
+            && s.command.as_deref().is_some_and(|c| {
+                let c = c.to_ascii_lowercase();
+                !c.contains(" /v") && !c.contains(" /f") && !c.contains(" /d")
+            })
+    });
+    let scope = if declared {
+        Scope::KeyValues
+    } else {
+        Scope::Partial
+    };
+    inputs.registry.merge_query(path, &query, scope);
+    // A declared listing of a key without values still says something: none is set.
+    let read = query
+        .keys
+        .iter()
+        .filter(|k| (declared && k.complete) || !k.block.values.is_empty())
+        .count();
+    let note = if declared {
+        let listed = query.keys.iter().filter(|k| k.complete).count();
+        let named = query.keys.len() - listed;
+        (named > 0).then(|| {
+            format!(
+                "{listed} key{} with all {} values; {named} subkey{} named only, {} values not collected",
+                if listed == 1 { "" } else { "s" },
+                if listed == 1 { "its" } else { "their" },
+                if named == 1 { "" } else { "s" },
+                if named == 1 { "its" } else { "their" }
+            )
+        })
+    } else {
+        Some(
+            "a reg query listing no collector manifest declares: the values it shows are read, nothing is inferred from what it leaves out (it may be a /v query)"
+                .to_owned(),
+        )
+    };
+    Outcome {
+        used: read > 0,
+        problem: bad_lines(&query.errors, "reg query listing"),
+        note,
+        ..Outcome::default()
+    }
 }

@@ -46,7 +46,7 @@ const PARTIAL_NOTE: &str = "set by a .reg that is not a whole export (hand-writt
 
 fn evidence(origin: &Origin, locator: String, seen: String) -> Evidence {
     let seen = match origin.scope {
-        Scope::WholeExport => seen,
+        Scope::WholeExport | Scope::KeyValues => seen,
         Scope::Partial => format!("{seen} — {PARTIAL_NOTE}"),
     };
     Evidence {

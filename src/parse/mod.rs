@@ -12,6 +12,7 @@ pub mod netsh_winhttp;
 pub mod probes;
 pub mod proxy_blob;
 pub mod reg;
+pub mod reg_query;
 pub mod services;
 pub mod winsock;
 
