@@ -111,6 +111,13 @@ pub fn analyze(snapshot: Snapshot, rules: &RuleSet) -> Analysis {
             }
         }
     }
+    let paths: Vec<&str> = snapshot.artifacts.iter().map(|a| a.path.as_str()).collect();
+    let account = crate::collection::account(
+        inputs.manifest.as_ref().map(|(p, m)| (p.as_str(), m)),
+        &paths,
+    );
+    problems.extend(account.problems);
+    notes.extend(account.notes);
     let hints = code_page_hints(&inputs);
     let ansi = reg_files::ansi_page(&hints);
     for d in decoded.iter_mut() {
@@ -144,8 +151,12 @@ pub fn analyze(snapshot: Snapshot, rules: &RuleSet) -> Analysis {
             .text
             .as_ref()
             .and_then(|t| t.damage.clone())
-            .filter(|_| d.kind != ArtifactKind::Unknown);
+            .filter(|_| d.kind != ArtifactKind::Unknown && !account.unread.contains(path));
         let outcome = match &d.text {
+            _ if account.unread.contains(path) => Outcome {
+                note: Some("left by a collection step that did not finish; not read".to_owned()),
+                ..Outcome::default()
+            },
             Some(text) => take(d.kind, path, text, ansi, &mut inputs),
             None if d.kind == ArtifactKind::EventLog => {
                 take_event_log(path, &d.artifact.bytes, &mut inputs)
@@ -341,6 +352,7 @@ fn take(
     let lines = || text.lines().collect::<Vec<(usize, &str)>>();
     match kind {
         ArtifactKind::RegExport => reg_files::take(path, text, ansi, inputs),
+        ArtifactKind::RegQuery => reg_files::take_query(path, &lines(), inputs),
         ArtifactKind::NetshWinhttpProxy => match netsh_winhttp::parse_proxy(&lines()) {
             Ok(n) => keep_first(&mut inputs.netsh_proxy, (path.to_owned(), n)),
             Err(e) => failed(e.line, &e.message),

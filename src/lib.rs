@@ -11,6 +11,7 @@ pub mod analysis;
 pub mod bulk;
 pub mod classify;
 pub mod codes;
+pub mod collection;
 pub mod collector;
 pub mod date;
 pub mod decode;

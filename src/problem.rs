@@ -21,6 +21,9 @@ pub enum ProblemKind {
     Decode,
     /// The artifact was recognised but some or all of it could not be parsed.
     Parse,
+    /// The collector could not collect it whole: a step that failed, timed out or was
+    /// skipped, an artifact cut short, a file left out of the zip.
+    Collection,
 }
 
 impl fmt::Display for ProblemKind {
@@ -31,6 +34,7 @@ impl fmt::Display for ProblemKind {
             ProblemKind::Unreadable => "unreadable",
             ProblemKind::Decode => "decode",
             ProblemKind::Parse => "parse",
+            ProblemKind::Collection => "collection",
         })
     }
 }

@@ -207,6 +207,8 @@ pub fn apply_licenses(
     let mut evidence = Vec::new();
     let mut lines = Vec::new();
     let mut total = 0;
+    // A folder that could not be listed leaves the count unknown, not zero.
+    let mut listed_whole = true;
     for f in &l.folders {
         let newest = f
             .files
@@ -215,11 +217,16 @@ pub fn apply_licenses(
             .max()
             .map(|m| format!(", newest {m}"))
             .unwrap_or_default();
-        let seen = if f.exists {
-            let n = f.files.len();
-            format!("{n} file{}{newest}", if n == 1 { "" } else { "s" })
-        } else {
-            "does not exist".to_owned()
+        let seen = match (&f.error, f.exists) {
+            (Some(e), _) => {
+                listed_whole = false;
+                format!("could not be listed ({e})")
+            }
+            (None, true) => {
+                let n = f.files.len();
+                format!("{n} file{}{newest}", if n == 1 { "" } else { "s" })
+            }
+            (None, false) => "does not exist".to_owned(),
         };
         evidence.push(Evidence {
             artifact: path.clone(),
@@ -232,7 +239,7 @@ pub fn apply_licenses(
             lines.push(format!("{}: {seen}", f.path));
         }
     }
-    o.license_files = Some(Fact::new(total, evidence.clone()));
+    o.license_files = listed_whole.then(|| Fact::new(total, evidence.clone()));
     o.license_folders = Some(Fact::new(lines, evidence));
 }
 

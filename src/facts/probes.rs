@@ -27,9 +27,21 @@ fact_group! {
         ipv6_broken: Vec<String>,
         /// Hosts that resolved to IPv6 addresses.
         ipv6_resolved: Vec<String>,
-        /// The machine's clock minus the servers' Date headers, the largest difference seen, in seconds.
+        /// The machine's clock minus the servers' clocks (Date + Age), in seconds: the median over the answers that did not come from the PC's cache.
         clock_skew_seconds: i64,
     }
+}
+
+/// The median skew, with the evidence of the answer it comes from. A skewed clock is off
+/// by the same amount against every server; one odd `Date` (a stale cache somewhere on the
+/// way) is not the machine's clock.
+fn median_skew(mut skews: Vec<(i64, Evidence)>) -> Option<Fact<i64>> {
+    if skews.is_empty() {
+        return None;
+    }
+    skews.sort_by_key(|(s, _)| *s);
+    let (skew, evidence) = skews.swap_remove(skews.len() / 2);
+    Some(Fact::new(skew, vec![evidence]))
 }
 
 /// TLS and certificate failures among the WinHTTP numbers.
@@ -64,7 +76,8 @@ pub fn build(input: Option<&(String, Probes, Vec<usize>)>) -> ProbeFacts {
         seen: format!("{} endpoints probed", p.results.len()),
     };
     let mut lists: [(Vec<String>, Vec<Evidence>); 8] = Default::default();
-    let (mut skew, mut skew_ev): (Option<i64>, Option<Evidence>) = (None, None);
+    // The machine's clock minus each fresh answer's server time.
+    let mut skews: Vec<(i64, Evidence)> = Vec::new();
     for (i, probe) in p.results.iter().enumerate() {
         let line = lines.get(i).copied().unwrap_or(1);
         let host = probe.host();
@@ -143,25 +156,31 @@ pub fn build(input: Option<&(String, Probes, Vec<usize>)>) -> ProbeFacts {
             add(7, host.clone(), ev(artifact, line, probe, "dns AAAA", seen));
         }
         for h in [&probe.winhttp, &probe.wininet].into_iter().flatten() {
-            let (Some(date), Some(local)) = (&h.date, &h.local_time_utc) else {
+            let (Some(server), Some(local)) = (
+                h.server_seconds(),
+                h.local_time_utc.as_deref().and_then(probes::iso_seconds),
+            ) else {
                 continue;
             };
-            let (Some(server), Some(mine)) =
-                (probes::http_date_seconds(date), probes::iso_seconds(local))
-            else {
-                continue;
-            };
-            let d = mine - server;
-            if skew.is_none_or(|s| d.abs() > s.abs()) {
-                skew = Some(d);
-                skew_ev = Some(ev(
+            let age = h
+                .age
+                .as_deref()
+                .map(|a| format!(" + Age {a} s"))
+                .unwrap_or_default();
+            skews.push((
+                local - server,
+                ev(
                     artifact,
                     line,
                     probe,
                     "Date header",
-                    format!("server {date}, machine {local}"),
-                ));
-            }
+                    format!(
+                        "server {}{age}, machine {}",
+                        h.date.as_deref().unwrap_or_default(),
+                        h.local_time_utc.as_deref().unwrap_or_default()
+                    ),
+                ),
+            ));
         }
     }
     // A host probed under several URLs (crl.microsoft.com) counts once in the host lists.
@@ -195,6 +214,6 @@ pub fn build(input: Option<&(String, Probes, Vec<usize>)>) -> ProbeFacts {
         tls_failed: fact(&lists[5]),
         ipv6_broken: fact(&lists[6]),
         ipv6_resolved: fact(&lists[7]),
-        clock_skew_seconds: skew.zip(skew_ev).map(|(s, e)| Fact::new(s, vec![e])),
+        clock_skew_seconds: median_skew(skews),
     }
 }

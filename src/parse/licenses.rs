@@ -22,6 +22,9 @@ pub struct Folder {
     pub exists: bool,
     #[serde(default)]
     pub files: Vec<File>,
+    /// Why the folder could not be listed (whole or in part): its files are then unknown.
+    #[serde(default)]
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]

@@ -35,8 +35,47 @@ pub struct Manifest {
     /// The machine's culture, when the collector records it.
     #[serde(default)]
     pub locale: Option<Locale>,
+    /// `FullLanguage`, or `ConstrainedLanguage` under AppLocker/WDAC (no .NET, no probes).
+    #[serde(default)]
+    pub language_mode: Option<String>,
+    /// The collecting process: 32-bit on 64-bit Windows sees the 32-bit registry view.
+    #[serde(default)]
+    pub process: Option<Process>,
+    /// Why the collection ended early (an error, Ctrl+C); absent when it ran to the end.
+    #[serde(default)]
+    pub stopped: Option<String>,
+    /// Files left out of the zip (still locked by a program), as snapshot paths.
+    #[serde(default)]
+    pub excluded: Vec<String>,
     #[serde(default)]
     pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
+pub struct Process {
+    #[serde(default)]
+    pub bits: Option<u32>,
+    #[serde(default)]
+    pub os_bits: Option<u32>,
+    /// The script restarted itself in 64-bit PowerShell.
+    #[serde(default)]
+    pub relaunched: Option<bool>,
+}
+
+impl Manifest {
+    /// The collection ran in a 32-bit process on 64-bit Windows (and did not restart in 64
+    /// bits): HKLM\SOFTWARE exports show the 32-bit view.
+    pub fn collected_32_bit_on_64(&self) -> bool {
+        self.process
+            .is_some_and(|p| p.bits == Some(32) && p.os_bits == Some(64))
+    }
+
+    /// PowerShell ran in Constrained Language mode.
+    pub fn constrained(&self) -> bool {
+        self.language_mode
+            .as_deref()
+            .is_some_and(|m| !m.eq_ignore_ascii_case("FullLanguage"))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -117,6 +156,22 @@ pub struct Step {
     pub duration_ms: Option<u64>,
     #[serde(default)]
     pub error: Option<String>,
+    /// The artifact holds what a program printed before it was stopped (status `timeout`).
+    #[serde(default)]
+    pub partial: bool,
+    /// How the step got its artifact another way (`reg query` when `reg export` failed).
+    #[serde(default)]
+    pub fallback: Option<String>,
+}
+
+impl Step {
+    /// What the step ran, for messages: its id, else its command.
+    pub fn name(&self) -> &str {
+        self.id
+            .as_deref()
+            .or(self.command.as_deref())
+            .unwrap_or("a step")
+    }
 }
 
 /// True when the text is a JSON document carrying our manifest schema key; cheap, for
@@ -147,6 +202,21 @@ mod tests {
         assert_eq!(m.steps[0].status, StepStatus::Absent);
         assert_eq!(m.steps[1].status, StepStatus::Unknown);
         assert_eq!(m.codepages.unwrap().oem, Some(850));
+        assert!(!m.collected_32_bit_on_64() && !m.constrained());
+    }
+
+    #[test]
+    fn the_collectors_own_account_of_the_run() {
+        let text = r#"{"schema":"caadoctor.manifest/1","language_mode":"ConstrainedLanguage",
+            "process":{"bits":32,"os_bits":64,"relaunched":false},"stopped":"the collection was interrupted (Ctrl+C)",
+            "excluded":["eventlogs/System.evtx"],
+            "steps":[{"id":"cmd-dsregcmd","artifact":"commands/dsregcmd-status.txt","status":"timeout","partial":true},
+                     {"id":"reg-x","artifact":"registry/x-values.txt","status":"ok","fallback":"reg query"}]}"#;
+        let m = parse(text).unwrap();
+        assert!(m.collected_32_bit_on_64() && m.constrained());
+        assert!(m.steps[0].partial && m.steps[0].status == StepStatus::Timeout);
+        assert_eq!(m.steps[1].fallback.as_deref(), Some("reg query"));
+        assert_eq!(m.excluded, ["eventlogs/System.evtx"]);
     }
 
     #[test]

@@ -4,6 +4,11 @@
 //! activation uses) and through WinINet (the browser's), with the status, the COM error as
 //! an HRESULT, the proxy used, the time taken and the server's `Date` header next to the
 //! machine's clock.
+//!
+//! Each probe is written stage by stage: a stage still running at the probes' deadline is
+//! named in `incomplete`, and an HTTP stage in that state reads as a request that got no
+//! answer. A WinINet error that MSXML (collector 0.2) reported as an HTTP status (12029,
+//! 12002...) reads as that error, never as "reached".
 
 use serde::Deserialize;
 
@@ -31,6 +36,12 @@ pub struct Probe {
     pub winhttp: Option<Http>,
     #[serde(default)]
     pub wininet: Option<Http>,
+    /// The stage still running at the probes' deadline (`dns`, `tcp`, `winhttp`, `wininet`).
+    #[serde(default)]
+    pub incomplete: Option<String>,
+    /// What the collector says went wrong with this probe as a whole.
+    #[serde(default)]
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -80,12 +91,33 @@ pub struct Http {
     /// The machine's clock when the response came, in UTC (ISO 8601).
     #[serde(default)]
     pub local_time_utc: Option<String>,
+    /// The response's `Age` header: seconds it spent in a cache (a CDN's) since `Date`.
+    #[serde(default)]
+    pub age: Option<String>,
+    /// The response came from the PC's own cache (WinINet): its `Date` is old news.
+    #[serde(default)]
+    pub from_cache: Option<bool>,
+}
+
+/// WinINet and WinHTTP error numbers start at 12000: MSXML reports them as a status.
+const FIRST_INTERNET_ERROR: u16 = 12000;
+
+/// HRESULT_FROM_WIN32 as PowerShell prints it (signed).
+fn hresult_of(win32: u16) -> i64 {
+    i64::from(0x8007_0000_u32 as i32) + i64::from(win32)
 }
 
 impl Http {
-    /// The error as a number, whichever way it was written.
+    /// The error as a number, whichever way it was written; a WinINet error number
+    /// reported as an HTTP status counts as that error.
     pub fn code(&self) -> Option<i64> {
-        match self.error_code.as_ref()? {
+        let Some(code) = self.error_code.as_ref() else {
+            return self
+                .status
+                .filter(|s| *s >= FIRST_INTERNET_ERROR)
+                .map(hresult_of);
+        };
+        match code {
             serde_json::Value::Number(n) => n.as_i64(),
             serde_json::Value::String(s) => {
                 let s = s.trim();
@@ -98,9 +130,26 @@ impl Http {
         }
     }
 
-    /// A response came (any status): the endpoint was reached.
+    /// A response came (any HTTP status): the endpoint was reached.
     pub fn reached(&self) -> bool {
-        self.status.is_some() && self.code().is_none()
+        self.status.is_some_and(|s| s < FIRST_INTERNET_ERROR) && self.code().is_none()
+    }
+
+    /// The server's clock when it answered, in seconds since the epoch: `Date` plus `Age`
+    /// (time spent in a CDN's cache). None for an answer from the PC's own cache, whose
+    /// `Date` says nothing about the clock now.
+    pub fn server_seconds(&self) -> Option<i64> {
+        if self.from_cache == Some(true) {
+            return None;
+        }
+        let date = http_date_seconds(self.date.as_deref()?)?;
+        let age = self
+            .age
+            .as_deref()
+            .and_then(|a| a.trim().parse::<i64>().ok())
+            .filter(|a| *a >= 0)
+            .unwrap_or(0);
+        Some(date + age)
     }
 }
 
@@ -123,7 +172,50 @@ pub fn looks_like_probes(text: &str) -> bool {
 }
 
 pub fn parse(text: &str) -> Result<Probes, String> {
-    super::schema_json(text, SCHEMA_PREFIX, |d: &Probes| d.schema.as_str())
+    let mut probes: Probes =
+        super::schema_json(text, SCHEMA_PREFIX, |d: &Probes| d.schema.as_str())?;
+    for p in &mut probes.results {
+        p.read_incomplete_stage();
+    }
+    Ok(probes)
+}
+
+impl Probe {
+    /// A stage still running at the deadline, with nothing recorded: a request (or a name
+    /// look-up) that got no answer in that time.
+    fn read_incomplete_stage(&mut self) {
+        let Some(stage) = self.incomplete.clone() else {
+            return;
+        };
+        let why = self
+            .error
+            .clone()
+            .unwrap_or_else(|| format!("the {stage} stage had not finished at the deadline"));
+        let unanswered = || Http {
+            status: None,
+            error_code: None,
+            error: Some(why.clone()),
+            proxy: None,
+            ms: None,
+            date: None,
+            local_time_utc: None,
+            age: None,
+            from_cache: None,
+        };
+        match stage.as_str() {
+            "dns" if self.dns.is_none() => {
+                self.dns = Some(Dns {
+                    ok: false,
+                    ipv4: Vec::new(),
+                    ipv6: Vec::new(),
+                    error: Some(why.clone()),
+                })
+            }
+            "winhttp" if self.winhttp.is_none() => self.winhttp = Some(unanswered()),
+            "wininet" if self.wininet.is_none() => self.wininet = Some(unanswered()),
+            _ => {}
+        }
+    }
 }
 
 /// Seconds since the Unix epoch of an RFC 7231 `Date` header
@@ -186,6 +278,50 @@ mod tests {
         assert!(!r.winhttp.as_ref().unwrap().reached());
         assert!(r.wininet.as_ref().unwrap().reached());
         assert!(parse(r#"{"schema":"other/1"}"#).is_err());
+    }
+
+    #[test]
+    fn a_wininet_error_reported_as_a_status_is_an_error() {
+        // MSXML (collector 0.2) returned WinINet's 12029 as `.status`.
+        let text = r#"{"schema":"caadoctor.probes/1","results":[
+            {"url":"https://login.microsoftonline.com/","wininet":{"status":12029},"winhttp":{"status":407}}]}"#;
+        let p = parse(text).unwrap();
+        let h = p.results[0].wininet.as_ref().unwrap();
+        assert!(!h.reached());
+        assert_eq!(h.code(), Some(-2_147_012_867));
+        assert_eq!(crate::codes::winhttp_number(h.code().unwrap()), Some(12029));
+        // 407 is an answer (from the proxy).
+        assert!(p.results[0].winhttp.as_ref().unwrap().reached());
+    }
+
+    #[test]
+    fn a_stage_unfinished_at_the_deadline_is_a_request_without_answer() {
+        let text = r#"{"schema":"caadoctor.probes/1","results":[
+            {"url":"https://login.microsoftonline.com/","dns":{"ok":true,"ipv4":["1.2.3.4"]},
+             "tcp":[{"family":"ipv4","ok":false,"error":"timeout"}],
+             "incomplete":"winhttp","error":"the winhttp stage had not finished at the probes' deadline (75 s)"},
+            {"url":"https://x/","incomplete":"dns"}]}"#;
+        let p = parse(text).unwrap();
+        let h = p.results[0].winhttp.as_ref().unwrap();
+        assert!(!h.reached());
+        assert!(h.error.as_deref().unwrap().contains("deadline"));
+        assert!(p.results[0].wininet.is_none(), "not started: unknown");
+        assert!(!p.results[1].dns.as_ref().unwrap().ok);
+    }
+
+    #[test]
+    fn cached_answers_say_nothing_of_the_clock_and_age_is_added() {
+        let h = |extra: &str| -> Http {
+            serde_json::from_str(&format!(
+                r#"{{"status":200,"date":"Fri, 20 Nov 2026 09:12:31 GMT"{extra}}}"#
+            ))
+            .unwrap()
+        };
+        let date = http_date_seconds("Fri, 20 Nov 2026 09:12:31 GMT").unwrap();
+        assert_eq!(h("").server_seconds(), Some(date));
+        assert_eq!(h(r#","age":"120""#).server_seconds(), Some(date + 120));
+        assert_eq!(h(r#","from_cache":true"#).server_seconds(), None);
+        assert_eq!(h(r#","age":"junk""#).server_seconds(), Some(date));
     }
 
     #[test]
