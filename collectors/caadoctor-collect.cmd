@@ -1,12 +1,15 @@
 @echo off
-rem caadoctor collector launcher: double-click it. It runs caadoctor-collect.ps1 (next to
-rem this file) with Windows PowerShell, whatever the script policy, and waits at the end so
-rem the result can be read. Arguments are passed on (-OutputPath, -Days, -NoProbes).
-rem No parenthesised blocks use the folder's name: a folder like "caadoctor (1)" must work.
+rem caadoctor launcher: double-click it. It runs the PowerShell script of the same name next
+rem to this file (caadoctor-collect.ps1 for the collector) with Windows PowerShell, and waits
+rem at the end so the result can be read. Arguments are passed on (-OutputPath, -Days,
+rem -NoProbes).
+rem No parenthesised blocks: cmd expands %~dp0 inside one when it reads the block, so a
+rem folder named like "caadoctor (1)" would end it early.
 setlocal
 title caadoctor - collecting information for support
-set "SCRIPT=%~dp0caadoctor-collect.ps1"
-if exist "%SCRIPT%" goto run
+set "SCRIPT=%~dpn0.ps1"
+if not exist "%SCRIPT%" set "SCRIPT=%~dp0caadoctor-collect.ps1"
+if exist "%SCRIPT%" goto found
 echo caadoctor-collect.ps1 must be in the same folder as this file:
 echo   "%~dp0"
 echo Extract both files from the e-mail or zip first, then double-click this file again.
@@ -14,8 +17,55 @@ echo.
 pause
 exit /b 1
 
+:found
+rem The 64-bit PowerShell even when a 32-bit program (a file manager, an archive tool, a
+rem mail client) started this file: for it, System32 is the 32-bit SysWOW64, and the script
+rem would see the 32-bit registry and programs. Sysnative exists only in 32-bit processes.
+set "PS=%SystemRoot%\System32\WindowsPowerShell\v1.0\powershell.exe"
+if exist "%SystemRoot%\Sysnative\WindowsPowerShell\v1.0\powershell.exe" set "PS=%SystemRoot%\Sysnative\WindowsPowerShell\v1.0\powershell.exe"
+if exist "%PS%" goto check
+echo Windows PowerShell was not found on this PC:
+echo   "%PS%"
+echo Please tell support; they will send you another way to collect the information.
+echo.
+pause
+exit /b 1
+
+:check
+rem Before the script runs: remove the "downloaded from the internet" mark from this file and
+rem the script (PowerShell 3 and later; Unblock-File is the way Windows offers), then ask the
+rem PC's script policy. Nothing here gets around a policy: where the organisation allows only
+rem signed scripts, or none, this says so and stops.
+set "CAADOCTOR_SCRIPT=%SCRIPT%"
+set "CAADOCTOR_LAUNCHER=%~f0"
+"%PS%" -NoProfile -ExecutionPolicy Bypass -Command "if ($PSVersionTable.PSVersion.Major -ge 3) { Unblock-File -LiteralPath $env:CAADOCTOR_SCRIPT, $env:CAADOCTOR_LAUNCHER -ErrorAction SilentlyContinue } else { $v = 2 }; $p = [string](Get-ExecutionPolicy); if ($p -eq 'AllSigned' -or $p -eq 'Restricted') { exit 3 }; if ($p -eq 'RemoteSigned' -and $PSVersionTable.PSVersion.Major -lt 3) { exit 4 }; exit 0"
+set "CHECK=%ERRORLEVEL%"
+if "%CHECK%"=="3" goto policy
+if not "%CHECK%"=="4" goto run
+rem PowerShell 2.0 under a RemoteSigned policy: it refuses the script while it carries the
+rem mark. dir /r lists the mark as a stream named Zone.Identifier.
+dir /r "%SCRIPT%" | find /i ":Zone.Identifier" >nul
+if errorlevel 1 goto run
+echo Windows marked caadoctor-collect.ps1 as downloaded from the internet, and this PC's
+echo settings do not run such scripts. To allow it:
+echo   1. Right-click caadoctor-collect.ps1 and choose Properties.
+echo   2. At the bottom of the General tab, click "Unblock" (or tick it), then OK.
+echo   3. Double-click caadoctor-collect.cmd again.
+echo.
+pause
+exit /b 4
+
+:policy
+echo This PC runs only PowerShell scripts that are digitally signed, or none at all.
+echo This is a setting of your organisation, and caadoctor will not work around it.
+echo Please forward this message to your IT department: they can sign caadoctor-collect.ps1
+echo with the organisation's code-signing certificate, or run it for you.
+echo.
+pause
+exit /b 3
+
 :run
-"%SystemRoot%\System32\WindowsPowerShell\v1.0\powershell.exe" -NoProfile -ExecutionPolicy Bypass -File "%SCRIPT%" %*
+"%PS%" -NoProfile -ExecutionPolicy Bypass -File "%SCRIPT%" %*
 set "RESULT=%ERRORLEVEL%"
 echo.
 echo Press any key to close this window.

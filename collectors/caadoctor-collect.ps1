@@ -4,24 +4,31 @@
     activate ("We are unable to connect right now", 0xCAA70007 / 0xCAA80000), into one zip.
 
 .DESCRIPTION
-    Reads settings (registry exports), the state of four Windows services, stored credential
-    *names* (never passwords), event logs of the last days, and tests the connection to the
+    Reads settings (registry), the state of four Windows services, stored credential *names*
+    (never passwords), event logs of the last days, and tests the connection to the
     Microsoft sign-in and activation addresses. Changes nothing on the PC. Writes
-    caadoctor-<computer>-<date>.zip on the Desktop; send that file to support.
+    caadoctor-<computer>-<date>.zip on the Desktop (else in Documents, else in the Temp
+    folder); send that file to support.
 
     Runs on Windows 7 SP1 (PowerShell 2.0) to Windows 11 (PowerShell 5.1 and 7), without
-    administrator rights. Every step is isolated: a step that fails or hangs is recorded in
-    manifest.json and the collection goes on. The format is docs/snapshot-format.md of
-    caadoctor; the analyzer reads it with `caadoctor analyze <zip>`.
+    administrator rights, and in Constrained Language mode (AppLocker, WDAC) with what
+    cmdlets and console programs can collect. Every step has a time limit and every group
+    of steps a time budget; a step that fails or hangs is recorded in manifest.json and the
+    collection goes on. The manifest is rewritten after every step and the zip is made
+    whatever happened before. The format is docs/snapshot-format.md of caadoctor; the
+    analyzer reads it with `caadoctor analyze <zip>`.
 
 .PARAMETER OutputPath
-    Folder for the zip (default: the Desktop).
+    Folder for the zip (default: the Desktop, else Documents, else the Temp folder).
 
 .PARAMETER Days
     How many days of event logs to collect (default 30).
 
 .PARAMETER NoProbes
     Do not test the connection to Microsoft's addresses.
+
+.PARAMETER Relaunched
+    Set by the script itself when it restarts in 64-bit PowerShell; not for users.
 
 .EXAMPLE
     powershell -NoProfile -ExecutionPolicy Bypass -File caadoctor-collect.ps1
@@ -30,27 +37,53 @@
 param(
     [string]$OutputPath = '',
     [int]$Days = 30,
-    [switch]$NoProbes
+    [switch]$NoProbes,
+    [switch]$Relaunched
 )
 
 Set-StrictMode -Version 2.0
 $ErrorActionPreference = 'Continue'
 
 $CollectorName = 'caadoctor-collect'
-$CollectorVersion = '0.2.0'
-# Hard caps: any one external command, all probes together, and the whole collection
-# before the probes (seconds). A step past the last one is recorded as skipped.
-$CommandTimeout = 60
-$ProbeTimeout = 90
-$CollectionTimeout = 180
+$CollectorVersion = '0.3.0'
+$ScriptPath = $MyInvocation.MyCommand.Path
+
+# ---------------------------------------------------------------------------------------
+# Time. Each console program has a limit; each group of steps a budget (a step that would
+# start past it is recorded as skipped); the probes run in the background while the
+# registry, commands and documents are collected. The most this can take is
+# $StartupReserve + eventlogs + $NativeTimeout + max($ProbeTimeout, registry + commands +
+# documents) + $ZipTimeout, and the user is told $MaxMinutes: caadoctor's tests check that
+# the sum fits.
+$CommandTimeout = 45
+$Budgets = @{ 'eventlogs' = 75; 'registry' = 40; 'commands' = 75; 'documents' = 40 }
+$StartupReserve = 30
+$NativeTimeout = 20
+$ProbeTimeout = 75
+$ZipTimeout = 60
+$MaxMinutes = 6
 
 # ---------------------------------------------------------------------------------------
 # The contract: every artifact this script writes. docs/snapshot-format.md lists the same
 # and caadoctor's tests check that both agree and that the analyzer reads each one.
 # Columns: step id, artifact path, what it is (the analyzer's kind), what produces it.
+# Event logs come first: they are the evidence of the failure itself.
 
+$EventLogs = @(
+    @('eventlog-oalerts', 'eventlogs/OAlerts.evtx', 'event-log', 'OAlerts'),
+    @('eventlog-aad', 'eventlogs/Microsoft-Windows-AAD-Operational.evtx', 'event-log', 'Microsoft-Windows-AAD/Operational'),
+    @('eventlog-ncsi', 'eventlogs/Microsoft-Windows-NCSI-Operational.evtx', 'event-log', 'Microsoft-Windows-NCSI/Operational'),
+    @('eventlog-system', 'eventlogs/System.evtx', 'event-log', 'System'),
+    @('eventlog-application', 'eventlogs/Application.evtx', 'event-log', 'Application')
+)
+
+# `reg export` writes a key with every subkey, and fails as a whole when one subkey is not
+# readable by the user (EventLog\Security is not): keys whose own values are all the
+# analyzer needs are read with `reg query` (kind reg-query), the others exported. An
+# export that fails although its key exists falls back to `reg query` of the key's own
+# values (registry/<name>-values.txt, recorded as the step's `fallback`).
 $RegistryExports = @(
-    @('reg-os-version', 'registry/os-version.reg', 'reg-export', 'HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion'),
+    @('reg-os-version', 'registry/os-version.txt', 'reg-query', 'HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion'),
     @('reg-environment', 'registry/environment.reg', 'reg-export', 'HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment'),
     @('reg-schannel', 'registry/schannel.reg', 'reg-export', 'HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL'),
     @('reg-internet-settings-hklm', 'registry/internet-settings-hklm.reg', 'reg-export', 'HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings'),
@@ -58,15 +91,15 @@ $RegistryExports = @(
     @('reg-internet-settings-hkcu', 'registry/internet-settings-hkcu.reg', 'reg-export', 'HKCU\Software\Microsoft\Windows\CurrentVersion\Internet Settings'),
     @('reg-internet-settings-policy-hklm', 'registry/internet-settings-policy-hklm.reg', 'reg-export', 'HKLM\SOFTWARE\Policies\Microsoft\Windows\CurrentVersion\Internet Settings'),
     @('reg-internet-settings-policy-hkcu', 'registry/internet-settings-policy-hkcu.reg', 'reg-export', 'HKCU\SOFTWARE\Policies\Microsoft\Windows\CurrentVersion\Internet Settings'),
-    @('reg-dotnet-crypto', 'registry/dotnet-crypto.reg', 'reg-export', 'HKLM\SOFTWARE\Microsoft\.NETFramework\v4.0.30319'),
-    @('reg-dotnet-crypto-wow64', 'registry/dotnet-crypto-wow64.reg', 'reg-export', 'HKLM\SOFTWARE\WOW6432Node\Microsoft\.NETFramework\v4.0.30319'),
+    @('reg-dotnet-crypto', 'registry/dotnet-crypto.txt', 'reg-query', 'HKLM\SOFTWARE\Microsoft\.NETFramework\v4.0.30319'),
+    @('reg-dotnet-crypto-wow64', 'registry/dotnet-crypto-wow64.txt', 'reg-query', 'HKLM\SOFTWARE\WOW6432Node\Microsoft\.NETFramework\v4.0.30319'),
     @('reg-ncsi-policy', 'registry/ncsi-policy.reg', 'reg-export', 'HKLM\SOFTWARE\Policies\Microsoft\Windows\NetworkConnectivityStatusIndicator'),
-    @('reg-tcpip6', 'registry/tcpip6.reg', 'reg-export', 'HKLM\SYSTEM\CurrentControlSet\Services\Tcpip6\Parameters'),
-    @('reg-winsock2', 'registry/winsock2.reg', 'reg-export', 'HKLM\SYSTEM\CurrentControlSet\Services\WinSock2\Parameters'),
+    @('reg-tcpip6', 'registry/tcpip6.txt', 'reg-query', 'HKLM\SYSTEM\CurrentControlSet\Services\Tcpip6\Parameters'),
+    @('reg-winsock2', 'registry/winsock2.txt', 'reg-query', 'HKLM\SYSTEM\CurrentControlSet\Services\WinSock2\Parameters'),
     @('reg-svc-nlasvc', 'registry/svc-nlasvc.reg', 'reg-export', 'HKLM\SYSTEM\CurrentControlSet\Services\NlaSvc'),
-    @('reg-svc-netprofm', 'registry/svc-netprofm.reg', 'reg-export', 'HKLM\SYSTEM\CurrentControlSet\Services\netprofm'),
-    @('reg-svc-eventlog', 'registry/svc-eventlog.reg', 'reg-export', 'HKLM\SYSTEM\CurrentControlSet\Services\EventLog'),
-    @('reg-svc-ncdautosetup', 'registry/svc-ncdautosetup.reg', 'reg-export', 'HKLM\SYSTEM\CurrentControlSet\Services\NcdAutoSetup'),
+    @('reg-svc-netprofm', 'registry/svc-netprofm.txt', 'reg-query', 'HKLM\SYSTEM\CurrentControlSet\Services\netprofm'),
+    @('reg-svc-eventlog', 'registry/svc-eventlog.txt', 'reg-query', 'HKLM\SYSTEM\CurrentControlSet\Services\EventLog'),
+    @('reg-svc-ncdautosetup', 'registry/svc-ncdautosetup.txt', 'reg-query', 'HKLM\SYSTEM\CurrentControlSet\Services\NcdAutoSetup'),
     @('reg-office-c2r', 'registry/office-c2r.reg', 'reg-export', 'HKLM\SOFTWARE\Microsoft\Office\ClickToRun\Configuration'),
     @('reg-office-update-policy', 'registry/office-update-policy.reg', 'reg-export', 'HKLM\SOFTWARE\Policies\Microsoft\office\16.0\common\officeupdate'),
     @('reg-office-identity', 'registry/office-identity.reg', 'reg-export', 'HKCU\Software\Microsoft\Office\16.0\Common\Identity'),
@@ -87,27 +120,19 @@ $Commands = @(
     @('cmd-sc-qc-eventlog', 'commands/sc-qc-eventlog.txt', 'sc-qc', 'sc qc EventLog'),
     @('cmd-sc-query-ncdautosetup', 'commands/sc-query-ncdautosetup.txt', 'sc-query', 'sc query NcdAutoSetup'),
     @('cmd-sc-qc-ncdautosetup', 'commands/sc-qc-ncdautosetup.txt', 'sc-qc', 'sc qc NcdAutoSetup'),
-    @('cmd-dsregcmd', 'commands/dsregcmd-status.txt', 'dsregcmd', 'dsregcmd /status'),
     @('cmd-cmdkey', 'commands/cmdkey-list.txt', 'cmdkey-list', 'cmdkey /list'),
     @('cmd-netsh-winsock-catalog', 'commands/netsh-winsock-show-catalog.txt', 'netsh-winsock-catalog', 'netsh winsock show catalog'),
     @('cmd-ipconfig-all', 'commands/ipconfig-all.txt', 'ipconfig-all', 'ipconfig /all'),
-    @('cmd-whoami-upn', 'commands/whoami-upn.txt', 'whoami-upn', 'whoami /upn')
+    @('cmd-whoami-upn', 'commands/whoami-upn.txt', 'whoami-upn', 'whoami /upn'),
+    @('cmd-dsregcmd', 'commands/dsregcmd-status.txt', 'dsregcmd', 'dsregcmd /status')
 )
 
 # Written by this script itself (JSON by hand: PowerShell 2.0 has no ConvertTo-Json).
 $Documents = @(
     @('cmd-services-json', 'commands/services.json', 'services-json', 'Get-Service NlaSvc,netprofm,EventLog,NcdAutoSetup and Win32_Service StartMode'),
-    @('cmd-installed-updates', 'commands/installed-updates.json', 'hotfix-list', 'Get-HotFix'),
+    @('cmd-installed-updates', 'commands/installed-updates.json', 'hotfix-list', 'Win32_QuickFixEngineering (what Get-HotFix reads)'),
     @('cmd-office-licenses', 'commands/office-licenses.json', 'office-licenses', 'licence folders: names, sizes, dates (not contents)'),
-    @('probes', 'probes/connectivity.json', 'probe-results', 'WinHttp.WinHttpRequest.5.1 and MSXML2.XMLHTTP for the article''s endpoints')
-)
-
-$EventLogs = @(
-    @('eventlog-application', 'eventlogs/Application.evtx', 'event-log', 'Application'),
-    @('eventlog-system', 'eventlogs/System.evtx', 'event-log', 'System'),
-    @('eventlog-aad', 'eventlogs/Microsoft-Windows-AAD-Operational.evtx', 'event-log', 'Microsoft-Windows-AAD/Operational'),
-    @('eventlog-oalerts', 'eventlogs/OAlerts.evtx', 'event-log', 'OAlerts'),
-    @('eventlog-ncsi', 'eventlogs/Microsoft-Windows-NCSI-Operational.evtx', 'event-log', 'Microsoft-Windows-NCSI/Operational')
+    @('probes', 'probes/connectivity.json', 'probe-results', 'DNS, TCP, WinHttp.WinHttpRequest.5.1 and WinINet for the article''s endpoints')
 )
 
 # The article's firewall list: the same as caadoctor's analyzers/data/endpoints.toml (a
@@ -136,71 +161,65 @@ $ProbeUrls = @(
 )
 
 # ---------------------------------------------------------------------------------------
-# Helpers
+# Constrained Language mode (AppLocker or WDAC) refuses .NET types other than a few core
+# ones, Add-Type and COM. Everything below that needs them runs only when
+# $script:FullLanguage is true, and has a branch for the other case: caadoctor's tests
+# check this on the script's syntax tree.
+$script:FullLanguage = ($ExecutionContext.SessionState.LanguageMode -eq 'FullLanguage')
 
-$Steps = New-Object System.Collections.ArrayList
-$script:StepNumber = 0
-$script:StepTotal = $RegistryExports.Count + $Commands.Count + $Documents.Count + $EventLogs.Count
+# ---------------------------------------------------------------------------------------
+# JSON by hand (PowerShell 2.0 has no ConvertTo-Json), with core types only.
 
-function Write-Progress-Step([string]$Activity) {
-    $script:StepNumber++
-    $percent = [int](100 * $script:StepNumber / [Math]::Max(1, $script:StepTotal))
-    Write-Progress -Activity 'Collecting information for support' -Status $Activity -PercentComplete ([Math]::Min(100, $percent))
-}
-
-# JSON string literal: quotes, backslashes and control characters escaped.
 function ConvertTo-JsonString($Value) {
     if ($null -eq $Value) { return 'null' }
-    $s = [string]$Value
-    $sb = New-Object System.Text.StringBuilder
-    [void]$sb.Append('"')
-    foreach ($c in $s.ToCharArray()) {
-        $code = [int]$c
-        if ($c -eq '"') { [void]$sb.Append('\"') }
-        elseif ($c -eq '\') { [void]$sb.Append('\\') }
-        elseif ($code -eq 10) { [void]$sb.Append('\n') }
-        elseif ($code -eq 13) { [void]$sb.Append('\r') }
-        elseif ($code -eq 9) { [void]$sb.Append('\t') }
-        elseif ($code -lt 32) { [void]$sb.Append(('\u{0:x4}' -f $code)) }
-        else { [void]$sb.Append($c) }
+    $s = ([string]$Value).Replace('\', '\\').Replace('"', '\"')
+    if ($s -match '[\x00-\x1f]') {
+        $s = $s.Replace("`r", '\r').Replace("`n", '\n').Replace("`t", '\t')
+        if ($s -match '[\x00-\x1f]') {
+            $parts = foreach ($c in $s.ToCharArray()) {
+                if ([int]$c -lt 32) { '\u{0:x4}' -f [int]$c } else { [string]$c }
+            }
+            $s = -join $parts
+        }
     }
-    [void]$sb.Append('"')
-    return $sb.ToString()
+    return ('"' + $s + '"')
 }
 
-# A JSON value from a PowerShell value: $null, bool, number, string, array, hashtable.
-# Hashtables keep the order of $Keys when given as a special '__order' entry.
-function ConvertTo-JsonValue($Value, [int]$Indent = 0) {
+# A JSON value from $null, bool, number, string, array or hashtable. A hashtable's keys come
+# in the order of its '__order' entry when it has one; one with a '__json' entry is that
+# text, already converted.
+function ConvertTo-JsonValue($Value, [int]$Indent) {
     $pad = '  ' * $Indent
     $inner = '  ' * ($Indent + 1)
     if ($null -eq $Value) { return 'null' }
     if ($Value -is [bool]) { if ($Value) { return 'true' } else { return 'false' } }
-    if ($Value -is [int] -or $Value -is [long] -or $Value -is [double] -or $Value -is [int64] -or $Value -is [uint32]) {
+    if ($Value -is [int] -or $Value -is [long] -or $Value -is [double] -or $Value -is [decimal] -or $Value -is [uint32]) {
         return ([string]::Format([Globalization.CultureInfo]::InvariantCulture, '{0}', $Value))
     }
     if ($Value -is [string]) { return (ConvertTo-JsonString $Value) }
-    if ($Value -is [System.Collections.IDictionary]) {
+    if ($Value -is [hashtable] -and $Value.ContainsKey('__json')) { return $Value['__json'] }
+    if ($Value -is [hashtable]) {
         $keys = @()
-        if ($Value.Contains('__order')) { $keys = $Value['__order'] } else { $keys = @($Value.Keys) }
-        if ($keys.Count -eq 0) { return '{}' }
+        if ($Value.ContainsKey('__order')) { $keys = @($Value['__order']) } else { $keys = @($Value.Keys) }
         $parts = @()
         foreach ($k in $keys) {
-            $parts += ($inner + (ConvertTo-JsonString $k) + ': ' + (ConvertTo-JsonValue $Value[$k] ($Indent + 1)))
+            if ($Value.ContainsKey($k)) {
+                $parts += ($inner + (ConvertTo-JsonString $k) + ': ' + (ConvertTo-JsonValue $Value[$k] ($Indent + 1)))
+            }
         }
+        if ($parts.Count -eq 0) { return '{}' }
         return ("{`r`n" + ($parts -join ",`r`n") + "`r`n" + $pad + '}')
     }
-    if ($Value -is [System.Collections.IEnumerable]) {
-        $items = @($Value)
-        if ($items.Count -eq 0) { return '[]' }
+    if ($Value -is [array]) {
+        if ($Value.Count -eq 0) { return '[]' }
         $parts = @()
-        foreach ($item in $items) { $parts += ($inner + (ConvertTo-JsonValue $item ($Indent + 1))) }
+        foreach ($item in $Value) { $parts += ($inner + (ConvertTo-JsonValue $item ($Indent + 1))) }
         return ("[`r`n" + ($parts -join ",`r`n") + "`r`n" + $pad + ']')
     }
     return (ConvertTo-JsonString ([string]$Value))
 }
 
-# An ordered object for ConvertTo-JsonValue: New-Object hashtable plus the key order
-# (PowerShell 2.0 has no [ordered]).
+# An ordered object for ConvertTo-JsonValue (PowerShell 2.0 has no [ordered]).
 function New-JsonObject([object[]]$Pairs) {
     $h = @{}
     $order = @()
@@ -212,289 +231,636 @@ function New-JsonObject([object[]]$Pairs) {
     return $h
 }
 
-# SHA-256 of a file, or $null: never the reason a step fails. The CNG/CryptoAPI class first
-# (SHA256Managed, what SHA256.Create() gives on older .NET, refuses to run where FIPS mode
-# is enforced).
-$script:Sha256Csp = $null
-function Get-Sha256([string]$Path) {
-    try {
-        # Decided once: whether System.Core's CryptoServiceProvider class loads here.
-        if ($null -eq $script:Sha256Csp) {
-            $script:Sha256Csp = $false
-            try {
-                Add-Type -AssemblyName System.Core -ErrorAction Stop
-                [void](New-Object System.Security.Cryptography.SHA256CryptoServiceProvider)
-                $script:Sha256Csp = $true
-            } catch { }
-        }
-        if ($script:Sha256Csp) {
-            $sha = New-Object System.Security.Cryptography.SHA256CryptoServiceProvider
-        } else {
-            $sha = [System.Security.Cryptography.SHA256]::Create()
-        }
-        $stream = [System.IO.File]::OpenRead($Path)
-        try {
-            $bytes = $sha.ComputeHash($stream)
-        } finally {
-            $stream.Close()
-        }
-        return (-join ($bytes | ForEach-Object { $_.ToString('x2') }))
-    } catch {
-        return $null
-    }
-}
-
-# WMI: Get-WmiObject on Windows PowerShell, Get-CimInstance where it exists (PowerShell 7
-# has no Get-WmiObject).
-function Get-WmiInstance([string]$Class, [string]$Filter) {
-    if ($PSVersionTable.PSVersion.Major -ge 3) {
-        if ($Filter) { return Get-CimInstance -ClassName $Class -Filter $Filter -ErrorAction SilentlyContinue }
-        return Get-CimInstance -ClassName $Class -ErrorAction SilentlyContinue
-    } else {
-        if ($Filter) { return Get-WmiObject -Class $Class -Filter $Filter -ErrorAction SilentlyContinue }
-        return Get-WmiObject -Class $Class -ErrorAction SilentlyContinue
-    }
-}
+# ---------------------------------------------------------------------------------------
+# Files. Everything is written inside the collector's own folders under %TEMP%: the
+# snapshot folder (what is zipped) and a scratch folder beside it (console output before it
+# is converted). Names are GUIDs, never GetTempFileName (which fails for good once %TEMP%
+# holds 65,535 tmp*.tmp files).
 
 function Get-IsoNow {
     return (Get-Date).ToString('yyyy-MM-ddTHH:mm:ss.fffzzz', [Globalization.CultureInfo]::InvariantCulture)
 }
 
-# Records one step in the manifest: its outcome, and size and sha256 of what it wrote.
-function Add-Step([string]$Id, [string]$Artifact, [string]$Command, [string]$Status,
-                  $ExitCode, [long]$Milliseconds, [string]$ErrorText, [hashtable]$Extra) {
-    $pairs = @('id', $Id)
-    if ($Extra) { foreach ($k in $Extra.Keys) { $pairs += @($k, $Extra[$k]) } }
-    $pairs += @('command', $Command, 'status', $Status)
-    $full = $null
-    if ($Artifact) { $full = Join-Path $script:Work ($Artifact -replace '/', '\') }
-    if ($Artifact -and $Status -eq 'ok' -and (Test-Path -LiteralPath $full)) {
-        $pairs = @('id', $Id, 'artifact', $Artifact) + $pairs[2..($pairs.Count - 1)]
-        $pairs += @('size', [long](Get-Item -LiteralPath $full).Length, 'sha256', (Get-Sha256 $full))
+function Get-Milliseconds($Since) {
+    return [long]((Get-Date) - $Since).TotalMilliseconds
+}
+
+function Get-WorkPath([string]$Artifact) {
+    return (Join-Path $script:Work ($Artifact.Replace('/', '\')))
+}
+
+function New-ScratchFile([string]$Extension) {
+    return (Join-Path $script:Scratch ([guid]::NewGuid().ToString() + $Extension))
+}
+
+function New-ParentFolder([string]$Path) {
+    $dir = Split-Path -Parent $Path
+    if (-not (Test-Path -LiteralPath $dir)) { [void](New-Item -ItemType Directory -Path $dir -Force -ErrorAction Stop) }
+}
+
+# UTF-16LE with BOM (what Out-File writes) or UTF-8.
+function Write-TextFile([string]$Path, [string]$Text, [string]$Encoding) {
+    New-ParentFolder $Path
+    if ($script:FullLanguage) {
+        if ($Encoding -eq 'utf8') { $enc = New-Object System.Text.UTF8Encoding($false) } else { $enc = [System.Text.Encoding]::Unicode }
+        [System.IO.File]::WriteAllText($Path, $Text, $enc)
+    } else {
+        # Set-Content writes a BOM in UTF-8 too, and a final line end: both are read.
+        if ($Encoding -eq 'utf8') { $name = 'UTF8' } else { $name = 'Unicode' }
+        Set-Content -LiteralPath $Path -Value $Text -Encoding $name -ErrorAction Stop
     }
-    if ($null -ne $ExitCode) { $pairs += @('exit_code', [int]$ExitCode) }
-    $pairs += @('duration_ms', [long]$Milliseconds)
-    if ($ErrorText) { $pairs += @('error', $ErrorText.Trim()) }
-    [void]$script:Steps.Add((New-JsonObject $pairs))
 }
 
-# Runs a console program with a time limit. Output goes through cmd's redirection to a
-# file in the OEM code page, and is saved again as UTF-16LE. Returns exit code and text.
-function Invoke-Console([string]$CommandLine, [int]$TimeoutSeconds) {
-    $tmp = [System.IO.Path]::GetTempFileName()
-    $psi = New-Object System.Diagnostics.ProcessStartInfo
-    $psi.FileName = Join-Path $env:SystemRoot 'System32\cmd.exe'
-    $psi.Arguments = '/d /c "' + $CommandLine + ' > "' + $tmp + '" 2>&1"'
-    $psi.UseShellExecute = $false
-    $psi.CreateNoWindow = $true
-    $p = [System.Diagnostics.Process]::Start($psi)
-    $finished = $p.WaitForExit($TimeoutSeconds * 1000)
-    if (-not $finished) {
-        try { & taskkill.exe /T /F /PID $p.Id 2>&1 | Out-Null } catch { }
-        Remove-Item -LiteralPath $tmp -ErrorAction SilentlyContinue
-        return @{ TimedOut = $true; ExitCode = $null; Text = '' }
+function Save-Json([string]$Path, $Value) {
+    Write-TextFile $Path ((ConvertTo-JsonValue $Value 0) + "`r`n") 'utf8'
+}
+
+# SHA-256 of a file, or $null: never the reason a step fails. The CryptoAPI class first
+# (SHA256Managed, what SHA256.Create() gives on older .NET, refuses to run where FIPS mode
+# is enforced).
+$script:Sha256Csp = $null
+function Get-Sha256([string]$Path) {
+    if ($script:FullLanguage) {
+        try {
+            if ($null -eq $script:Sha256Csp) {
+                $script:Sha256Csp = $false
+                try {
+                    Add-Type -AssemblyName System.Core -ErrorAction Stop
+                    [void](New-Object System.Security.Cryptography.SHA256CryptoServiceProvider)
+                    $script:Sha256Csp = $true
+                } catch { }
+            }
+            if ($script:Sha256Csp) { $sha = New-Object System.Security.Cryptography.SHA256CryptoServiceProvider }
+            else { $sha = [System.Security.Cryptography.SHA256]::Create() }
+            $stream = [System.IO.File]::OpenRead($Path)
+            try { $bytes = $sha.ComputeHash($stream) } finally { $stream.Close() }
+            return (-join ($bytes | ForEach-Object { $_.ToString('x2') }))
+        } catch {
+            return $null
+        }
+    } else {
+        if ($PSVersionTable.PSVersion.Major -ge 4) {
+            $hashErrors = $null
+            $h = Get-FileHash -LiteralPath $Path -Algorithm SHA256 -ErrorAction SilentlyContinue -ErrorVariable hashErrors
+            if ($h) { return $h.Hash.ToLower() }
+        } else {
+            return $null
+        }
+        return $null
     }
-    $bytes = [System.IO.File]::ReadAllBytes($tmp)
-    Remove-Item -LiteralPath $tmp -ErrorAction SilentlyContinue
-    # The console's OEM code page (PowerShell 7 may lack the legacy code pages: then the
-    # console's own encoding).
-    $oem = [Console]::OutputEncoding
-    try { $oem = [System.Text.Encoding]::GetEncoding($script:OemCodePage) } catch { }
-    return @{ TimedOut = $false; ExitCode = $p.ExitCode; Text = $oem.GetString($bytes) }
 }
 
-# True when the collection is past its time limit: the step is recorded as skipped.
-function Test-OutOfTime([string]$Id, [string]$Command, [hashtable]$Extra) {
-    if (((Get-Date) - $script:StartedAt).TotalSeconds -lt $CollectionTimeout) { return $false }
-    Add-Step $Id $null $Command 'skipped' $null 0 "the collection reached its time limit of $CollectionTimeout s" $Extra
-    return $true
-}
-
-function Save-Text([string]$Artifact, [string]$Text) {
-    $full = Join-Path $script:Work ($Artifact -replace '/', '\')
-    $dir = Split-Path -Parent $full
-    if (-not (Test-Path -LiteralPath $dir)) { [void](New-Item -ItemType Directory -Path $dir -Force) }
-    # UTF-16LE with BOM, as Out-File writes it.
-    [System.IO.File]::WriteAllText($full, $Text, [System.Text.Encoding]::Unicode)
-}
-
-function Save-Json([string]$Artifact, $Value) {
-    $full = Join-Path $script:Work ($Artifact -replace '/', '\')
-    $dir = Split-Path -Parent $full
-    if (-not (Test-Path -LiteralPath $dir)) { [void](New-Item -ItemType Directory -Path $dir -Force) }
-    $text = (ConvertTo-JsonValue $Value 0) + "`r`n"
-    # UTF-8 without BOM.
-    [System.IO.File]::WriteAllText($full, $text, (New-Object System.Text.UTF8Encoding($false)))
+# A file a step did not finish must not look like a whole artifact (the analyzer reads every
+# file by its content): removed, else renamed to *.partial (which the analyzer reports and
+# does not read), else left out of the zip. Returns what was done.
+function Remove-PartialFile([string]$Path) {
+    if (-not (Test-Path -LiteralPath $Path)) { return $null }
+    for ($try = 0; $try -lt 6; $try++) {
+        $removeErrors = $null
+        Remove-Item -LiteralPath $Path -Force -ErrorAction SilentlyContinue -ErrorVariable removeErrors
+        if (-not (Test-Path -LiteralPath $Path)) { return 'removed' }
+        Start-Sleep -Milliseconds 500
+    }
+    $renameErrors = $null
+    $newName = (Split-Path -Leaf $Path) + '.partial'
+    Rename-Item -LiteralPath $Path -NewName $newName -ErrorAction SilentlyContinue -ErrorVariable renameErrors
+    if (-not (Test-Path -LiteralPath $Path)) { return ('renamed to ' + $newName) }
+    $script:Excluded += $Path
+    return 'locked: left out of the zip'
 }
 
 # ---------------------------------------------------------------------------------------
-# Steps
+# Steps and the manifest. Every step ends in Complete-Step, which records it, removes what a
+# step that did not finish left behind, and rewrites manifest.json: closing the window at
+# any moment leaves a folder that says what it holds.
 
-function Export-Registry($Entry) {
-    $id, $artifact, $kind, $key = $Entry
-    Write-Progress-Step "Settings: $key"
-    $watch = [System.Diagnostics.Stopwatch]::StartNew()
-    $full = Join-Path $script:Work ($artifact -replace '/', '\')
-    $dir = Split-Path -Parent $full
-    if (-not (Test-Path -LiteralPath $dir)) { [void](New-Item -ItemType Directory -Path $dir -Force) }
-    $command = "reg export `"$key`" `"$artifact`" /y"
-    if (Test-OutOfTime $id $command @{ 'registry_key' = $key }) { return }
+$script:Steps = @()
+$script:StepsJson = @()
+$script:Excluded = @()
+$script:StepNumber = 0
+$script:StepTotal = $EventLogs.Count + $RegistryExports.Count + $Commands.Count + $Documents.Count
+
+function Show-Progress([string]$Activity) {
+    $script:StepNumber++
+    $percent = [int](100 * $script:StepNumber / ($script:StepTotal + 1))
+    if ($percent -gt 100) { $percent = 100 }
+    Write-Progress -Activity 'Collecting information for support' -Status $Activity -PercentComplete $percent
+}
+
+# A step under way: id, the kind of artifact it writes (the analyzer's name), command, the
+# file it writes (if any) and extra fields.
+function New-Step([string]$Id, [string]$Kind, [string]$Command, [string]$File, [hashtable]$Extra) {
+    return @{ 'Id' = $Id; 'Kind' = $Kind; 'Command' = $Command; 'File' = $File; 'Extra' = $Extra; 'Started' = (Get-Date) }
+}
+
+# Records how a step ended. $Fields: artifact, exit_code, error, partial (the artifact holds
+# what a program printed before it was stopped), fallback and the kind it gave instead.
+function Complete-Step([hashtable]$Step, [string]$Status, [hashtable]$Fields) {
+    if ($null -eq $Fields) { $Fields = @{} }
+    $artifact = $null
+    if ($Fields.ContainsKey('artifact')) { $artifact = $Fields['artifact'] }
+    $partial = $Fields.ContainsKey('partial') -and $Fields['partial']
+    $partialFile = $null
+    if ($Step['File'] -and $Status -ne 'ok' -and -not $partial) { $partialFile = Remove-PartialFile $Step['File'] }
+    $pairs = @('id', $Step['Id'])
+    $full = $null
+    if ($artifact) {
+        $full = Get-WorkPath $artifact
+        if (Test-Path -LiteralPath $full) { $pairs += @('artifact', $artifact) } else { $full = $null }
+    }
+    $kind = $Step['Kind']
+    if ($Fields.ContainsKey('kind')) { $kind = $Fields['kind'] }
+    if ($kind) { $pairs += @('kind', $kind) }
+    if ($Step['Extra']) { foreach ($k in $Step['Extra'].Keys) { $pairs += @($k, $Step['Extra'][$k]) } }
+    $pairs += @('command', $Step['Command'], 'status', $Status)
+    if ($partial) { $pairs += @('partial', $true) }
+    if ($full) {
+        $item = Get-Item -LiteralPath $full -ErrorAction SilentlyContinue -ErrorVariable itemErrors
+        if ($item) { $pairs += @('size', [long]$item.Length) }
+        $pairs += @('sha256', (Get-Sha256 $full))
+    }
+    if ($Fields.ContainsKey('exit_code') -and $null -ne $Fields['exit_code']) { $pairs += @('exit_code', [int]$Fields['exit_code']) }
+    $pairs += @('duration_ms', (Get-Milliseconds $Step['Started']))
+    if ($Fields.ContainsKey('error') -and $Fields['error']) { $pairs += @('error', ([string]$Fields['error']).Trim()) }
+    if ($Fields.ContainsKey('fallback') -and $Fields['fallback']) { $pairs += @('fallback', $Fields['fallback']) }
+    if ($partialFile) { $pairs += @('partial_file', $partialFile) }
+    $record = New-JsonObject $pairs
+    $script:Steps += $record
+    # Written once: the manifest is rewritten after every step.
+    $script:StepsJson += @{ '__json' = (ConvertTo-JsonValue $record 2) }
+    Save-Manifest
+}
+
+function Save-Manifest {
     try {
-        # reg.exe writes the file itself: UTF-16LE with BOM, long values wrapped.
-        $r = Invoke-Console ("reg.exe export `"$key`" `"$full`" /y") $CommandTimeout
-        $extra = @{ 'registry_key' = $key }
-        if ($r.TimedOut) {
-            Add-Step $id $null $command 'timeout' $null $watch.ElapsedMilliseconds "no answer in $CommandTimeout s" $extra
-        } elseif ($r.ExitCode -eq 0 -and (Test-Path -LiteralPath $full)) {
-            Add-Step $id $artifact $command 'ok' 0 $watch.ElapsedMilliseconds $null $extra
-        } elseif (-not (Test-Path -LiteralPath ('Registry::' + ($key -replace '^HKLM\\', 'HKEY_LOCAL_MACHINE\' -replace '^HKCU\\', 'HKEY_CURRENT_USER\')))) {
-            # The key does not exist on this PC: an answer, not a failure.
-            Add-Step $id $null $command 'absent' $r.ExitCode $watch.ElapsedMilliseconds $r.Text $extra
-        } else {
-            # It exists but could not be exported (access denied to a subkey, ...).
-            Add-Step $id $null $command 'failed' $r.ExitCode $watch.ElapsedMilliseconds $r.Text $extra
-        }
+        $manifest = New-JsonObject @(
+            'schema', 'caadoctor.manifest/1',
+            'collector', (New-JsonObject @('name', $CollectorName, 'version', $CollectorVersion)),
+            'started', $script:Started,
+            'finished', $script:Finished,
+            'host', $env:COMPUTERNAME,
+            'user', ($env:USERDOMAIN + '\' + $env:USERNAME),
+            'elevated', $script:Elevated,
+            'os', $script:OsInfo,
+            'powershell', $PSVersionTable.PSVersion.ToString(),
+            'language_mode', [string]$ExecutionContext.SessionState.LanguageMode,
+            'process', $script:ProcessInfo,
+            'codepages', (New-JsonObject @('oem', $script:OemCodePage, 'ansi', $script:AnsiCodePage)),
+            'locale', $script:Locale,
+            'options', (New-JsonObject @('days', $Days, 'probes', (-not $NoProbes))),
+            'limits', (New-JsonObject @('command_s', $CommandTimeout, 'probes_s', $ProbeTimeout,
+                'eventlogs_s', $Budgets['eventlogs'], 'registry_s', $Budgets['registry'],
+                'commands_s', $Budgets['commands'], 'documents_s', $Budgets['documents'])),
+            'excluded', @(foreach ($x in $script:Excluded) { $x.Substring($script:Work.Length).TrimStart('\').Replace('\', '/') }),
+            'stopped', $script:Stopped,
+            'steps', @($script:StepsJson)
+        )
+        Save-Json (Join-Path $script:Work 'manifest.json') $manifest
     } catch {
-        Add-Step $id $null $command 'failed' $null $watch.ElapsedMilliseconds $_.Exception.Message @{ 'registry_key' = $key }
+        Write-Host ('Could not write manifest.json: ' + $_.Exception.Message) -ForegroundColor Yellow
+    }
+}
+
+# Seconds a step may take now: its own limit, within what is left of its group's budget
+# and of the whole collection. 0 or less: the step is skipped.
+function Get-StepSeconds([int]$Limit) {
+    $s = [double]$Limit
+    $groupLeft = $script:GroupBudget - ((Get-Date) - $script:GroupStarted).TotalSeconds
+    $allLeft = ($script:Deadline - (Get-Date)).TotalSeconds
+    if ($groupLeft -lt $s) { $s = $groupLeft }
+    if ($allLeft -lt $s) { $s = $allLeft }
+    $whole = [int]$s
+    if ($whole -gt $s) { $whole = $whole - 1 }
+    return $whole
+}
+
+function Get-BudgetMessage {
+    return ('not started: the ' + $script:Group + ' steps used their time budget of ' + $script:GroupBudget + ' s')
+}
+
+# Runs one group of steps within its budget. Each step is isolated: whatever it throws is
+# recorded as that step's failure and the next one runs.
+function Invoke-Group([string]$Name, [object[]]$Entries, [string]$Function) {
+    $script:Group = $Name
+    $script:GroupBudget = $Budgets[$Name]
+    $script:GroupStarted = Get-Date
+    foreach ($entry in $Entries) {
+        try {
+            & $Function $entry
+        } catch {
+            Complete-Step (New-Step $entry[0] $entry[2] $entry[3] $null $null) 'failed' @{ 'error' = $_.Exception.Message }
+        }
+    }
+}
+
+# ---------------------------------------------------------------------------------------
+# Bounded work. Invoke-Bounded runs a self-contained script block in a runspace of its own
+# and stops waiting at the deadline (a hung WMI provider or compiler is left behind and
+# ends with this process). Constrained Language mode has no runspaces: callers have a
+# branch for it.
+
+function Invoke-Bounded([scriptblock]$Script, [object[]]$Arguments, [int]$Seconds) {
+    $result = @{ 'Done' = $false; 'Output' = @(); 'Errors' = @(); 'Ms' = 0 }
+    $started = Get-Date
+    if ($script:FullLanguage) {
+        try {
+            $ps = [System.Management.Automation.PowerShell]::Create()
+            [void]$ps.AddScript($Script.ToString())
+            foreach ($a in $Arguments) { [void]$ps.AddArgument($a) }
+            $handle = $ps.BeginInvoke()
+            if ($handle.AsyncWaitHandle.WaitOne($Seconds * 1000, $false)) {
+                $result['Output'] = @($ps.EndInvoke($handle))
+                foreach ($e in $ps.Streams.Error) { $result['Errors'] += [string]$e }
+                $result['Done'] = $true
+                $ps.Dispose()
+            }
+        } catch {
+            $result['Errors'] += $_.Exception.Message
+            $result['Done'] = $true
+        }
+    } else {
+        $result['Errors'] += 'not run: PowerShell is in Constrained Language mode'
+        $result['Done'] = $true
+    }
+    $result['Ms'] = Get-Milliseconds $started
+    return $result
+}
+
+# The one place that talks to WMI, always with a deadline: Win32_* instances as hashtables
+# of the named properties. On PowerShell 3 and later Get-CimInstance's own timeout; on 2.0
+# a [wmisearcher] with Options.Timeout; and around both, a runspace that is abandoned at
+# the deadline (a stuck WMI service does not honour timeouts).
+function Invoke-Wmi([string]$Class, [string]$Where, [string[]]$Properties, [int]$Seconds) {
+    $query = {
+        param([string]$Class, [string]$Where, [string[]]$Properties, [int]$Seconds)
+        $ErrorActionPreference = 'Stop'
+        if ($PSVersionTable.PSVersion.Major -ge 3) {
+            $cim = @{ 'ClassName' = $Class; 'Property' = $Properties; 'OperationTimeoutSec' = $Seconds }
+            if ($Where) { $cim['Filter'] = $Where }
+            $items = @(Get-CimInstance @cim)
+        } else {
+            $wql = 'SELECT ' + ($Properties -join ',') + ' FROM ' + $Class
+            if ($Where) { $wql = $wql + ' WHERE ' + $Where }
+            $searcher = [wmisearcher]$wql
+            $searcher.Options.Timeout = New-TimeSpan -Seconds $Seconds
+            $items = @($searcher.Get())
+        }
+        foreach ($item in $items) {
+            $row = @{}
+            foreach ($p in $Properties) { $row[$p] = $item.$p }
+            $row
+        }
+    }
+    $out = @{ 'Items' = @(); 'Error' = $null; 'TimedOut' = $false }
+    if ($Seconds -lt 1) {
+        $out['Error'] = 'not started: no time left'
+        return $out
+    }
+    if ($script:FullLanguage) {
+        $r = Invoke-Bounded $query @($Class, $Where, $Properties, $Seconds) ($Seconds + 5)
+        if (-not $r['Done']) {
+            $out['TimedOut'] = $true
+            $out['Error'] = "$Class`: no answer from WMI in $($Seconds + 5) s"
+        } else {
+            $out['Items'] = @($r['Output'])
+            if ($r['Errors'].Count -gt 0) { $out['Error'] = "$Class`: " + ($r['Errors'] -join '; ') }
+        }
+    } else {
+        try {
+            $out['Items'] = @(& $query $Class $Where $Properties $Seconds)
+        } catch {
+            $out['Error'] = "$Class`: " + $_.Exception.Message
+        }
+    }
+    return $out
+}
+
+# Runs a console program through cmd's redirection with a time limit. The output is read in
+# the console's OEM code page. On timeout the program (and its children) is killed and what
+# it had printed is returned all the same. Start-Process and Wait-Process: cmdlets, so this
+# also works in Constrained Language mode.
+function Invoke-Console([string]$CommandLine, [int]$Seconds) {
+    $out = New-ScratchFile '.out'
+    $result = @{ 'TimedOut' = $false; 'ExitCode' = $null; 'Text' = '' }
+    $cmd = Join-Path $env:SystemRoot 'System32\cmd.exe'
+    $arguments = '/d /s /c "' + $CommandLine + ' > "' + $out + '" 2>&1"'
+    $p = Start-Process -FilePath $cmd -ArgumentList $arguments -WorkingDirectory $env:SystemRoot -WindowStyle Hidden -PassThru -ErrorAction Stop
+    # Keeping the handle makes ExitCode readable once the process is gone.
+    $handle = $p.Handle
+    $waitErrors = $null
+    Wait-Process -InputObject $p -Timeout $Seconds -ErrorAction SilentlyContinue -ErrorVariable waitErrors
+    if (-not $p.HasExited) {
+        $result['TimedOut'] = $true
+        & taskkill.exe /T /F /PID $p.Id 2>&1 | Out-Null
+        Wait-Process -InputObject $p -Timeout 5 -ErrorAction SilentlyContinue -ErrorVariable waitErrors
+    } else {
+        $result['ExitCode'] = $p.ExitCode
+    }
+    $result['Text'] = Read-ConsoleFile $out
+    $removeErrors = $null
+    Remove-Item -LiteralPath $out -Force -ErrorAction SilentlyContinue -ErrorVariable removeErrors
+    return $result
+}
+
+# Text a console program wrote through cmd's redirection, in the OEM code page.
+function Read-ConsoleFile([string]$Path) {
+    if (-not (Test-Path -LiteralPath $Path)) { return '' }
+    if ($script:FullLanguage) {
+        try {
+            $bytes = [System.IO.File]::ReadAllBytes($Path)
+            $oem = [Console]::OutputEncoding
+            # PowerShell 7 may lack the legacy code pages: then the console's own encoding.
+            try { $oem = [System.Text.Encoding]::GetEncoding($script:OemCodePage) } catch { }
+            return $oem.GetString($bytes)
+        } catch {
+            return ''
+        }
+    } else {
+        $readErrors = $null
+        $lines = @(Get-Content -LiteralPath $Path -Encoding Oem -ErrorAction SilentlyContinue -ErrorVariable readErrors)
+        return (($lines -join "`r`n") + "`r`n")
+    }
+}
+
+# ---------------------------------------------------------------------------------------
+# The steps.
+
+function Test-RegistryKey([string]$Key) {
+    $long = $Key -replace '^HKLM\\', 'HKEY_LOCAL_MACHINE\' -replace '^HKCU\\', 'HKEY_CURRENT_USER\'
+    return (Test-Path -LiteralPath ('Registry::' + $long))
+}
+
+function Invoke-RegistryStep($Entry) {
+    $id, $artifact, $kind, $key = $Entry
+    Show-Progress "Settings: $key"
+    $full = Get-WorkPath $artifact
+    New-ParentFolder $full
+    if ($kind -eq 'reg-query') { $command = "reg query `"$key`"" } else { $command = "reg export `"$key`" `"$artifact`" /y" }
+    $step = New-Step $id $kind $command $full @{ 'registry_key' = $key }
+    $seconds = Get-StepSeconds $CommandTimeout
+    if ($seconds -lt 2) { Complete-Step $step 'skipped' @{ 'error' = (Get-BudgetMessage) }; return }
+    if ($kind -eq 'reg-query') {
+        $r = Invoke-Console "reg.exe query `"$key`"" $seconds
+        if ($r['TimedOut']) {
+            Complete-Step $step 'timeout' @{ 'error' = "no answer in $seconds s" }
+        } elseif ($r['ExitCode'] -eq 0) {
+            Write-TextFile $full $r['Text'] 'utf16'
+            Complete-Step $step 'ok' @{ 'artifact' = $artifact; 'exit_code' = 0 }
+        } elseif (-not (Test-RegistryKey $key)) {
+            # The key does not exist on this PC: an answer, not a failure.
+            Complete-Step $step 'absent' @{ 'exit_code' = $r['ExitCode']; 'error' = $r['Text'] }
+        } else {
+            Complete-Step $step 'failed' @{ 'exit_code' = $r['ExitCode']; 'error' = $r['Text'] }
+        }
+        return
+    }
+    # reg.exe writes the file itself: UTF-16LE with BOM, long values wrapped.
+    $r = Invoke-Console "reg.exe export `"$key`" `"$full`" /y" $seconds
+    if ($r['TimedOut']) {
+        Complete-Step $step 'timeout' @{ 'error' = "no answer in $seconds s" }
+    } elseif ($r['ExitCode'] -eq 0 -and (Test-Path -LiteralPath $full)) {
+        Complete-Step $step 'ok' @{ 'artifact' = $artifact; 'exit_code' = 0 }
+    } elseif (-not (Test-RegistryKey $key)) {
+        Complete-Step $step 'absent' @{ 'exit_code' = $r['ExitCode']; 'error' = $r['Text'] }
+    } else {
+        # The key exists but could not be exported (a subkey the user may not read): its own
+        # values through `reg query`, which lists what it can.
+        $why = $r['Text']
+        $partialFile = Remove-PartialFile $full
+        $valuesArtifact = $artifact -replace '\.reg$', '-values.txt'
+        $seconds = Get-StepSeconds $CommandTimeout
+        $q = $null
+        if ($seconds -ge 2) { $q = Invoke-Console "reg.exe query `"$key`"" $seconds }
+        if ($q -and -not $q['TimedOut'] -and $q['ExitCode'] -eq 0) {
+            Write-TextFile (Get-WorkPath $valuesArtifact) $q['Text'] 'utf16'
+            Complete-Step $step 'ok' @{ 'artifact' = $valuesArtifact; 'exit_code' = 0; 'kind' = 'reg-query';
+                'fallback' = 'reg query: the export failed, so only the key''s own values were collected'; 'error' = $why }
+        } else {
+            Complete-Step $step 'failed' @{ 'exit_code' = $r['ExitCode']; 'error' = $why }
+        }
     }
 }
 
 function Invoke-CommandStep($Entry) {
     $id, $artifact, $kind, $command = $Entry
-    Write-Progress-Step $command
-    $watch = [System.Diagnostics.Stopwatch]::StartNew()
-    if (Test-OutOfTime $id $command $null) { return }
-    try {
-        $exe = ($command -split ' ')[0]
-        if ($exe -eq 'dsregcmd' -and -not (Test-Path (Join-Path $env:SystemRoot 'System32\dsregcmd.exe'))) {
-            Add-Step $id $null $command 'absent' $null $watch.ElapsedMilliseconds 'dsregcmd does not exist before Windows 10' $null
-            return
+    Show-Progress $command
+    $full = Get-WorkPath $artifact
+    $step = New-Step $id $kind $command $full $null
+    if ($command -eq 'dsregcmd /status' -and -not (Test-Path -LiteralPath (Join-Path $env:SystemRoot 'System32\dsregcmd.exe'))) {
+        Complete-Step $step 'absent' @{ 'error' = 'dsregcmd does not exist before Windows 10' }
+        return
+    }
+    $seconds = Get-StepSeconds $CommandTimeout
+    if ($seconds -lt 2) { Complete-Step $step 'skipped' @{ 'error' = (Get-BudgetMessage) }; return }
+    $r = Invoke-Console $command $seconds
+    if ($r['TimedOut']) {
+        # What it printed before it was stopped (dsregcmd's join state comes before its
+        # network tests) is kept, and marked partial.
+        if ($r['Text'].Trim()) {
+            Write-TextFile $full $r['Text'] 'utf16'
+            Complete-Step $step 'timeout' @{ 'artifact' = $artifact; 'partial' = $true; 'error' = "stopped after $seconds s; what it printed until then is kept" }
+        } else {
+            Complete-Step $step 'timeout' @{ 'error' = "no answer in $seconds s" }
         }
-        $r = Invoke-Console $command $CommandTimeout
-        if ($r.TimedOut) {
-            Add-Step $id $null $command 'timeout' $null $watch.ElapsedMilliseconds "no answer in $CommandTimeout s" $null
-            return
-        }
-        if ($kind -eq 'netsh-winhttp-advproxy' -and -not $r.Text.Contains('{')) {
-            # Before Windows 11, netsh has no "show advproxy".
-            Add-Step $id $null $command 'absent' $r.ExitCode $watch.ElapsedMilliseconds $r.Text $null
-            return
-        }
-        Save-Text $artifact $r.Text
-        # sc answers 1060 for a service that does not exist: the output is the answer.
-        Add-Step $id $artifact $command 'ok' $r.ExitCode $watch.ElapsedMilliseconds $null $null
-    } catch {
-        Add-Step $id $null $command 'failed' $null $watch.ElapsedMilliseconds $_.Exception.Message $null
+        return
+    }
+    if ($kind -eq 'netsh-winhttp-advproxy' -and -not $r['Text'].Contains('{')) {
+        # Before Windows 11, netsh has no "show advproxy".
+        Complete-Step $step 'absent' @{ 'exit_code' = $r['ExitCode']; 'error' = $r['Text'] }
+        return
+    }
+    Write-TextFile $full $r['Text'] 'utf16'
+    # sc answers 1060 for a service that does not exist: the output is the answer.
+    Complete-Step $step 'ok' @{ 'artifact' = $artifact; 'exit_code' = $r['ExitCode'] }
+}
+
+function Invoke-EventLogStep($Entry) {
+    $id, $artifact, $kind, $channel = $Entry
+    Show-Progress "Event log: $channel"
+    $full = Get-WorkPath $artifact
+    New-ParentFolder $full
+    $ms = [long]$Days * 86400000
+    $query = "*[System[TimeCreated[timediff(@SystemTime) <= $ms]]]"
+    $command = "wevtutil epl `"$channel`" `"$artifact`" /q:`"$query`" /ow:true"
+    $step = New-Step $id $kind $command $full @{ 'event_log' = $channel }
+    $seconds = Get-StepSeconds $CommandTimeout
+    if ($seconds -lt 2) { Complete-Step $step 'skipped' @{ 'error' = (Get-BudgetMessage) }; return }
+    $r = Invoke-Console ("wevtutil.exe epl `"$channel`" `"$full`" /q:`"$query`" /ow:true") $seconds
+    if ($r['TimedOut']) {
+        Complete-Step $step 'timeout' @{ 'error' = "no answer in $seconds s" }
+    } elseif ($r['ExitCode'] -eq 0 -and (Test-Path -LiteralPath $full)) {
+        Complete-Step $step 'ok' @{ 'artifact' = $artifact; 'exit_code' = 0 }
+    } elseif ($r['ExitCode'] -eq 15007) {
+        # The channel does not exist on this Windows (no AAD log before Windows 10).
+        Complete-Step $step 'absent' @{ 'exit_code' = $r['ExitCode']; 'error' = $r['Text'] }
+    } else {
+        Complete-Step $step 'failed' @{ 'exit_code' = $r['ExitCode']; 'error' = $r['Text'] }
     }
 }
 
-function Get-ServicesDocument {
+# The four services: state from the Service Control Manager, start mode from WMI (with a
+# deadline). An error is kept with the entry or the step, never turned into "nothing".
+function Get-ServicesDocument([int]$Seconds) {
     $modes = @{ 'Boot' = 0; 'System' = 1; 'Auto' = 2; 'Manual' = 3; 'Disabled' = 4 }
+    $names = @()
+    foreach ($n in $Services) { $names += ("Name='" + $n + "'") }
+    $wmi = Invoke-Wmi 'Win32_Service' ($names -join ' OR ') @('Name', 'StartMode') $Seconds
     $items = @()
     foreach ($name in $Services) {
-        $svc = Get-Service -Name $name -ErrorAction SilentlyContinue
-        if ($null -eq $svc) { continue }
+        $serviceErrors = $null
+        $svc = Get-Service -Name $name -ErrorAction SilentlyContinue -ErrorVariable serviceErrors
+        if ($null -eq $svc) {
+            $notFound = $true
+            foreach ($e in @($serviceErrors)) { if ([string]$e.CategoryInfo.Category -ne 'ObjectNotFound') { $notFound = $false } }
+            # Not installed: an answer (the service is missing from the list).
+            if (-not $notFound) { $items += (New-JsonObject @('Name', $name, 'Error', [string]$serviceErrors[0])) }
+            continue
+        }
         $start = $null
-        $wmi = Get-WmiInstance 'Win32_Service' ("Name='" + $name + "'")
-        if ($wmi -and $modes.ContainsKey([string]$wmi.StartMode)) { $start = $modes[[string]$wmi.StartMode] }
-        $items += (New-JsonObject @('Name', $svc.Name, 'DisplayName', $svc.DisplayName,
-                                    'Status', [int]$svc.Status, 'StartType', $start))
+        foreach ($w in $wmi['Items']) {
+            if ([string]$w['Name'] -eq $name -and $modes.ContainsKey([string]$w['StartMode'])) { $start = $modes[[string]$w['StartMode']] }
+        }
+        $items += (New-JsonObject @('Name', $svc.Name, 'DisplayName', $svc.DisplayName, 'Status', [int]$svc.Status, 'StartType', $start))
     }
-    return ,$items
+    return @{ 'Value' = $items; 'Error' = $wmi['Error']; 'Status' = 'ok' }
 }
 
-function Get-UpdatesDocument {
-    $items = @()
-    foreach ($fix in @(Get-HotFix -ErrorAction SilentlyContinue)) {
-        $on = $null
-        # InstalledOn is a DateTime when Windows recorded one; ISO dates read everywhere.
-        try { if ($fix.InstalledOn) { $on = ([datetime]$fix.InstalledOn).ToString('yyyy-MM-dd', [Globalization.CultureInfo]::InvariantCulture) } } catch { }
-        $items += (New-JsonObject @('HotFixID', [string]$fix.HotFixID, 'Description', [string]$fix.Description,
-                                    'InstalledBy', [string]$fix.InstalledBy, 'InstalledOn', $on))
+# Installed updates as Get-HotFix lists them (Win32_QuickFixEngineering), dates as
+# yyyy-MM-dd. WMI writes InstalledOn as M/d/yyyy in every language (Get-HotFix parses it
+# with the invariant culture), or as a hexadecimal FILETIME before Windows 7.
+function Get-UpdatesDocument([int]$Seconds) {
+    $wmi = Invoke-Wmi 'Win32_QuickFixEngineering' '' @('HotFixID', 'Description', 'InstalledBy', 'InstalledOn') $Seconds
+    if ($wmi['Error'] -and $wmi['Items'].Count -eq 0) {
+        $status = 'failed'
+        if ($wmi['TimedOut']) { $status = 'timeout' }
+        return @{ 'Value' = $null; 'Error' = $wmi['Error']; 'Status' = $status }
     }
-    return ,$items
+    $items = @()
+    foreach ($fix in $wmi['Items']) {
+        $raw = [string]$fix['InstalledOn']
+        $on = $null
+        try {
+            if ($raw -match '^[0-9a-fA-F]{16}$') {
+                $on = [datetime]::FromFileTime([long]('0x' + $raw)).ToString('yyyy-MM-dd', [Globalization.CultureInfo]::InvariantCulture)
+            } elseif ($raw) {
+                $on = [datetime]::Parse($raw, [Globalization.CultureInfo]::InvariantCulture).ToString('yyyy-MM-dd', [Globalization.CultureInfo]::InvariantCulture)
+            }
+        } catch { }
+        $items += (New-JsonObject @('HotFixID', [string]$fix['HotFixID'], 'Description', [string]$fix['Description'],
+                                    'InstalledBy', [string]$fix['InstalledBy'], 'InstalledOn', $on, 'InstalledOnRaw', $raw))
+    }
+    return @{ 'Value' = $items; 'Error' = $wmi['Error']; 'Status' = 'ok' }
 }
 
 # Names, sizes and dates of the files in Office's licence folders (never their contents).
-function Get-LicensesDocument {
+# A folder that cannot be listed says why ("error"): unknown, not "no licence".
+$ListFoldersScript = {
+    param([string[]]$Folders)
+    foreach ($folder in $Folders) {
+        $exists = Test-Path -LiteralPath $folder
+        $files = @()
+        $listErrors = $null
+        if ($exists) {
+            foreach ($f in @(Get-ChildItem -LiteralPath $folder -Recurse -Force -ErrorAction SilentlyContinue -ErrorVariable listErrors | Where-Object { -not $_.PSIsContainer })) {
+                $files += @{ '__order' = @('name', 'size', 'modified'); 'name' = $f.FullName.Substring($folder.Length).TrimStart('\');
+                    'size' = [long]$f.Length; 'modified' = $f.LastWriteTime.ToString('yyyy-MM-ddTHH:mm:sszzz', [Globalization.CultureInfo]::InvariantCulture) }
+            }
+        }
+        $entry = @{ '__order' = @('path', 'exists', 'files', 'error'); 'path' = $folder; 'exists' = [bool]$exists; 'files' = $files }
+        if ($listErrors -and @($listErrors).Count -gt 0) { $entry['error'] = [string]@($listErrors)[0] }
+        $entry
+    }
+}
+
+function Get-LicensesDocument([int]$Seconds) {
     $folders = @(
         (Join-Path $env:LOCALAPPDATA 'Microsoft\Office\Licenses'),
         (Join-Path $env:LOCALAPPDATA 'Microsoft\Office\16.0\Licensing'),
         (Join-Path $env:ProgramData 'Microsoft\Office\Licenses')
     )
-    $out = @()
-    foreach ($folder in $folders) {
-        $exists = Test-Path -LiteralPath $folder
-        $files = @()
-        if ($exists) {
-            foreach ($f in @(Get-ChildItem -LiteralPath $folder -Recurse -Force -ErrorAction SilentlyContinue | Where-Object { -not $_.PSIsContainer })) {
-                $relative = $f.FullName.Substring($folder.Length).TrimStart('\')
-                $files += (New-JsonObject @('name', $relative, 'size', [long]$f.Length,
-                    'modified', $f.LastWriteTime.ToString('yyyy-MM-ddTHH:mm:sszzz', [Globalization.CultureInfo]::InvariantCulture)))
-            }
-        }
-        $out += (New-JsonObject @('path', $folder, 'exists', [bool]$exists, 'files', $files))
+    if ($script:FullLanguage) {
+        $r = Invoke-Bounded $ListFoldersScript @(, $folders) $Seconds
+        if (-not $r['Done']) { return @{ 'Value' = $null; 'Error' = "the folders could not be listed in $Seconds s"; 'Status' = 'timeout' } }
+        $listed = @($r['Output'])
+        $err = $null
+        if ($r['Errors'].Count -gt 0) { $err = $r['Errors'] -join '; ' }
+    } else {
+        $listed = @(& $ListFoldersScript $folders)
+        $err = $null
     }
-    return (New-JsonObject @('schema', 'caadoctor.licenses/1', 'folders', $out))
+    if ($listed.Count -eq 0) { return @{ 'Value' = $null; 'Error' = $err; 'Status' = 'failed' } }
+    return @{ 'Value' = (New-JsonObject @('schema', 'caadoctor.licenses/1', 'folders', $listed)); 'Error' = $err; 'Status' = 'ok' }
 }
 
-function Invoke-DocumentStep($Entry, [scriptblock]$Build) {
+# A document step: $Build gets the seconds it may take and returns Value, Error, Status.
+function Invoke-DocumentStep($Entry, [string]$Build) {
     $id, $artifact, $kind, $command = $Entry
-    Write-Progress-Step $command
-    $watch = [System.Diagnostics.Stopwatch]::StartNew()
-    try {
-        Save-Json $artifact (& $Build)
-        Add-Step $id $artifact $command 'ok' $null $watch.ElapsedMilliseconds $null $null
-    } catch {
-        Add-Step $id $null $command 'failed' $null $watch.ElapsedMilliseconds $_.Exception.Message $null
+    Show-Progress $command
+    $full = Get-WorkPath $artifact
+    $step = New-Step $id $kind $command $full $null
+    $seconds = Get-StepSeconds 30
+    if ($seconds -lt 2) { Complete-Step $step 'skipped' @{ 'error' = (Get-BudgetMessage) }; return }
+    $doc = & $Build $seconds
+    if ($doc['Status'] -ne 'ok') {
+        Complete-Step $step $doc['Status'] @{ 'error' = $doc['Error'] }
+        return
+    }
+    Save-Json $full $doc['Value']
+    Complete-Step $step 'ok' @{ 'artifact' = $artifact; 'error' = $doc['Error'] }
+}
+
+function Invoke-DocumentsGroup($Entry) {
+    switch ($Entry[0]) {
+        'cmd-services-json' { Invoke-DocumentStep $Entry 'Get-ServicesDocument' }
+        'cmd-installed-updates' { Invoke-DocumentStep $Entry 'Get-UpdatesDocument' }
+        'cmd-office-licenses' { Invoke-DocumentStep $Entry 'Get-LicensesDocument' }
     }
 }
 
-function Export-EventLog($Entry) {
-    $id, $artifact, $kind, $channel = $Entry
-    Write-Progress-Step "Event log: $channel"
-    $watch = [System.Diagnostics.Stopwatch]::StartNew()
-    $full = Join-Path $script:Work ($artifact -replace '/', '\')
-    $dir = Split-Path -Parent $full
-    if (-not (Test-Path -LiteralPath $dir)) { [void](New-Item -ItemType Directory -Path $dir -Force) }
-    $ms = [long]$Days * 86400000
-    $query = "*[System[TimeCreated[timediff(@SystemTime) <= $ms]]]"
-    $command = "wevtutil epl `"$channel`" `"$artifact`" /q:`"$query`" /ow:true"
-    $extra = @{ 'event_log' = $channel }
-    if (Test-OutOfTime $id $command $extra) { return }
-    try {
-        $r = Invoke-Console ("wevtutil.exe epl `"$channel`" `"$full`" /q:`"$query`" /ow:true") $CommandTimeout
-        if ($r.TimedOut) {
-            Add-Step $id $null $command 'timeout' $null $watch.ElapsedMilliseconds "no answer in $CommandTimeout s" $extra
-        } elseif ($r.ExitCode -eq 0 -and (Test-Path -LiteralPath $full)) {
-            Add-Step $id $artifact $command 'ok' 0 $watch.ElapsedMilliseconds $null $extra
-        } elseif ($r.ExitCode -eq 15007) {
-            # The channel does not exist on this Windows (no AAD log before Windows 10).
-            Add-Step $id $null $command 'absent' $r.ExitCode $watch.ElapsedMilliseconds $r.Text $extra
-        } else {
-            Add-Step $id $null $command 'failed' $r.ExitCode $watch.ElapsedMilliseconds $r.Text $extra
-        }
-    } catch {
-        Add-Step $id $null $command 'failed' $null $watch.ElapsedMilliseconds $_.Exception.Message $extra
-    }
-}
-
-# WinHTTP's default proxy (what `netsh winhttp show proxy` shows and what the
-# WinHttpRequest probes go through): 'direct', the proxy list, or $null if it cannot be read.
-function Get-WinHttpProxy {
-    try {
-        if (-not ('CaadoctorWinHttp' -as [type])) {
-            Add-Type -TypeDefinition @'
+# ---------------------------------------------------------------------------------------
+# Probes. Compiled once: WinHTTP's default proxy (what activation's requests go through),
+# and a WinINet request (the browser's stack and proxy) that bypasses the cache, never shows
+# a dialog (INTERNET_FLAG_NO_UI; a proxy asking for a password is a 407, not a prompt),
+# returns WinINet's error numbers as errors, and is closed from outside at its deadline.
+# C# 2.0, for PowerShell 2.0's compiler.
+$NativeSource = @'
 using System;
+using System.Text;
+using System.Threading;
 using System.Runtime.InteropServices;
-public static class CaadoctorWinHttp {
+
+public class CaadoctorHttpResult {
+    public int Status;
+    public int Error;
+    public string Date;
+    public string Age;
+    public bool FromCache;
+    public bool TimedOut;
+}
+
+public static class CaadoctorNative {
     [StructLayout(LayoutKind.Sequential)]
     struct ProxyInfo { public uint AccessType; public IntPtr Proxy; public IntPtr Bypass; }
     [DllImport("winhttp.dll", SetLastError = true)]
     static extern bool WinHttpGetDefaultProxyConfiguration(ref ProxyInfo info);
     [DllImport("kernel32.dll")]
     static extern IntPtr GlobalFree(IntPtr mem);
-    public static string DefaultProxy() {
+
+    [DllImport("wininet.dll", CharSet = CharSet.Unicode, SetLastError = true)]
+    static extern IntPtr InternetOpen(string agent, uint accessType, string proxy, string bypass, uint flags);
+    [DllImport("wininet.dll", CharSet = CharSet.Unicode, SetLastError = true)]
+    static extern IntPtr InternetOpenUrl(IntPtr session, string url, string headers, uint headersLength, uint flags, IntPtr context);
+    [DllImport("wininet.dll", CharSet = CharSet.Unicode, SetLastError = true)]
+    static extern bool InternetSetOption(IntPtr handle, uint option, ref uint value, uint length);
+    [DllImport("wininet.dll", CharSet = CharSet.Unicode, SetLastError = true)]
+    static extern bool InternetQueryOption(IntPtr handle, uint option, ref uint value, ref uint length);
+    [DllImport("wininet.dll", CharSet = CharSet.Unicode, SetLastError = true)]
+    static extern bool HttpQueryInfo(IntPtr request, uint level, StringBuilder buffer, ref uint length, IntPtr index);
+    [DllImport("wininet.dll", SetLastError = true)]
+    static extern bool InternetCloseHandle(IntPtr handle);
+
+    // What `netsh winhttp show proxy` shows: "direct", the proxy list, or null.
+    public static string WinHttpDefaultProxy() {
         ProxyInfo info = new ProxyInfo();
         if (!WinHttpGetDefaultProxyConfiguration(ref info)) { return null; }
         string proxy = info.Proxy == IntPtr.Zero ? null : Marshal.PtrToStringUni(info.Proxy);
@@ -502,221 +868,490 @@ public static class CaadoctorWinHttp {
         if (info.Bypass != IntPtr.Zero) { GlobalFree(info.Bypass); }
         return (info.AccessType == 3 && !String.IsNullOrEmpty(proxy)) ? proxy : "direct";
     }
+
+    const uint Flags = 0x80000000 | 0x04000000 | 0x00000100 | 0x00000200 | 0x00080000;
+
+    class Request {
+        public IntPtr Session;
+        public string Url;
+        public CaadoctorHttpResult Result = new CaadoctorHttpResult();
+        public void Run() {
+            IntPtr h = InternetOpenUrl(Session, Url, "Cache-Control: no-cache\r\nPragma: no-cache\r\n", 0xFFFFFFFF, Flags, IntPtr.Zero);
+            if (h == IntPtr.Zero) { Result.Error = Marshal.GetLastWin32Error(); return; }
+            try {
+                string status = Header(h, 19);
+                if (status != null) { Result.Status = Int32.Parse(status); }
+                Result.Date = Header(h, 9);
+                Result.Age = Header(h, 48);
+                uint reqFlags = 0; uint size = 4;
+                if (InternetQueryOption(h, 23, ref reqFlags, ref size)) { Result.FromCache = (reqFlags & 1) != 0; }
+            } finally {
+                InternetCloseHandle(h);
+            }
+        }
+    }
+
+    static string Header(IntPtr h, uint level) {
+        StringBuilder sb = new StringBuilder(256);
+        uint length = 512;
+        if (!HttpQueryInfo(h, level, sb, ref length, IntPtr.Zero)) { return null; }
+        return sb.ToString();
+    }
+
+    // GET through WinINet with the user's settings (proxy, PAC), at most timeoutMs.
+    public static CaadoctorHttpResult WinInetGet(string url, int timeoutMs) {
+        CaadoctorHttpResult r = new CaadoctorHttpResult();
+        IntPtr session = InternetOpen("caadoctor", 0, null, null, 0);
+        if (session == IntPtr.Zero) { r.Error = Marshal.GetLastWin32Error(); return r; }
+        uint t = (uint)timeoutMs;
+        uint one = 1;
+        InternetSetOption(session, 2, ref t, 4);
+        InternetSetOption(session, 5, ref t, 4);
+        InternetSetOption(session, 6, ref t, 4);
+        InternetSetOption(session, 3, ref one, 4);
+        Request req = new Request();
+        req.Session = session;
+        req.Url = url;
+        Thread worker = new Thread(new ThreadStart(req.Run));
+        worker.IsBackground = true;
+        worker.Start();
+        bool done = worker.Join(timeoutMs + 2000);
+        // Closing the session ends a request still waiting (ERROR_INTERNET_OPERATION_CANCELLED).
+        InternetCloseHandle(session);
+        if (!done) {
+            worker.Join(3000);
+            r.TimedOut = true;
+            return r;
+        }
+        return req.Result;
+    }
 }
 '@
-        }
-        return [CaadoctorWinHttp]::DefaultProxy()
-    } catch {
-        return $null
-    }
+
+$AddNativeScript = {
+    param([string]$Source)
+    if (-not ('CaadoctorNative' -as [type])) { Add-Type -TypeDefinition $Source -Language CSharp -ErrorAction Stop }
 }
 
-# One endpoint: DNS (both families), TCP per family, HTTPS through WinHTTP (activation's
-# stack) and through WinINet (the browser's). Runs in its own runspace.
+# One endpoint, in a runspace of its own: DNS (both families), TCP per family, HTTP(S)
+# through WinHTTP (activation's stack) and through WinINet (the browser's). Each stage is
+# written into $Record (a synchronized hashtable) as soon as it ends, so what finished is
+# kept even if a later stage is still running at the deadline.
 $ProbeScript = {
-    param([string]$Url, $WinHttpProxy)
+    param([string]$Url, $WinHttpProxy, $Record, [bool]$Native)
     $ErrorActionPreference = 'Continue'
-    function Now-Utc { [DateTime]::UtcNow.ToString('yyyy-MM-ddTHH:mm:ss.fffZ', [Globalization.CultureInfo]::InvariantCulture) }
+    function Get-UtcNow { [DateTime]::UtcNow.ToString('yyyy-MM-ddTHH:mm:ss.fffZ', [Globalization.CultureInfo]::InvariantCulture) }
+    function Get-ErrorText($Exception) {
+        $e = $Exception
+        while ($e.InnerException) { $e = $e.InnerException }
+        return $e.Message.Trim()
+    }
     $uri = New-Object System.Uri($Url)
-    $result = @{ 'url' = $Url; 'host' = $uri.Host }
-    $dns = @{ 'ok' = $false; 'ipv4' = @(); 'ipv6' = @(); 'error' = $null; 'ms' = $null }
+    $Record['stage'] = 'dns'
+    $dns = @{ '__order' = @('ok', 'ipv4', 'ipv6', 'error', 'ms'); 'ok' = $false; 'ipv4' = @(); 'ipv6' = @(); 'error' = $null; 'ms' = $null }
     $watch = [System.Diagnostics.Stopwatch]::StartNew()
     try {
-        foreach ($a in [System.Net.Dns]::GetHostAddresses($uri.Host)) {
-            if ($a.AddressFamily -eq [System.Net.Sockets.AddressFamily]::InterNetworkV6) { $dns['ipv6'] += $a.ToString() }
-            else { $dns['ipv4'] += $a.ToString() }
+        $async = [System.Net.Dns]::BeginGetHostAddresses($uri.Host, $null, $null)
+        if ($async.AsyncWaitHandle.WaitOne(8000, $false)) {
+            foreach ($a in [System.Net.Dns]::EndGetHostAddresses($async)) {
+                if ($a.AddressFamily -eq [System.Net.Sockets.AddressFamily]::InterNetworkV6) { $dns['ipv6'] += $a.ToString() }
+                else { $dns['ipv4'] += $a.ToString() }
+            }
+            $dns['ok'] = $true
+        } else {
+            $dns['error'] = 'no answer in 8 s'
         }
-        $dns['ok'] = $true
     } catch {
-        $dns['error'] = $_.Exception.InnerException.Message
-        if (-not $dns['error']) { $dns['error'] = $_.Exception.Message }
+        $dns['error'] = Get-ErrorText $_.Exception
     }
     $dns['ms'] = [long]$watch.ElapsedMilliseconds
-    $result['dns'] = $dns
-    $tcp = @()
+    $Record['dns'] = $dns
+
+    # One connection per address family, both at once, 8 s at most.
+    $Record['stage'] = 'tcp'
+    $pending = @()
     foreach ($family in @('ipv4', 'ipv6')) {
         $list = @($dns[$family])
         if ($list.Count -eq 0) { continue }
-        $address = $list[0]
-        $t = @{ 'family' = $family; 'address' = $address; 'port' = $uri.Port; 'ok' = $false; 'ms' = $null; 'error' = $null }
-        $watch = [System.Diagnostics.Stopwatch]::StartNew()
-        $client = $null
+        $t = @{ '__order' = @('family', 'address', 'port', 'ok', 'ms', 'error'); 'family' = $family; 'address' = $list[0]; 'port' = $uri.Port; 'ok' = $false; 'ms' = $null; 'error' = $null }
         try {
             $af = [System.Net.Sockets.AddressFamily]::InterNetwork
             if ($family -eq 'ipv6') { $af = [System.Net.Sockets.AddressFamily]::InterNetworkV6 }
             $client = New-Object System.Net.Sockets.TcpClient($af)
-            $async = $client.BeginConnect([System.Net.IPAddress]::Parse($address), $uri.Port, $null, $null)
-            if ($async.AsyncWaitHandle.WaitOne(10000, $false)) {
-                $client.EndConnect($async)
-                $t['ok'] = $true
-            } else {
-                $t['error'] = 'timeout'
-            }
+            $pending += @{ 'T' = $t; 'Client' = $client; 'Async' = $client.BeginConnect([System.Net.IPAddress]::Parse($list[0]), $uri.Port, $null, $null); 'Watch' = [System.Diagnostics.Stopwatch]::StartNew() }
         } catch {
-            $t['error'] = $_.Exception.InnerException.Message
-            if (-not $t['error']) { $t['error'] = $_.Exception.Message }
-        } finally {
-            if ($client) { $client.Close() }
+            $t['error'] = Get-ErrorText $_.Exception
+            $pending += @{ 'T' = $t; 'Client' = $null; 'Async' = $null; 'Watch' = [System.Diagnostics.Stopwatch]::StartNew() }
         }
-        $t['ms'] = [long]$watch.ElapsedMilliseconds
+    }
+    $tcp = @()
+    foreach ($p in $pending) {
+        $t = $p['T']
+        if ($p['Async']) {
+            try {
+                $left = 8000 - [int]$p['Watch'].ElapsedMilliseconds
+                if ($left -lt 0) { $left = 0 }
+                if ($p['Async'].AsyncWaitHandle.WaitOne($left, $false)) {
+                    $p['Client'].EndConnect($p['Async'])
+                    $t['ok'] = $true
+                } else {
+                    $t['error'] = 'timeout'
+                }
+            } catch {
+                $t['error'] = Get-ErrorText $_.Exception
+            } finally {
+                $p['Client'].Close()
+            }
+        }
+        $t['ms'] = [long]$p['Watch'].ElapsedMilliseconds
         $tcp += $t
     }
-    $result['tcp'] = $tcp
-    foreach ($stack in @('winhttp', 'wininet')) {
-        $h = @{ 'status' = $null; 'error_code' = $null; 'error' = $null; 'proxy' = $null; 'ms' = $null; 'date' = $null; 'local_time_utc' = $null }
+    $Record['tcp'] = $tcp
+
+    $order = @('status', 'error_code', 'error', 'proxy', 'ms', 'date', 'age', 'from_cache', 'sent_utc', 'local_time_utc')
+    $Record['stage'] = 'winhttp'
+    $h = @{ '__order' = $order; 'proxy' = $WinHttpProxy; 'sent_utc' = (Get-UtcNow) }
+    $watch = [System.Diagnostics.Stopwatch]::StartNew()
+    try {
+        $req = New-Object -ComObject 'WinHttp.WinHttpRequest.5.1'
+        $req.SetTimeouts(8000, 8000, 10000, 15000)
+        $req.Open('GET', $Url, $false)
+        $req.SetRequestHeader('Cache-Control', 'no-cache')
+        $req.Send()
+        $h['status'] = [int]$req.Status
+        $h['local_time_utc'] = Get-UtcNow
+        try { $h['date'] = [string]$req.GetResponseHeader('Date') } catch { }
+        try { $h['age'] = [string]$req.GetResponseHeader('Age') } catch { }
+        $h['from_cache'] = $false
+    } catch {
+        $e = $_.Exception
+        while ($e.InnerException) { $e = $e.InnerException }
+        # A COM error's HRESULT; .NET 4.5+ exceptions also show theirs (on .NET 2.0 the
+        # property is not public: then there is none).
+        $code = $null
+        if ($e -is [System.Runtime.InteropServices.COMException]) { $code = $e.ErrorCode }
+        elseif ($null -ne $e.HResult) { $code = $e.HResult }
+        if ($null -ne $code) { $h['error_code'] = [int]$code }
+        $h['error'] = $e.Message.Trim()
+    }
+    $h['ms'] = [long]$watch.ElapsedMilliseconds
+    $Record['winhttp'] = $h
+
+    $Record['stage'] = 'wininet'
+    if ($Native) {
+        $h = @{ '__order' = $order; 'sent_utc' = (Get-UtcNow) }
+        try {
+            $p = [System.Net.WebRequest]::GetSystemWebProxy().GetProxy($uri)
+            if ($p -and $p.AbsoluteUri -ne $uri.AbsoluteUri) { $h['proxy'] = $p.Authority } else { $h['proxy'] = 'direct' }
+        } catch { }
         $watch = [System.Diagnostics.Stopwatch]::StartNew()
         try {
-            if ($stack -eq 'winhttp') {
-                $req = New-Object -ComObject 'WinHttp.WinHttpRequest.5.1'
-                $req.SetTimeouts(10000, 10000, 15000, 15000)
-                $h['proxy'] = $WinHttpProxy
+            $r = [CaadoctorNative]::WinInetGet($Url, 15000)
+            if ($r.TimedOut) {
+                $h['error'] = 'no answer in 15 s'
+            } elseif ($r.Error -ne 0) {
+                # HRESULT_FROM_WIN32: 0x8007xxxx with WinINet's number (12029 = 0x80072EFD).
+                $h['error_code'] = [int](-2147024896 + $r.Error)
+                $h['error'] = 'WinINet error ' + $r.Error
             } else {
-                $req = New-Object -ComObject 'MSXML2.XMLHTTP'
-                try {
-                    $p = [System.Net.WebRequest]::GetSystemWebProxy().GetProxy($uri)
-                    if ($p -and $p.AbsoluteUri -ne $uri.AbsoluteUri) { $h['proxy'] = $p.Authority } else { $h['proxy'] = 'direct' }
-                } catch { }
+                $h['status'] = $r.Status
+                $h['local_time_utc'] = Get-UtcNow
+                $h['date'] = $r.Date
+                $h['age'] = $r.Age
+                $h['from_cache'] = $r.FromCache
             }
-            $req.Open('GET', $Url, $false)
-            $req.Send()
-            $h['status'] = [int]$req.Status
-            $h['local_time_utc'] = Now-Utc
-            try { $h['date'] = [string]$req.GetResponseHeader('Date') } catch { }
         } catch {
-            $e = $_.Exception
-            while ($e.InnerException) { $e = $e.InnerException }
-            # A COM error's HRESULT; .NET 4.5+ exceptions also show theirs (on .NET 2.0 the
-            # property is not public: then there is none).
-            $code = $null
-            if ($e -is [System.Runtime.InteropServices.COMException]) { $code = $e.ErrorCode }
-            elseif ($null -ne $e.HResult) { $code = $e.HResult }
-            if ($null -ne $code) { $h['error_code'] = [int]$code }
-            $h['error'] = $e.Message.Trim()
+            $h['error'] = Get-ErrorText $_.Exception
         }
         $h['ms'] = [long]$watch.ElapsedMilliseconds
-        $result[$stack] = $h
+        $Record['wininet'] = $h
+    } else {
+        $Record['wininet_skipped'] = 'the WinINet helper could not be compiled on this PC'
     }
-    return $result
+    $Record['stage'] = 'done'
 }
 
-# Probes every endpoint at once in a runspace pool (PowerShell 2.0 has runspaces; 20 hosts
-# take seconds, not minutes), with one deadline for all.
-function Invoke-Probes {
-    $pool = [System.Management.Automation.Runspaces.RunspaceFactory]::CreateRunspacePool(1, 10)
-    $pool.ApartmentState = [System.Threading.ApartmentState]::STA
-    $pool.Open()
-    $jobs = @()
-    $winHttpProxy = Get-WinHttpProxy
-    foreach ($url in $ProbeUrls) {
-        $ps = [System.Management.Automation.PowerShell]::Create()
-        $ps.RunspacePool = $pool
-        [void]$ps.AddScript($ProbeScript).AddArgument($url).AddArgument($winHttpProxy)
-        $jobs += @{ 'Url' = $url; 'Shell' = $ps; 'Handle' = $ps.BeginInvoke() }
-    }
-    $deadline = (Get-Date).AddSeconds($ProbeTimeout)
-    $results = @()
-    $done = 0
-    foreach ($job in $jobs) {
-        Write-Progress -Activity 'Testing the connection to Microsoft' -Status $job['Url'] -PercentComplete ([int](100 * $done / $jobs.Count))
-        $left = [Math]::Max(0, [int]($deadline - (Get-Date)).TotalMilliseconds)
-        if ($job['Handle'].IsCompleted -or $job['Handle'].AsyncWaitHandle.WaitOne($left, $false)) {
-            $out = $job['Shell'].EndInvoke($job['Handle'])
-            if ($out.Count -gt 0) {
-                $r = $out[0]
-                $results += (New-JsonObject @('url', $r['url'], 'host', $r['host'], 'dns', $r['dns'],
-                    'tcp', $r['tcp'], 'winhttp', $r['winhttp'], 'wininet', $r['wininet']))
-            }
-        } else {
-            # Still inside a COM call that cannot be interrupted: left behind (Stop and
-            # Dispose would wait for it); it ends with the process.
-            $results += (New-JsonObject @('url', $job['Url'], 'host', ([uri]$job['Url']).Host,
-                'error', "no answer in $ProbeTimeout s"))
-            $job['Stuck'] = $true
+# Starts every probe at once, one runspace each, in the background; returns what
+# Complete-Probes needs. $null when probes cannot run here.
+function Start-Probes {
+    if ($script:FullLanguage) {
+        $native = Invoke-Bounded $AddNativeScript @($NativeSource) $NativeTimeout
+        $script:NativeReady = [bool]('CaadoctorNative' -as [type])
+        $script:NativeError = $null
+        if (-not $native['Done']) { $script:NativeError = "compiling the helper took over $NativeTimeout s" }
+        elseif ($native['Errors'].Count -gt 0) { $script:NativeError = $native['Errors'] -join '; ' }
+        $winHttpProxy = $null
+        if ($script:NativeReady) { try { $winHttpProxy = [CaadoctorNative]::WinHttpDefaultProxy() } catch { } }
+        $pool = [System.Management.Automation.Runspaces.RunspaceFactory]::CreateRunspacePool(1, $ProbeUrls.Count)
+        $pool.ApartmentState = [System.Threading.ApartmentState]::STA
+        $pool.Open()
+        $probes = @()
+        foreach ($url in $ProbeUrls) {
+            $record = [hashtable]::Synchronized(@{ 'stage' = 'queued' })
+            $ps = [System.Management.Automation.PowerShell]::Create()
+            $ps.RunspacePool = $pool
+            [void]$ps.AddScript($ProbeScript.ToString()).AddArgument($url).AddArgument($winHttpProxy).AddArgument($record).AddArgument($script:NativeReady)
+            $probes += @{ 'Url' = $url; 'Record' = $record; 'Shell' = $ps; 'Handle' = $ps.BeginInvoke() }
         }
-        if (-not $job.ContainsKey('Stuck')) { $job['Shell'].Dispose() }
+        return @{ 'Pool' = $pool; 'Probes' = $probes; 'Started' = (Get-IsoNow); 'Deadline' = (Get-Date).AddSeconds($ProbeTimeout) }
+    } else {
+        return $null
+    }
+}
+
+# Waits for the probes until their deadline, then writes what each one had recorded; a
+# stage still running is marked incomplete. Runspaces still inside a call are left behind.
+function Complete-Probes($State) {
+    $results = @()
+    $unfinished = 0
+    $done = 0
+    foreach ($probe in $State['Probes']) {
+        Write-Progress -Activity 'Testing the connection to Microsoft' -Status $probe['Url'] -PercentComplete ([int](100 * $done / $State['Probes'].Count))
         $done++
+        $left = [int]($State['Deadline'] - (Get-Date)).TotalMilliseconds
+        if ($left -lt 0) { $left = 0 }
+        $finished = $probe['Handle'].IsCompleted -or $probe['Handle'].AsyncWaitHandle.WaitOne($left, $false)
+        $rec = $probe['Record']
+        $pairs = @('url', $probe['Url'], 'host', ([uri]$probe['Url']).Host)
+        foreach ($stage in @('dns', 'tcp', 'winhttp', 'wininet')) {
+            if ($rec.ContainsKey($stage)) { $pairs += @($stage, $rec[$stage]) }
+        }
+        if ($rec.ContainsKey('wininet_skipped')) { $pairs += @('wininet_skipped', $rec['wininet_skipped']) }
+        if ($finished) {
+            try {
+                [void]$probe['Shell'].EndInvoke($probe['Handle'])
+                if ($probe['Shell'].Streams.Error.Count -gt 0) { $pairs += @('error', [string]$probe['Shell'].Streams.Error[0]) }
+            } catch {
+                $pairs += @('error', $_.Exception.Message)
+            }
+            $probe['Shell'].Dispose()
+        }
+        if ([string]$rec['stage'] -ne 'done') {
+            $unfinished++
+            $pairs += @('incomplete', [string]$rec['stage'])
+            $pairs += @('error', ('the ' + $rec['stage'] + ' stage had not finished at the probes'' deadline (' + $ProbeTimeout + ' s)'))
+        }
+        $results += (New-JsonObject $pairs)
     }
     # Closing waits for running pipelines: close in the background.
-    [void]$pool.BeginClose($null, $null)
-    return (New-JsonObject @('schema', 'caadoctor.probes/1', 'started', $script:Started, 'results', $results))
+    try { [void]$State['Pool'].BeginClose($null, $null) } catch { }
+    $problem = $null
+    if ($unfinished -gt 0) { $problem = "$unfinished of $($results.Count) endpoints had not finished at the deadline" }
+    if ($script:NativeError) {
+        $more = 'WinINet not tested: ' + $script:NativeError
+        if ($problem) { $problem = $problem + '; ' + $more } else { $problem = $more }
+    }
+    $doc = New-JsonObject @('schema', 'caadoctor.probes/1', 'started', $State['Started'], 'deadline_s', $ProbeTimeout, 'results', $results)
+    return @{ 'Value' = $doc; 'Error' = $problem; 'Status' = 'ok' }
 }
 
-# The zip: .NET 4.5's ZipArchive with '/' in entry names, else Windows' compressed folders,
-# else the folder stays and the user is told to zip it.
-function New-SnapshotZip([string]$Folder, [string]$Zip) {
-    $Folder = (Get-Item -LiteralPath $Folder).FullName
-    $top = Split-Path -Leaf $Folder
-    try {
-        Add-Type -AssemblyName System.IO.Compression -ErrorAction Stop
-        Add-Type -AssemblyName System.IO.Compression.FileSystem -ErrorAction Stop
-        $archive = [System.IO.Compression.ZipFile]::Open($Zip, [System.IO.Compression.ZipArchiveMode]::Create)
-        try {
-            foreach ($f in @(Get-ChildItem -LiteralPath $Folder -Recurse -Force | Where-Object { -not $_.PSIsContainer })) {
-                $name = $top + '/' + ($f.FullName.Substring($Folder.Length).TrimStart('\') -replace '\\', '/')
-                [void][System.IO.Compression.ZipFileExtensions]::CreateEntryFromFile($archive, $f.FullName, $name)
-            }
-        } finally {
-            $archive.Dispose()
-        }
-        return 'zip'
-    } catch {
-        Remove-Item -LiteralPath $Zip -ErrorAction SilentlyContinue
-    }
-    try {
-        # An empty zip, then the Shell copies the folder in (asynchronously: wait for it).
-        [System.IO.File]::WriteAllBytes($Zip, [byte[]](80, 75, 5, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
-        $shell = New-Object -ComObject Shell.Application
-        $target = $shell.NameSpace($Zip)
-        $target.CopyHere($Folder, 0x14)
-        # The copy runs in this process and opens the zip file by file: done when the zip
-        # has its folder and stays closed for three seconds in a row.
-        $until = (Get-Date).AddSeconds(120)
-        $quiet = 0
-        while ((Get-Date) -lt $until) {
-            Start-Sleep -Milliseconds 500
-            $closed = $false
-            if ($target.Items().Count -ge 1) {
-                try { $s = [System.IO.File]::Open($Zip, 'Open', 'Read', 'None'); $s.Close(); $closed = $true } catch { }
-            }
-            if ($closed) { $quiet++ } else { $quiet = 0 }
-            if ($quiet -ge 6) { return 'shell' }
-        }
-    } catch { }
-    Remove-Item -LiteralPath $Zip -ErrorAction SilentlyContinue
+# ---------------------------------------------------------------------------------------
+# The zip: the output folder (given, else the Desktop, else Documents, else the Temp
+# folder: Controlled Folder Access or an offline redirected Desktop refuse writes), each
+# tried with .NET 4.5's ZipFile, Compress-Archive (PowerShell 5; also in Constrained
+# Language mode), then Windows' compressed folders (checked entry by entry).
+
+function Get-ShellFolder([string]$Name) {
+    $shellErrors = $null
+    $k = Get-ItemProperty -LiteralPath 'HKCU:\Software\Microsoft\Windows\CurrentVersion\Explorer\User Shell Folders' -ErrorAction SilentlyContinue -ErrorVariable shellErrors
+    # Strict mode: reading a value the key lacks throws.
+    try { if ($k) { return [string]$k.$Name } } catch { }
     return $null
+}
+
+function Get-ZipFolders {
+    $candidates = @()
+    if ($OutputPath) { $candidates += $OutputPath }
+    $desktop = Get-ShellFolder 'Desktop'
+    if (-not $desktop) { $desktop = Join-Path $env:USERPROFILE 'Desktop' }
+    $documents = Get-ShellFolder 'Personal'
+    if (-not $documents) { $documents = Join-Path $env:USERPROFILE 'Documents' }
+    $candidates += @($desktop, $documents, $env:TEMP)
+    $out = @()
+    foreach ($c in $candidates) { if ($c -and (Test-Path -LiteralPath $c)) { $out += $c } }
+    return $out
+}
+
+# Files of the snapshot folder, the manifest last, without those left out.
+function Get-SnapshotFiles {
+    $listErrors = $null
+    $all = @(Get-ChildItem -LiteralPath $script:Work -Recurse -Force -ErrorAction SilentlyContinue -ErrorVariable listErrors | Where-Object { -not $_.PSIsContainer })
+    $files = @()
+    $manifest = $null
+    foreach ($f in $all) {
+        if ($script:Excluded -contains $f.FullName) { continue }
+        if ($f.Name -eq 'manifest.json' -and $f.DirectoryName -eq $script:Work) { $manifest = $f } else { $files += $f }
+    }
+    if ($manifest) { $files += $manifest }
+    return $files
+}
+
+# Entries of a zip, counted from its end-of-central-directory record.
+function Get-ZipEntryCount([string]$Zip) {
+    $bytes = [System.IO.File]::ReadAllBytes($Zip)
+    for ($i = $bytes.Length - 22; $i -ge 0 -and $i -ge $bytes.Length - 65557; $i--) {
+        if ($bytes[$i] -eq 0x50 -and $bytes[$i + 1] -eq 0x4b -and $bytes[$i + 2] -eq 5 -and $bytes[$i + 3] -eq 6) {
+            return ([int]$bytes[$i + 10] + 256 * [int]$bytes[$i + 11])
+        }
+    }
+    return -1
+}
+
+function New-ZipWithZipFile([string]$Zip) {
+    Add-Type -AssemblyName System.IO.Compression -ErrorAction Stop
+    Add-Type -AssemblyName System.IO.Compression.FileSystem -ErrorAction Stop
+    $top = Split-Path -Leaf $script:Work
+    $archive = [System.IO.Compression.ZipFile]::Open($Zip, [System.IO.Compression.ZipArchiveMode]::Create)
+    try {
+        foreach ($f in (Get-SnapshotFiles)) {
+            $name = $top + '/' + ($f.FullName.Substring($script:Work.Length).TrimStart('\') -replace '\\', '/')
+            try {
+                [void][System.IO.Compression.ZipFileExtensions]::CreateEntryFromFile($archive, $f.FullName, $name)
+            } catch {
+                # A file another program still holds: left out and said so (the manifest,
+                # written last, lists it).
+                $script:Excluded += $f.FullName
+                if ($f.Name -ne 'manifest.json') { Save-Manifest }
+            }
+        }
+    } finally {
+        $archive.Dispose()
+    }
+}
+
+function New-ZipWithShell([string]$Zip) {
+    # An empty zip, then the Shell copies the folder in (asynchronously: wait for it).
+    [System.IO.File]::WriteAllBytes($Zip, [byte[]](80, 75, 5, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+    $expected = @(Get-SnapshotFiles).Count
+    $shell = New-Object -ComObject Shell.Application
+    $target = $shell.NameSpace($Zip)
+    $target.CopyHere($script:Work, 0x14)
+    # Done when the zip holds an entry per file (the Shell may drop one silently) and has
+    # stayed closed for three seconds.
+    $until = (Get-Date).AddSeconds($ZipTimeout)
+    $quiet = 0
+    while ((Get-Date) -lt $until) {
+        Start-Sleep -Milliseconds 500
+        $closed = $false
+        try { $s = [System.IO.File]::Open($Zip, 'Open', 'Read', 'None'); $s.Close(); $closed = $true } catch { }
+        if ($closed) { $quiet++ } else { $quiet = 0 }
+        if ($quiet -ge 6) {
+            # Folders have entries too: at least one per file.
+            if ((Get-ZipEntryCount $Zip) -ge $expected) { return }
+            if ($quiet -ge 20) { throw "the zip holds fewer entries than the $expected files" }
+        }
+    }
+    throw "Windows' compressed folders did not finish in $ZipTimeout s"
+}
+
+function New-SnapshotZip {
+    $name = Split-Path -Leaf $script:Work
+    $tried = @()
+    foreach ($folder in (Get-ZipFolders)) {
+        $zip = Join-Path $folder ($name + '.zip')
+        $methods = @()
+        if ($script:FullLanguage) { $methods += 'zipfile' }
+        if ($PSVersionTable.PSVersion.Major -ge 5) { $methods += 'compress-archive' }
+        if ($script:FullLanguage) { $methods += 'shell' }
+        foreach ($method in $methods) {
+            try {
+                if ($method -eq 'compress-archive') {
+                    if ($PSVersionTable.PSVersion.Major -ge 5) {
+                        Compress-Archive -LiteralPath $script:Work -DestinationPath $zip -ErrorAction Stop
+                    } else {
+                        throw 'Compress-Archive needs PowerShell 5'
+                    }
+                } elseif ($script:FullLanguage -and $method -eq 'zipfile') {
+                    New-ZipWithZipFile $zip
+                } elseif ($script:FullLanguage -and $method -eq 'shell') {
+                    New-ZipWithShell $zip
+                } else {
+                    throw "$method needs FullLanguage mode"
+                }
+                return @{ 'Zip' = $zip; 'Method' = $method; 'Tried' = $tried }
+            } catch {
+                $tried += ($zip + ' (' + $method + '): ' + $_.Exception.Message)
+                $cleanupErrors = $null
+                Remove-Item -LiteralPath $zip -Force -ErrorAction SilentlyContinue -ErrorVariable cleanupErrors
+            }
+        }
+    }
+    return @{ 'Zip' = $null; 'Method' = $null; 'Tried' = $tried }
+}
+
+# ---------------------------------------------------------------------------------------
+# Before anything else: a 32-bit PowerShell on 64-bit Windows (started from a 32-bit file
+# manager, archive tool or mail client) sees the 32-bit registry and programs. Start again
+# in the 64-bit one, with the same options.
+
+if ($env:PROCESSOR_ARCHITEW6432 -and -not $Relaunched) {
+    $native64 = Join-Path $env:SystemRoot 'Sysnative\WindowsPowerShell\v1.0\powershell.exe'
+    if ($ScriptPath -and (Test-Path -LiteralPath $native64)) {
+        $relaunch = @('-NoProfile', '-ExecutionPolicy', 'Bypass', '-File', $ScriptPath, '-Relaunched', '-Days', [string]$Days)
+        if ($OutputPath) {
+            # A trailing backslash would escape the closing quote of the argument.
+            $o = $OutputPath.TrimEnd('\')
+            if ($o.EndsWith(':')) { $o = $o + '\.' }
+            $relaunch += @('-OutputPath', $o)
+        }
+        if ($NoProbes) { $relaunch += '-NoProbes' }
+        & $native64 $relaunch
+        exit $LASTEXITCODE
+    }
 }
 
 # ---------------------------------------------------------------------------------------
 # Main
 
-$script:Started = Get-IsoNow
 $script:StartedAt = Get-Date
-$startedAt = $script:StartedAt
-$hostName = $env:COMPUTERNAME
-$stamp = $startedAt.ToString('yyyyMMdd-HHmmss', [Globalization.CultureInfo]::InvariantCulture)
-$name = "caadoctor-$hostName-$stamp"
-if (-not $OutputPath) { $OutputPath = [Environment]::GetFolderPath('Desktop') }
-if (-not $OutputPath -or -not (Test-Path -LiteralPath $OutputPath)) { $OutputPath = $env:TEMP }
-$script:Work = Join-Path $env:TEMP $name
-[void](New-Item -ItemType Directory -Path $script:Work -Force)
+$script:Started = Get-IsoNow
+$script:Finished = $null
+# Cleared when the collection ends normally: Ctrl+C leaves it, and the manifest says so.
+$script:Stopped = 'the collection was interrupted (Ctrl+C)'
+$script:Deadline = $script:StartedAt.AddSeconds($MaxMinutes * 60 - $ZipTimeout)
+$script:Elevated = $null
+$script:OsInfo = $null
+$script:OemCodePage = $null
+$script:AnsiCodePage = $null
+# How this machine writes dates (console tools follow it): the analyzer reads day and month
+# in that order.
+$script:Locale = $null
+try {
+    $culture = Get-Culture
+    $script:Locale = New-JsonObject @('name', [string]$culture.Name, 'short_date', [string]$culture.DateTimeFormat.ShortDatePattern)
+} catch { }
+$script:NativeReady = $false
+$script:NativeError = $null
+$script:Group = 'startup'
+$script:GroupBudget = $StartupReserve
+$script:GroupStarted = Get-Date
+$bits = 64
+if ($env:PROCESSOR_ARCHITECTURE -eq 'x86') { $bits = 32 }
+$osBits = 32
+if ($env:PROCESSOR_ARCHITECTURE -ne 'x86' -or $env:PROCESSOR_ARCHITEW6432) { $osBits = 64 }
+$script:ProcessInfo = New-JsonObject @('bits', $bits, 'os_bits', $osBits, 'relaunched', [bool]$Relaunched)
+
+$stamp = $script:StartedAt.ToString('yyyyMMdd-HHmmss', [Globalization.CultureInfo]::InvariantCulture)
+$name = "caadoctor-$env:COMPUTERNAME-$stamp"
+$root = $null
+foreach ($base in @($env:TEMP, $env:LOCALAPPDATA, $env:USERPROFILE)) {
+    if (-not $base) { continue }
+    try {
+        $candidate = Join-Path $base 'caadoctor'
+        [void](New-Item -ItemType Directory -Path (Join-Path $candidate $name) -Force -ErrorAction Stop)
+        [void](New-Item -ItemType Directory -Path (Join-Path $candidate ($name + '.scratch')) -Force -ErrorAction Stop)
+        $root = $candidate
+        break
+    } catch { }
+}
+if (-not $root) {
+    Write-Host 'caadoctor cannot create a folder to work in (TEMP, LOCALAPPDATA and the user profile refuse it).' -ForegroundColor Red
+    exit 2
+}
 # TEMP may be a short 8.3 path (C:\Users\ADMINI~1\...): file names found under it come back
-# long, so the folder's own name must be the long one too.
-$script:Work = (Get-Item -LiteralPath $script:Work).FullName
-
-$script:OemCodePage = [int][Console]::OutputEncoding.CodePage
-try {
-    $chcp = (& cmd.exe /d /c chcp) -replace '[^0-9]', ''
-    if ($chcp) { $script:OemCodePage = [int]$chcp }
-} catch { }
-# The system's ANSI code page (on PowerShell 7, [Text.Encoding]::Default is UTF-8).
-$ansiCodePage = [int][System.Text.Encoding]::Default.CodePage
-try {
-    $nls = Get-ItemProperty -LiteralPath 'HKLM:\SYSTEM\CurrentControlSet\Control\Nls\CodePage' -ErrorAction Stop
-    if ($nls.ACP -match '^[0-9]+$') { $ansiCodePage = [int]$nls.ACP }
-} catch { }
-
-$identity = [System.Security.Principal.WindowsIdentity]::GetCurrent()
-$elevated = (New-Object System.Security.Principal.WindowsPrincipal($identity)).IsInRole([System.Security.Principal.WindowsBuiltInRole]::Administrator)
+# long, so the folders' own names must be the long ones too.
+$script:Work = (Get-Item -LiteralPath (Join-Path $root $name)).FullName
+$script:Scratch = (Get-Item -LiteralPath (Join-Path $root ($name + '.scratch'))).FullName
 
 Write-Host ''
 Write-Host 'caadoctor: collecting information for Microsoft 365 activation support' -ForegroundColor Cyan
@@ -724,61 +1359,120 @@ Write-Host ''
 Write-Host 'This reads Windows and Office settings, the state of four network services, the'
 Write-Host 'names of stored sign-in entries, recent event logs, and tests the connection to'
 Write-Host 'Microsoft''s sign-in addresses. No passwords, tokens or documents are collected, and'
-Write-Host 'nothing on this PC is changed. It takes about a minute.'
+Write-Host 'nothing on this PC is changed.'
+Write-Host "It usually takes one or two minutes, and never more than $MaxMinutes."
 Write-Host ''
-if ($elevated) {
-    Write-Host 'Note: this window runs as administrator. Settings of your own account (HKCU) are' -ForegroundColor Yellow
-    Write-Host 'then the administrator''s; if you can, run it again without "Run as administrator".' -ForegroundColor Yellow
-    Write-Host ''
-}
 
-foreach ($e in $RegistryExports) { Export-Registry $e }
-foreach ($c in $Commands) { Invoke-CommandStep $c }
-Invoke-DocumentStep $Documents[0] { Get-ServicesDocument }
-Invoke-DocumentStep $Documents[1] { Get-UpdatesDocument }
-Invoke-DocumentStep $Documents[2] { Get-LicensesDocument }
-foreach ($l in $EventLogs) { Export-EventLog $l }
-if ($NoProbes) {
-    Add-Step $Documents[3][0] $null $Documents[3][3] 'skipped' $null 0 'the -NoProbes switch was given' $null
-} else {
-    Write-Progress-Step 'Testing the connection to Microsoft'
-    Invoke-DocumentStep $Documents[3] { Invoke-Probes }
-}
-Write-Progress -Activity 'Collecting information for support' -Completed
+$exitCode = 0
+try {
+    $script:GroupStarted = Get-Date
+    try {
+        $chcp = Invoke-Console 'chcp' 10
+        $digits = $chcp['Text'] -replace '[^0-9]', ''
+        if ($digits) { $script:OemCodePage = [int]$digits }
+    } catch { }
+    if ($script:FullLanguage -and $null -eq $script:OemCodePage) { $script:OemCodePage = [int][Console]::OutputEncoding.CodePage }
+    $nlsErrors = $null
+    $nls = Get-ItemProperty -LiteralPath 'HKLM:\SYSTEM\CurrentControlSet\Control\Nls\CodePage' -ErrorAction SilentlyContinue -ErrorVariable nlsErrors
+    if ($nls -and $nls.ACP -match '^[0-9]+$') { $script:AnsiCodePage = [int]$nls.ACP }
 
-$os = $null
-try { $os = Get-WmiInstance 'Win32_OperatingSystem' '' } catch { }
-$osObject = New-JsonObject @('caption', $(if ($os) { [string]$os.Caption } else { $null }),
-                             'version', $(if ($os) { [string]$os.Version } else { $null }))
-$manifest = New-JsonObject @(
-    'schema', 'caadoctor.manifest/1',
-    'collector', (New-JsonObject @('name', $CollectorName, 'version', $CollectorVersion)),
-    'started', $script:Started,
-    'finished', (Get-IsoNow),
-    'host', $hostName,
-    'user', ($env:USERDOMAIN + '\' + $env:USERNAME),
-    'elevated', [bool]$elevated,
-    'os', $osObject,
-    'powershell', $PSVersionTable.PSVersion.ToString(),
-    'codepages', (New-JsonObject @('oem', $script:OemCodePage, 'ansi', $ansiCodePage)),
-    'options', (New-JsonObject @('days', $Days, 'probes', (-not $NoProbes))),
-    'steps', $script:Steps
-)
-Save-Json 'manifest.json' $manifest
+    # The OS from the registry (WMI may hang). Windows 11 still calls itself Windows 10 in
+    # ProductName: its build number tells.
+    $cvErrors = $null
+    $cv = Get-ItemProperty -LiteralPath 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion' -ErrorAction SilentlyContinue -ErrorVariable cvErrors
+    if ($cv) {
+        $caption = [string]$cv.ProductName
+        $build = [string]$cv.CurrentBuildNumber
+        $version = [string]$cv.CurrentVersion + '.' + $build
+        # Windows 10 and later: CurrentVersion stays 6.3; the major and minor numbers are values
+        # of their own (absent before, where strict mode makes reading them throw).
+        try { $version = [string]$cv.CurrentMajorVersionNumber + '.' + [string]$cv.CurrentMinorVersionNumber + '.' + $build } catch { }
+        if ($build -match '^[0-9]+$' -and [int]$build -ge 22000) { $caption = $caption -replace 'Windows 10', 'Windows 11' }
+        $script:OsInfo = New-JsonObject @('caption', $caption, 'version', $version)
+    }
 
-$zip = Join-Path $OutputPath ($name + '.zip')
-$how = New-SnapshotZip $script:Work $zip
-$failed = @($script:Steps | Where-Object { $_['status'] -eq 'failed' -or $_['status'] -eq 'timeout' }).Count
-Write-Host ''
-if ($how) {
-    # After the Shell's copy the folder stays (a last file may still be in flight).
-    if ($how -eq 'zip') { Remove-Item -LiteralPath $script:Work -Recurse -Force -ErrorAction SilentlyContinue }
-    Write-Host 'Done. Please send this file to support:' -ForegroundColor Green
-    Write-Host "  $zip"
-    if ($failed -gt 0) { Write-Host "($failed of $($script:Steps.Count) steps could not collect their part; support will see which.)" }
-    try { & explorer.exe "/select,`"$zip`"" } catch { }
-} else {
-    Write-Host 'Done, but this PC could not make a zip. Please zip this folder and send it to support:' -ForegroundColor Yellow
+    if ($script:FullLanguage) {
+        $identity = [System.Security.Principal.WindowsIdentity]::GetCurrent()
+        $script:Elevated = (New-Object System.Security.Principal.WindowsPrincipal($identity)).IsInRole([System.Security.Principal.WindowsBuiltInRole]::Administrator)
+    } else {
+        # The high integrity level's SID is in the token of an elevated process.
+        $groups = Invoke-Console 'whoami /groups' 10
+        $script:Elevated = $groups['Text'].Contains('S-1-16-12288')
+    }
+    Save-Manifest
+
+    Write-Host 'If this window is closed early, what was collected so far is in:'
     Write-Host "  $($script:Work)"
-    try { & explorer.exe $script:Work } catch { }
+    Write-Host ''
+    if ($script:Elevated) {
+        Write-Host 'Note: this window runs as administrator. Settings of your own account (HKCU) are' -ForegroundColor Yellow
+        Write-Host 'then the administrator''s; if you can, run it again without "Run as administrator".' -ForegroundColor Yellow
+        Write-Host ''
+    }
+    if (-not $script:FullLanguage) {
+        Write-Host 'Note: your organisation restricts PowerShell on this PC (Constrained Language mode,' -ForegroundColor Yellow
+        Write-Host 'set by AppLocker or Windows Defender Application Control). Settings, services, logs' -ForegroundColor Yellow
+        Write-Host 'and updates are still collected, but the connection test cannot run. Support may' -ForegroundColor Yellow
+        Write-Host 'ask your IT department to run this script as a trusted script.' -ForegroundColor Yellow
+        Write-Host ''
+    }
+
+    Invoke-Group 'eventlogs' $EventLogs 'Invoke-EventLogStep'
+
+    $probeState = $null
+    $probeStep = New-Step $Documents[3][0] $Documents[3][2] $Documents[3][3] (Get-WorkPath $Documents[3][1]) $null
+    if (-not $NoProbes) {
+        try { $probeState = Start-Probes } catch { Complete-Step $probeStep 'failed' @{ 'error' = $_.Exception.Message }; $probeStep = $null }
+    }
+
+    Invoke-Group 'registry' $RegistryExports 'Invoke-RegistryStep'
+    Invoke-Group 'commands' $Commands 'Invoke-CommandStep'
+    Invoke-Group 'documents' $Documents[0..2] 'Invoke-DocumentsGroup'
+
+    Show-Progress 'Testing the connection to Microsoft'
+    if ($NoProbes) {
+        Complete-Step $probeStep 'skipped' @{ 'error' = 'the -NoProbes switch was given' }
+    } elseif ($script:FullLanguage -and $probeState) {
+        try {
+            $probes = Complete-Probes $probeState
+            Save-Json $probeStep['File'] $probes['Value']
+            Complete-Step $probeStep 'ok' @{ 'artifact' = $Documents[3][1]; 'error' = $probes['Error'] }
+        } catch {
+            Complete-Step $probeStep 'failed' @{ 'error' = $_.Exception.Message }
+        }
+    } elseif ($probeStep) {
+        Complete-Step $probeStep 'skipped' @{ 'error' = 'PowerShell is in Constrained Language mode: the connection test needs .NET and COM' }
+    }
+    Write-Progress -Activity 'Testing the connection to Microsoft' -Completed
+    $script:Stopped = $null
+} catch {
+    $script:Stopped = 'the collection stopped early: ' + $_.Exception.Message
+} finally {
+    # Whatever happened above (an error, Ctrl+C): the manifest and the zip.
+    Write-Progress -Activity 'Collecting information for support' -Completed
+    $script:Finished = Get-IsoNow
+    Save-Manifest
+    $zipResult = New-SnapshotZip
+    $failed = @($script:Steps | Where-Object { $_['status'] -eq 'failed' -or $_['status'] -eq 'timeout' }).Count
+    Write-Host ''
+    if ($zipResult['Zip']) {
+        # After the Shell's copy the folder stays (a last file may still be in flight).
+        $cleanupErrors = $null
+        if ($zipResult['Method'] -ne 'shell') { Remove-Item -LiteralPath $script:Work -Recurse -Force -ErrorAction SilentlyContinue -ErrorVariable cleanupErrors }
+        Remove-Item -LiteralPath $script:Scratch -Recurse -Force -ErrorAction SilentlyContinue -ErrorVariable cleanupErrors
+        Write-Host 'Done. Please send this file to support:' -ForegroundColor Green
+        Write-Host "  $($zipResult['Zip'])"
+        if ($failed -gt 0) { Write-Host "($failed of $($script:Steps.Count) steps could not collect their part; support will see which.)" }
+        $explorerErrors = $null
+        Start-Process -FilePath 'explorer.exe' -ArgumentList ('/select,"' + $zipResult['Zip'] + '"') -ErrorAction SilentlyContinue -ErrorVariable explorerErrors
+    } else {
+        $exitCode = 2
+        Write-Host 'Done, but this PC could not make a zip. Please zip this folder and send it to support:' -ForegroundColor Yellow
+        Write-Host "  $($script:Work)"
+        Write-Host '(In Explorer: right-click the folder, Send to, Compressed (zipped) folder.)'
+        foreach ($t in $zipResult['Tried']) { Write-Host "  $t" }
+        $explorerErrors = $null
+        Start-Process -FilePath 'explorer.exe' -ArgumentList ('"' + $script:Work + '"') -ErrorAction SilentlyContinue -ErrorVariable explorerErrors
+    }
 }
+exit $exitCode

@@ -9,206 +9,33 @@
 //! - `caadoctor collector --out DIR` writes the script and its launcher unchanged.
 
 mod common;
+#[path = "support/powershell.rs"]
+mod powershell;
 
 use common::{caadoctor, repo, scratch};
+use powershell::{each_node, parse, ps3_violations, syntax_errors, text};
 use std::collections::BTreeSet;
-use tree_sitter::{Node, Parser, Tree};
 
 fn script() -> String {
-    std::fs::read_to_string(repo().join("collectors/caadoctor-collect.ps1")).unwrap()
-}
-
-fn parse(src: &str) -> Tree {
-    let mut parser = Parser::new();
-    parser
-        .set_language(&tree_sitter_powershell::LANGUAGE.into())
-        .unwrap();
-    parser.parse(src, None).unwrap()
-}
-
-fn text<'a>(node: Node<'_>, src: &'a str) -> &'a str {
-    &src[node.byte_range()]
-}
-
-fn each_node(node: Node<'_>, f: &mut impl FnMut(Node<'_>)) {
-    f(node);
-    let mut cursor = node.walk();
-    for child in node.children(&mut cursor) {
-        each_node(child, f);
-    }
-}
-
-/// Cmdlets that PowerShell 2.0 does not have.
-const PS3_COMMANDS: &[&str] = &[
-    "ConvertTo-Json",
-    "ConvertFrom-Json",
-    "Compress-Archive",
-    "Expand-Archive",
-    "Invoke-WebRequest",
-    "Invoke-RestMethod",
-    "Resolve-DnsName",
-    "Test-NetConnection",
-    "Get-CimInstance",
-    "Get-FileHash",
-    "Get-NetAdapter",
-    "Get-NetIPAddress",
-    "Get-NetIPConfiguration",
-    "Get-NetTCPConnection",
-    "Get-DnsClientServerAddress",
-    "New-TemporaryFile",
-    "Get-ScheduledTask",
-    "Get-Clipboard",
-    "Set-Clipboard",
-    "Get-ComputerInfo",
-    "Get-LocalUser",
-    "Get-WinEvent",
-    "Get-Volume",
-    "Unblock-File",
-];
-
-/// Parameters added after 2.0 to cmdlets 2.0 has: (cmdlet, parameter).
-const PS3_PARAMETERS: &[(&str, &str)] = &[
-    ("Get-ChildItem", "-File"),
-    ("Get-ChildItem", "-Directory"),
-    ("Get-ChildItem", "-Depth"),
-    ("Get-Content", "-Raw"),
-    ("Out-File", "-NoNewline"),
-    ("Set-Content", "-NoNewline"),
-    ("Add-Content", "-NoNewline"),
-    ("Write-Host", "-InformationAction"),
-    ("Import-Csv", "-Encoding"),
-];
-
-/// Operators added after 2.0.
-const PS3_OPERATORS: &[&str] = &["-in", "-notin", "-shl", "-shr"];
-
-/// Type accelerators added after 2.0 (`[pscustomobject]` exists in 2.0 but does not make
-/// an object there).
-const PS3_TYPES: &[&str] = &["ordered", "pscustomobject"];
-
-/// A PowerShell 3+ construct and where it is.
-struct Violation {
-    line: usize,
-    what: String,
-}
-
-impl std::fmt::Debug for Violation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "line {}: {}", self.line, self.what)
-    }
-}
-
-/// Inside an `if` on `$PSVersionTable.PSVersion` that also has a fallback branch.
-fn guarded(node: Node<'_>, src: &str) -> bool {
-    let mut at = node.parent();
-    while let Some(n) = at {
-        if n.kind() == "if_statement" {
-            let condition = n
-                .child_by_field_name("condition")
-                .map(|c| text(c, src))
-                .unwrap_or_default();
-            let mut cursor = n.walk();
-            let has_fallback = n
-                .children(&mut cursor)
-                .any(|c| matches!(c.kind(), "else_clause" | "elseif_clauses" | "elseif_clause"));
-            if condition.contains("PSVersion") && has_fallback {
-                return true;
-            }
-        }
-        at = n.parent();
-    }
-    false
-}
-
-/// Every PowerShell 3+ construct of `src` that no version check guards.
-fn ps3_violations(src: &str) -> Vec<Violation> {
-    let tree = parse(src);
-    let mut out = Vec::new();
-    each_node(tree.root_node(), &mut |n| {
-        let what = match n.kind() {
-            "command" => {
-                let name = n
-                    .child_by_field_name("command_name")
-                    .map(|c| text(c, src))
-                    .unwrap_or_default();
-                let mut found = PS3_COMMANDS
-                    .iter()
-                    .find(|c| c.eq_ignore_ascii_case(name))
-                    .map(|c| format!("cmdlet {c}"));
-                if found.is_none() {
-                    each_node(n, &mut |p| {
-                        if p.kind() == "command_parameter" {
-                            let param = text(p, src);
-                            if let Some((c, q)) = PS3_PARAMETERS.iter().find(|(c, q)| {
-                                c.eq_ignore_ascii_case(name) && q.eq_ignore_ascii_case(param)
-                            }) {
-                                found = Some(format!("{c} {q}"));
-                            }
-                        }
-                    });
-                }
-                found
-            }
-            "comparison_operator" => PS3_OPERATORS
-                .iter()
-                .find(|o| o.eq_ignore_ascii_case(text(n, src)))
-                .map(|o| format!("operator {o}")),
-            "type_literal" => {
-                let inner = text(n, src).trim_matches(['[', ']']).trim();
-                PS3_TYPES
-                    .iter()
-                    .find(|t| t.eq_ignore_ascii_case(inner))
-                    .map(|t| format!("[{t}]"))
-            }
-            "member_name" => {
-                let prev = n.prev_sibling().map(|p| text(p, src)).unwrap_or_default();
-                (prev == "::" && text(n, src).eq_ignore_ascii_case("new"))
-                    .then(|| "::new()".to_owned())
-            }
-            "variable" => {
-                let v = text(n, src);
-                (v.eq_ignore_ascii_case("$PSItem") || v.to_ascii_lowercase().starts_with("$using:"))
-                    .then(|| format!("variable {v}"))
-            }
-            "class_statement" | "enum_statement" | "using_statement" => {
-                Some(format!("{} statement", n.kind()))
-            }
-            _ => None,
-        };
-        if let Some(what) = what
-            && !guarded(n, src)
-        {
-            out.push(Violation {
-                line: n.start_position().row + 1,
-                what,
-            });
-        }
-    });
-    out
+    // CRLF as Windows tools write it; the checks read lines.
+    std::fs::read_to_string(repo().join("collectors/caadoctor-collect.ps1"))
+        .unwrap()
+        .replace("\r\n", "\n")
 }
 
 #[test]
 fn the_script_parses_without_error_or_missing_nodes() {
     let src = script();
-    let tree = parse(&src);
-    let mut bad = Vec::new();
-    each_node(tree.root_node(), &mut |n| {
-        if n.is_error() || n.is_missing() {
-            bad.push(format!(
-                "line {}: {} {:?}",
-                n.start_position().row + 1,
-                if n.is_error() { "ERROR" } else { "MISSING" },
-                &text(n, &src)[..text(n, &src).len().min(60)]
-            ));
-        }
-    });
+    let bad = syntax_errors(&src);
     assert!(bad.is_empty(), "{bad:#?}");
     // A real parse, not an empty one: the functions the run depends on are there.
     for f in [
-        "function Export-Registry",
-        "function Invoke-Probes",
+        "function Invoke-RegistryStep",
+        "function Start-Probes",
+        "function Complete-Probes",
         "function New-SnapshotZip",
         "function ConvertTo-JsonValue",
+        "function Complete-Step",
     ] {
         assert!(src.contains(f), "{f}");
     }
@@ -353,12 +180,18 @@ fn every_sample_holds_what_the_collector_writes_and_the_analyzer_reads_it_as_dec
             let row = rows.iter().find(|r| r.0 == id).unwrap();
             match status {
                 "ok" => {
-                    assert_eq!(s["artifact"], row.1.as_str(), "{name} {id}");
+                    // A failed export's fallback: the key's own values, by `reg query`.
+                    let (path, kind) = match s.get("fallback") {
+                        Some(_) => (row.1.replace(".reg", "-values.txt"), "reg-query"),
+                        None => (row.1.clone(), row.2.as_str()),
+                    };
+                    assert_eq!(s["artifact"], path.as_str(), "{name} {id}");
+                    assert_eq!(s["kind"], kind, "{name} {id}: the step names its kind");
                     let a = artifacts
                         .iter()
-                        .find(|a| a["path"] == format!("{name}/{}", row.1))
-                        .unwrap_or_else(|| panic!("{name}: {} not in the zip", row.1));
-                    assert_eq!(a["kind"], row.2.as_str(), "{name} {id}: read as");
+                        .find(|a| a["path"] == format!("{name}/{path}"))
+                        .unwrap_or_else(|| panic!("{name}: {path} not in the zip"));
+                    assert_eq!(a["kind"], kind, "{name} {id}: read as");
                     assert_eq!(a["used"], true, "{name} {id}");
                 }
                 "absent" => assert!(s.get("artifact").is_none(), "{name} {id}"),
@@ -425,10 +258,11 @@ fn the_launcher_runs_the_script_beside_it_and_waits() {
         "CRLF line ends"
     );
     assert!(text.is_ascii());
-    assert!(
-        text.contains("powershell.exe\" -NoProfile -ExecutionPolicy Bypass -File \"%SCRIPT%\" %*")
-    );
-    assert!(text.contains("set \"SCRIPT=%~dp0caadoctor-collect.ps1\""));
+    assert!(text.contains("\"%PS%\" -NoProfile -ExecutionPolicy Bypass -File \"%SCRIPT%\" %*"));
+    // The script of its own name beside it (the launcher serves other scripts too), else
+    // the collector's.
+    assert!(text.contains("set \"SCRIPT=%~dpn0.ps1\""));
+    assert!(text.contains("if not exist \"%SCRIPT%\" set \"SCRIPT=%~dp0caadoctor-collect.ps1\""));
     assert!(text.contains("pause"));
     // cmd expands %~dp0 when it reads a parenthesised block: a folder named "x (1)" would
     // end the block early. The launcher has none.
@@ -517,30 +351,34 @@ fn the_manifest_the_script_writes_is_the_documented_one() {
     let doc = std::fs::read_to_string(repo().join("docs/snapshot-format.md")).unwrap();
     let fields = documented_fields(&doc, "## `manifest.json`", "## Registry exports");
     let top = json_keys(&src, "$manifest = New-JsonObject @(");
-    assert_eq!(top.len(), 12, "{top:?}");
+    assert_eq!(top.len(), 18, "{top:?}");
     for k in &top {
         assert!(fields.contains(k), "manifest field {k} is not documented");
     }
-    // Step fields: those Add-Step writes.
-    let add_step = src
-        .split("function Add-Step")
-        .nth(1)
-        .unwrap()
-        .split("\nfunction ")
-        .next()
-        .unwrap();
+    for k in ["bits", "os_bits", "relaunched", "short_date"] {
+        assert!(fields.contains(k), "{k} is not documented");
+    }
+    // Step fields: those Complete-Step writes.
+    let complete = powershell::function_text(&src, "Complete-Step");
     for k in [
         "id",
         "artifact",
+        "kind",
         "command",
         "status",
+        "partial",
         "size",
         "sha256",
         "exit_code",
         "duration_ms",
         "error",
+        "fallback",
+        "partial_file",
     ] {
-        assert!(add_step.contains(&format!("'{k}'")), "Add-Step writes {k}");
+        assert!(
+            complete.contains(&format!("'{k}'")),
+            "Complete-Step writes {k}"
+        );
         assert!(fields.contains(k), "step field {k} is not documented");
     }
     for k in ["registry_key", "event_log"] {
@@ -548,23 +386,20 @@ fn the_manifest_the_script_writes_is_the_documented_one() {
         assert!(fields.contains(k), "{k}");
     }
     // Every status the script records is one the analyzer knows.
+    let tree = parse(&src);
     let mut statuses = BTreeSet::new();
-    for line in src.lines() {
-        if let Some(rest) = line.trim().strip_prefix("Add-Step ") {
-            let quoted: Vec<&str> = rest.split('\'').skip(1).step_by(2).collect();
-            if let Some(s) = quoted.first() {
-                statuses.insert((*s).to_owned());
-            }
+    for c in powershell::commands(tree.root_node(), &src) {
+        if c.name == "Complete-Step"
+            && let Some(s) = c.elements.get(1).filter(|s| s.starts_with('\''))
+        {
+            statuses.insert(s.trim_matches('\'').to_owned());
         }
     }
     let known: BTreeSet<String> = ["ok", "absent", "failed", "timeout", "skipped"]
         .iter()
         .map(|s| (*s).to_owned())
         .collect();
-    assert!(
-        !statuses.is_empty() && statuses.is_subset(&known),
-        "{statuses:?}"
-    );
+    assert_eq!(statuses, known);
     let manifest_rs = std::fs::read_to_string(repo().join("src/parse/manifest.rs")).unwrap();
     for s in &known {
         let variant = format!("{}{},", s[..1].to_uppercase(), &s[1..]);
