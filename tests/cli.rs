@@ -53,7 +53,7 @@ fn facts_prints_typed_facts_with_provenance() {
     assert_eq!(build["value"], 7601);
     assert_eq!(
         build["evidence"][0]["artifact"],
-        "win7-sp1-no-tls12/registry/os-version.reg"
+        "win7-sp1-no-tls12/registry/os-version.txt"
     );
     assert_eq!(
         build["evidence"][0]["locator"],

@@ -255,7 +255,7 @@ fn a_hand_exported_subset_gets_every_verdict_its_data_allows() {
     let src = repo().join("samples/win10-proxy-browser-only");
     let dir = common::scratch("hand-exported-subset");
     let picks = [
-        ("registry/os-version.reg", "export1.reg"),
+        ("registry/os-version.txt", "export1.reg"),
         ("registry/internet-settings-hklm.reg", "winhttp.txt"),
         ("registry/internet-settings-hkcu.reg", "user proxy.dat"),
         ("commands/netsh-winhttp-show-proxy.txt", "netsh.log"),

@@ -33,6 +33,23 @@ from sample_data import SAMPLES_DEFINED, commands_default, event_logs, probes_js
 
 WEVTUTIL_QUERY = "*[System[TimeCreated[timediff(@SystemTime) <= 2592000000]]]"
 
+# The analyzer's kind of each console program's and document's output, as the collector's
+# tables declare it.
+KINDS = {
+    "cmd-netsh-winhttp-proxy": "netsh-winhttp-proxy",
+    "cmd-netsh-winhttp-advproxy": "netsh-winhttp-advproxy",
+    "cmd-dsregcmd": "dsregcmd",
+    "cmd-cmdkey": "cmdkey-list",
+    "cmd-netsh-winsock-catalog": "netsh-winsock-catalog",
+    "cmd-ipconfig-all": "ipconfig-all",
+    "cmd-whoami-upn": "whoami-upn",
+    "cmd-services-json": "services-json",
+    "cmd-installed-updates": "hotfix-list",
+    "cmd-office-licenses": "office-licenses",
+    **{f"cmd-sc-{verb}-{name}": f"sc-{verb}" for verb in ("query", "qc")
+       for name in ("nlasvc", "netprofm", "eventlog", "ncdautosetup")},
+}
+
 
 def wine(*args):
     env = dict(os.environ, WINEDEBUG="-all")
@@ -71,8 +88,45 @@ def scratch_path(key):
     return f"{SCRATCH}\\{root}\\{rest}"
 
 
+def reg_query_value(name, kind, data):
+    """One value line as `reg query` prints it: four spaces, name, type, data."""
+    shown = "(Default)" if name == "" else name
+    if kind == "sz":
+        ty, text = "REG_SZ", data
+    elif kind == "expand":
+        ty, text = "REG_EXPAND_SZ", data
+    elif kind == "multi":
+        ty, text = "REG_MULTI_SZ", "\\0".join(data)
+    elif kind == "dword":
+        ty, text = "REG_DWORD", f"0x{data:x}"
+    elif kind == "qword":
+        ty, text = "REG_QWORD", f"0x{data:x}"
+    elif kind == "binary":
+        ty, text = "REG_BINARY", data.hex().upper()
+    else:
+        raise ValueError(kind)
+    return f"    {shown}    {ty}    {text}"
+
+
+def reg_query_text(sample, key):
+    """What `reg query KEY` prints for the sample's registry: the key's values in the order
+    they were set, then its direct subkeys (Windows keeps subkeys sorted), CRLF. Written by
+    hand rather than by Wine's reg.exe, whose `reg query` prints REG_QWORD as "(null)"."""
+    root, rest = key.split("\\", 1)
+    full = ROOTS[root] + "\\" + rest
+    values = next((v for k, v in sample["registry"].items() if k.lower() == key.lower()), [])
+    lines = ["", full] + [reg_query_value(*v) for v in values] + [""]
+    prefix = key.lower() + "\\"
+    children = sorted({k[len(prefix):].split("\\")[0] for k in sample["registry"] if k.lower().startswith(prefix)},
+                      key=str.lower)
+    lines += [full + "\\" + c for c in children]
+    if children:
+        lines.append("")
+    return "\r\n".join(lines) + "\r\n"
+
+
 def build_registry(sample, out_dir, tmp):
-    """Imports the sample's keys, exports each collected key, returns manifest steps."""
+    """Imports the sample's keys, exports or queries each collected key, returns manifest steps."""
     lines = ["Windows Registry Editor Version 5.00", ""]
     for key, values in sample["registry"].items():
         lines.append(f"[{scratch_path(key)}]")
@@ -89,24 +143,29 @@ def build_registry(sample, out_dir, tmp):
     wine("reg", "import", imp)
 
     steps = []
-    for step_id, artifact, key in sample["exports"]:
-        file_name = artifact
+    for step_id, artifact, key, how in sample["exports"]:
         present = any(k.lower() == key.lower() or k.lower().startswith(key.lower() + "\\")
                       for k in sample["registry"])
-        command = f'reg export "{key}" "{artifact}" /y'
+        if how == "reg-query":
+            command = f'reg query "{key}"'
+        else:
+            command = f'reg export "{key}" "{artifact}" /y'
         extra = {"registry_key": key}
         if not present:
-            steps.append(step(step_id, command, "absent", extra=extra, exit_code=1, duration_ms=31,
+            steps.append(step(step_id, command, "absent", kind=how, extra=extra, exit_code=1, duration_ms=31,
                               error="ERROR: The system was unable to find the specified registry key or value."))
             continue
-        exported = os.path.join(tmp, "export.reg")
-        wine("reg", "export", scratch_path(key), exported, "/y")
-        text = open(exported, "rb").read()[2:].decode("utf-16-le")
-        root, _ = key.split("\\", 1)
-        text = text.replace(f"[{SCRATCH}\\{root}\\", f"[{ROOTS[root]}\\")
+        if how == "reg-query":
+            text = reg_query_text(sample, key)
+        else:
+            exported = os.path.join(tmp, "export.reg")
+            wine("reg", "export", scratch_path(key), exported, "/y")
+            text = open(exported, "rb").read()[2:].decode("utf-16-le")
+            root, _ = key.split("\\", 1)
+            text = text.replace(f"[{SCRATCH}\\{root}\\", f"[{ROOTS[root]}\\")
         data = b"\xff\xfe" + text.encode("utf-16-le")
-        write_file(out_dir, file_name, data)
-        steps.append(step(step_id, command, "ok", artifact=artifact, extra=extra, data=data, exit_code=0,
+        write_file(out_dir, artifact, data)
+        steps.append(step(step_id, command, "ok", kind=how, artifact=artifact, extra=extra, data=data, exit_code=0,
                           duration_ms=40 + len(data) // 2000))
     return steps
 
@@ -119,11 +178,14 @@ def write_file(out_dir, rel, data):
         f.write(data)
 
 
-def step(id_, command, status, artifact=None, extra=None, data=None, exit_code=None, duration_ms=0, error=None):
-    """A manifest step with its fields in the order the collector's Add-Step writes them."""
+def step(id_, command, status, kind=None, artifact=None, extra=None, data=None, exit_code=None, duration_ms=0,
+         error=None):
+    """A manifest step with its fields in the order the collector's Complete-Step writes them."""
     out = {"id": id_}
     if artifact and status == "ok":
         out["artifact"] = artifact
+    if kind:
+        out["kind"] = kind
     out.update(extra or {})
     out["command"] = command
     out["status"] = status
@@ -147,8 +209,9 @@ def write_commands(sample, out_dir):
     steps = []
     for step_id, file_name, command, how, payload in sample.get("commands", commands_default()):
         artifact = f"commands/{file_name}" if file_name else None
+        kind = KINDS[step_id]
         if how == "absent":
-            steps.append(step(step_id, command, "absent", exit_code=None if "dsregcmd" in command else 1,
+            steps.append(step(step_id, command, "absent", kind=kind, exit_code=None if "dsregcmd" in command else 1,
                               duration_ms=40, error=payload))
             continue
         if how == "json":
@@ -156,8 +219,11 @@ def write_commands(sample, out_dir):
         else:
             data = b"\xff\xfe" + payload.encode("utf-16-le")
         write_file(out_dir, "commands/" + file_name, data)
-        steps.append(step(step_id, command, "ok", artifact=artifact, data=data,
+        steps.append(step(step_id, command, "ok", kind=kind, artifact=artifact, data=data,
                           exit_code=0 if how == "text" else None, duration_ms=180 if how == "text" else 60))
+    # The collector's order: console programs (dsregcmd, the slowest, last), then documents.
+    steps.sort(key=lambda st: (st["id"] in ("cmd-services-json", "cmd-installed-updates", "cmd-office-licenses"),
+                               st["id"] == "cmd-dsregcmd"))
     return steps
 
 
@@ -165,8 +231,8 @@ def write_probes(sample, out_dir):
     args = dict(sample.get("probe_args", {}))
     text = probes_json(sample["started"], **args).encode("utf-8")
     write_file(out_dir, "probes/connectivity.json", text)
-    return [step("probes", "WinHttp.WinHttpRequest.5.1 and MSXML2.XMLHTTP for the article's endpoints", "ok",
-                 artifact="probes/connectivity.json", data=text, duration_ms=9400)]
+    return [step("probes", "DNS, TCP, WinHttp.WinHttpRequest.5.1 and WinINet for the article's endpoints", "ok",
+                 kind="probe-results", artifact="probes/connectivity.json", data=text, duration_ms=9400)]
 
 
 def write_event_logs(sample, out_dir):
@@ -178,20 +244,23 @@ def write_event_logs(sample, out_dir):
         command = f'wevtutil epl "{channel}" "{artifact}" /q:"{WEVTUTIL_QUERY}" /ow:true'
         extra = {"event_log": channel}
         if events is None:
-            steps.append(step(step_id, command, "absent", extra=extra, exit_code=15007, duration_ms=22,
+            steps.append(step(step_id, command, "absent", kind="event-log", extra=extra, exit_code=15007, duration_ms=22,
                               error=f"Failed to read configuration for log {channel}. The specified channel could not be found."))
             continue
         data = write_evtx(events, first_record_id=1000 + len(events) * 3)
         write_file(out_dir, artifact, data)
-        steps.append(step(step_id, command, "ok", artifact=artifact, extra=extra, data=data, exit_code=0,
-                          duration_ms=300 + len(data) // 4000))
+        steps.append(step(step_id, command, "ok", kind="event-log", artifact=artifact, extra=extra, data=data,
+                          exit_code=0, duration_ms=300 + len(data) // 4000))
+    # The collector's order: the small logs of the failure first, then System and Application.
+    order = ["eventlog-oalerts", "eventlog-aad", "eventlog-ncsi", "eventlog-system", "eventlog-application"]
+    steps.sort(key=lambda st: order.index(st["id"]))
     return steps
 
 
 def write_manifest(sample, out_dir, steps):
     m = {
         "schema": "caadoctor.manifest/1",
-        "collector": {"name": "caadoctor-collect", "version": "0.2.0"},
+        "collector": {"name": "caadoctor-collect", "version": "0.3.0"},
         "started": sample["started"],
         "finished": sample["finished"],
         "host": sample["host"],
@@ -199,8 +268,15 @@ def write_manifest(sample, out_dir, steps):
         "elevated": sample.get("elevated", False),
         "os": sample["manifest_os"],
         "powershell": sample["powershell"],
+        "language_mode": "FullLanguage",
+        "process": {"bits": 64, "os_bits": 64, "relaunched": False},
         "codepages": sample["codepages"],
+        "locale": sample.get("locale", {"name": "en-US", "short_date": "M/d/yyyy"}),
         "options": {"days": 30, "probes": True},
+        "limits": {"command_s": 45, "probes_s": 75, "eventlogs_s": 75, "registry_s": 40, "commands_s": 75,
+                   "documents_s": 40},
+        "excluded": [],
+        "stopped": None,
         "steps": steps,
     }
     # PowerShell 2.0 has no ConvertTo-Json: the collector writes JSON by hand, UTF-8, CRLF.
@@ -236,8 +312,9 @@ def main():
             out_dir = os.path.join(SAMPLES, sample["name"])
             shutil.rmtree(out_dir, ignore_errors=True)
             os.makedirs(out_dir)
-            steps = (build_registry(sample, out_dir, tmp) + write_commands(sample, out_dir)
-                     + write_event_logs(sample, out_dir) + write_probes(sample, out_dir))
+            # The collector's order: event logs, registry, console programs, documents, probes.
+            steps = (write_event_logs(sample, out_dir) + build_registry(sample, out_dir, tmp)
+                     + write_commands(sample, out_dir) + write_probes(sample, out_dir))
             write_manifest(sample, out_dir, steps)
             write_zip(sample, out_dir, os.path.join(SAMPLES, sample["name"] + ".zip"))
             print("wrote", sample["name"])

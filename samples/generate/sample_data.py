@@ -298,31 +298,34 @@ def office_licensing():
     return {LICENSING: [], LICENSING + "\\LicensingNext": [("o365proplusretail", "dword", 2)]}
 
 
+# (step id, file, key, how): keys whose own values are all the analyzer needs are read with
+# `reg query` (a standard user cannot `reg export` EventLog: its Security subkey is not
+# readable), the others exported (collectors/caadoctor-collect.ps1: $RegistryExports).
 EXPORTS = [
-    ("reg-os-version", "os-version.reg", r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion"),
-    ("reg-environment", "environment.reg", r"HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment"),
-    ("reg-schannel", "schannel.reg", SCHANNEL),
-    ("reg-internet-settings-hklm", "internet-settings-hklm.reg", "HKLM\\SOFTWARE\\" + IS),
-    ("reg-internet-settings-hklm-wow64", "internet-settings-hklm-wow64.reg", "HKLM\\SOFTWARE\\WOW6432Node\\" + IS),
-    ("reg-internet-settings-hkcu", "internet-settings-hkcu.reg", "HKCU\\Software\\" + IS),
-    ("reg-internet-settings-policy-hklm", "internet-settings-policy-hklm.reg", "HKLM\\SOFTWARE\\Policies\\" + IS),
-    ("reg-internet-settings-policy-hkcu", "internet-settings-policy-hkcu.reg", "HKCU\\SOFTWARE\\Policies\\" + IS),
-    ("reg-dotnet-crypto", "dotnet-crypto.reg", DOTNET),
-    ("reg-dotnet-crypto-wow64", "dotnet-crypto-wow64.reg", DOTNET_WOW64),
-    ("reg-ncsi-policy", "ncsi-policy.reg", r"HKLM\SOFTWARE\Policies\Microsoft\Windows\NetworkConnectivityStatusIndicator"),
-    ("reg-tcpip6", "tcpip6.reg", r"HKLM\SYSTEM\CurrentControlSet\Services\Tcpip6\Parameters"),
-    ("reg-winsock2", "winsock2.reg", WINSOCK2),
-    ("reg-svc-nlasvc", "svc-nlasvc.reg", SVC + r"\NlaSvc"),
-    ("reg-svc-netprofm", "svc-netprofm.reg", SVC + r"\netprofm"),
-    ("reg-svc-eventlog", "svc-eventlog.reg", SVC + r"\EventLog"),
-    ("reg-svc-ncdautosetup", "svc-ncdautosetup.reg", SVC + r"\NcdAutoSetup"),
-    ("reg-office-c2r", "office-c2r.reg", C2R),
-    ("reg-office-update-policy", "office-update-policy.reg", OFFICE_POLICY),
-    ("reg-office-identity", "office-identity.reg", IDENTITY),
-    ("reg-office-licensing", "office-licensing.reg", LICENSING),
+    ("reg-os-version", "os-version.txt", r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion", "reg-query"),
+    ("reg-environment", "environment.reg", r"HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment", "reg-export"),
+    ("reg-schannel", "schannel.reg", SCHANNEL, "reg-export"),
+    ("reg-internet-settings-hklm", "internet-settings-hklm.reg", "HKLM\\SOFTWARE\\" + IS, "reg-export"),
+    ("reg-internet-settings-hklm-wow64", "internet-settings-hklm-wow64.reg", "HKLM\\SOFTWARE\\WOW6432Node\\" + IS, "reg-export"),
+    ("reg-internet-settings-hkcu", "internet-settings-hkcu.reg", "HKCU\\Software\\" + IS, "reg-export"),
+    ("reg-internet-settings-policy-hklm", "internet-settings-policy-hklm.reg", "HKLM\\SOFTWARE\\Policies\\" + IS, "reg-export"),
+    ("reg-internet-settings-policy-hkcu", "internet-settings-policy-hkcu.reg", "HKCU\\SOFTWARE\\Policies\\" + IS, "reg-export"),
+    ("reg-dotnet-crypto", "dotnet-crypto.txt", DOTNET, "reg-query"),
+    ("reg-dotnet-crypto-wow64", "dotnet-crypto-wow64.txt", DOTNET_WOW64, "reg-query"),
+    ("reg-ncsi-policy", "ncsi-policy.reg", r"HKLM\SOFTWARE\Policies\Microsoft\Windows\NetworkConnectivityStatusIndicator", "reg-export"),
+    ("reg-tcpip6", "tcpip6.txt", r"HKLM\SYSTEM\CurrentControlSet\Services\Tcpip6\Parameters", "reg-query"),
+    ("reg-winsock2", "winsock2.txt", WINSOCK2, "reg-query"),
+    ("reg-svc-nlasvc", "svc-nlasvc.reg", SVC + r"\NlaSvc", "reg-export"),
+    ("reg-svc-netprofm", "svc-netprofm.txt", SVC + r"\netprofm", "reg-query"),
+    ("reg-svc-eventlog", "svc-eventlog.txt", SVC + r"\EventLog", "reg-query"),
+    ("reg-svc-ncdautosetup", "svc-ncdautosetup.txt", SVC + r"\NcdAutoSetup", "reg-query"),
+    ("reg-office-c2r", "office-c2r.reg", C2R, "reg-export"),
+    ("reg-office-update-policy", "office-update-policy.reg", OFFICE_POLICY, "reg-export"),
+    ("reg-office-identity", "office-identity.reg", IDENTITY, "reg-export"),
+    ("reg-office-licensing", "office-licensing.reg", LICENSING, "reg-export"),
 ]
 # Paths inside the snapshot, as the collector's manifest names them.
-EXPORTS = [(i, "registry/" + f, k) for i, f, k in EXPORTS]
+EXPORTS = [(i, "registry/" + f, k, how) for i, f, k, how in EXPORTS]
 
 
 
@@ -602,9 +605,12 @@ def commands_default(states=None, starts=None, win7=False, upn="amelie.durand@co
                 for n in ["NlaSvc", "netprofm", "EventLog", "NcdAutoSetup"] if not (win7 and n == "NcdAutoSetup")]
     out.append(("cmd-services-json", "services.json",
                 "Get-Service NlaSvc,netprofm,EventLog,NcdAutoSetup and Win32_Service StartMode", "json", services))
+    # WMI writes InstalledOn as M/d/yyyy in every language; the collector adds yyyy-MM-dd.
     fixes = [{"HotFixID": kb, "Description": desc, "InstalledBy": "NT AUTHORITY\\SYSTEM",
-              "InstalledOn": "%04d-%02d-%02d" % day} for kb, desc, day in (updates or (WIN7_UPDATES if win7 else WIN11_UPDATES))]
-    out.append(("cmd-installed-updates", "installed-updates.json", "Get-HotFix", "json", fixes))
+              "InstalledOn": "%04d-%02d-%02d" % day, "InstalledOnRaw": "%d/%d/%04d" % (day[1], day[2], day[0])}
+             for kb, desc, day in (updates or (WIN7_UPDATES if win7 else WIN11_UPDATES))]
+    out.append(("cmd-installed-updates", "installed-updates.json",
+                "Win32_QuickFixEngineering (what Get-HotFix reads)", "json", fixes))
     out.append(("cmd-office-licenses", "office-licenses.json", "licence folders: names, sizes, dates (not contents)",
                 "json", licenses_listing(upn, licenses)))
     return out
@@ -903,11 +909,15 @@ def probes_json(started, mode="ok", skew=1, proxy=None):
         server = t0 + datetime.timedelta(seconds=i)
         local = server + datetime.timedelta(seconds=skew, milliseconds=140)
         date = server.strftime("%a, %d %b %Y %H:%M:%S GMT")
-        ok_http = lambda ms, via: {"status": 200 if https else 200, "error_code": None, "error": None,
-                                   "proxy": via, "ms": ms, "date": date,
-                                   "local_time_utc": local.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"}
+        iso = lambda t: t.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        # Fields in the collector's order; no cache (the collector bypasses it) and no Age.
+        ok_http = lambda ms, via: {"status": 200, "error_code": None, "error": None,
+                                   "proxy": via, "ms": ms, "date": date, "age": None, "from_cache": False,
+                                   "sent_utc": iso(local - datetime.timedelta(milliseconds=ms)),
+                                   "local_time_utc": iso(local)}
         fail_http = lambda code, text, ms, via: {"status": None, "error_code": hresult(code), "error": text,
-                                                 "proxy": via, "ms": ms, "date": None, "local_time_utc": None}
+                                                 "proxy": via, "ms": ms, "date": None, "age": None,
+                                                 "from_cache": None, "sent_utc": iso(local), "local_time_utc": None}
         tcp = [{"family": "ipv4", "address": v4[0], "port": 443 if https else 80, "ok": True, "ms": 18 + i, "error": None}]
         tcp += [{"family": "ipv6", "address": a, "port": 443 if https else 80, "ok": True, "ms": 16 + i, "error": None} for a in v6]
         winhttp, wininet = ok_http(120 + 7 * i, "direct"), ok_http(140 + 5 * i, "direct")
@@ -935,7 +945,7 @@ def probes_json(started, mode="ok", skew=1, proxy=None):
         results.append({"url": url, "host": host,
                         "dns": {"ok": True, "ipv4": v4, "ipv6": v6, "error": None, "ms": 4 + i % 7},
                         "tcp": tcp, "winhttp": winhttp, "wininet": wininet})
-    doc = {"schema": "caadoctor.probes/1", "started": started, "results": results}
+    doc = {"schema": "caadoctor.probes/1", "started": started, "deadline_s": 75, "results": results}
     return json.dumps(doc, indent=2).replace("\n", "\r\n") + "\r\n"
 
 
