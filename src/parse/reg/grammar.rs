@@ -304,11 +304,12 @@ fn dword(i: &str) -> Res<'_, RawData> {
     .parse(i)
 }
 
+/// Shared with the hex module's tests.
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn ok(input: &str) -> Line<'_> {
+    pub(in crate::parse::reg) fn ok(input: &str) -> Line<'_> {
         let (rest, l) = line(input).unwrap_or_else(|e| panic!("{input:?}: {e:?}"));
         assert_eq!(rest, "", "{input:?} left {rest:?}");
         l
@@ -329,7 +330,7 @@ mod tests {
         }
     }
 
-    fn val(name: &str, data: RawData) -> Line<'static> {
+    pub(in crate::parse::reg) fn val(name: &str, data: RawData) -> Line<'static> {
         Line::Value {
             name: name.into(),
             data,
@@ -337,7 +338,7 @@ mod tests {
         }
     }
 
-    fn commented(name: &str, data: RawData) -> Line<'static> {
+    pub(in crate::parse::reg) fn commented(name: &str, data: RawData) -> Line<'static> {
         Line::Value {
             name: name.into(),
             data,
@@ -345,7 +346,7 @@ mod tests {
         }
     }
 
-    fn hex(kind: Option<u32>, bytes: &[u8]) -> RawData {
+    pub(in crate::parse::reg) fn hex(kind: Option<u32>, bytes: &[u8]) -> RawData {
         RawData::Hex {
             kind,
             bytes: bytes.to_vec(),
@@ -414,58 +415,61 @@ mod tests {
     #[test]
     fn trailing_comments_as_windows_reads_them() {
         let s = |v: &str| RawData::String(v.into());
-        assert_eq!(
-            ok("\"Wine11\"=\"Value 2\";comment\n"),
-            commented("Wine11", s("Value 2"))
-        );
-        assert_eq!(
-            ok("\"Wine13\"=dword:02040608 ;comment\n"),
-            commented("Wine13", RawData::Dword(0x0204_0608))
-        );
-        assert_eq!(
-            ok("\"Wine31\"=dword:00000004;comment\n"),
-            commented("Wine31", RawData::Dword(4))
-        );
-        assert_eq!(
-            ok("\"Wine36a\"=dword:1234;5678\n"),
-            commented("Wine36a", RawData::Dword(0x1234))
-        );
-        assert_eq!(
-            ok("\"Wine39b\"=\"Value2\"\t\t;comment\n"),
-            commented("Wine39b", s("Value2"))
-        );
-        assert_eq!(
-            ok("\"Wine46e\"=- ;comment\n"),
-            commented("Wine46e", RawData::Delete)
-        );
-        assert_eq!(
-            ok("\"Wine50a\"=hex(2):25,50,41,54,48,25,00  ;comment\n"),
-            commented("Wine50a", hex(Some(2), b"%PATH%\0"))
-        );
-        assert_eq!(
-            ok("\"Wine19\"=\"Value 7\";\"Comment6\"=\"Value 6\"\n"),
-            commented("Wine19", s("Value 7"))
-        );
-        // The line: a comment after the data of a DWORD.
-        assert_eq!(
-            ok("\"DisabledComponents\"=dword:00000020 ; prefer IPv4\r\n"),
-            commented("DisabledComponents", RawData::Dword(0x20))
-        );
-        // Inside a string, `;` and `#` are text (Wine22..Wine27).
-        assert_eq!(
-            ok("\"Wine25\"=\"Value;comment4\"\n"),
-            val("Wine25", s("Value;comment4"))
-        );
-        assert_eq!(
-            ok("\"Wine26\"=\"Value #comment5\"\n"),
-            val("Wine26", s("Value #comment5"))
-        );
-        // Blanks around `=` and after `dword:` (Wine5d, Wine9a).
-        assert_eq!(ok("  \"W\"  \t =  \"x\"  \n"), val("W", s("x")));
-        assert_eq!(
-            ok("\"Wine9a\"=dword:  00000008\n"),
-            val("Wine9a", RawData::Dword(8))
-        );
+        // The line is the DisabledComponents one; inside a string `;` and `#` are text
+        // (Wine22..Wine27); blanks around `=` and after `dword:` are fine (Wine5d, Wine9a).
+        for (input, read) in [
+            (
+                "\"Wine11\"=\"Value 2\";comment\n",
+                commented("Wine11", s("Value 2")),
+            ),
+            (
+                "\"Wine13\"=dword:02040608 ;comment\n",
+                commented("Wine13", RawData::Dword(0x0204_0608)),
+            ),
+            (
+                "\"Wine31\"=dword:00000004;comment\n",
+                commented("Wine31", RawData::Dword(4)),
+            ),
+            (
+                "\"Wine36a\"=dword:1234;5678\n",
+                commented("Wine36a", RawData::Dword(0x1234)),
+            ),
+            (
+                "\"Wine39b\"=\"Value2\"\t\t;comment\n",
+                commented("Wine39b", s("Value2")),
+            ),
+            (
+                "\"Wine46e\"=- ;comment\n",
+                commented("Wine46e", RawData::Delete),
+            ),
+            (
+                "\"Wine50a\"=hex(2):25,50,41,54,48,25,00  ;comment\n",
+                commented("Wine50a", hex(Some(2), b"%PATH%\0")),
+            ),
+            (
+                "\"Wine19\"=\"Value 7\";\"Comment6\"=\"Value 6\"\n",
+                commented("Wine19", s("Value 7")),
+            ),
+            (
+                "\"DisabledComponents\"=dword:00000020 ; prefer IPv4\r\n",
+                commented("DisabledComponents", RawData::Dword(0x20)),
+            ),
+            (
+                "\"Wine25\"=\"Value;comment4\"\n",
+                val("Wine25", s("Value;comment4")),
+            ),
+            (
+                "\"Wine26\"=\"Value #comment5\"\n",
+                val("Wine26", s("Value #comment5")),
+            ),
+            ("  \"W\"  \t =  \"x\"  \n", val("W", s("x"))),
+            (
+                "\"Wine9a\"=dword:  00000008\n",
+                val("Wine9a", RawData::Dword(8)),
+            ),
+        ] {
+            assert_eq!(ok(input), read, "{input:?}");
+        }
     }
 
     /// What Windows' import skips, and so do we (each is a reported bad line).

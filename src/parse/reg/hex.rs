@@ -91,37 +91,7 @@ fn hex_byte(i: &str) -> Res<'_, u8> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::grammar::{Line, line};
-    use super::*;
-
-    fn ok(input: &str) -> Line<'_> {
-        let (rest, l) = line(input).unwrap_or_else(|e| panic!("{input:?}: {e:?}"));
-        assert_eq!(rest, "", "{input:?} left {rest:?}");
-        l
-    }
-
-    fn val(name: &str, data: RawData) -> Line<'static> {
-        Line::Value {
-            name: name.into(),
-            data,
-            commented: false,
-        }
-    }
-
-    fn commented(name: &str, data: RawData) -> Line<'static> {
-        Line::Value {
-            name: name.into(),
-            data,
-            commented: true,
-        }
-    }
-
-    fn hex(kind: Option<u32>, bytes: &[u8]) -> RawData {
-        RawData::Hex {
-            kind,
-            bytes: bytes.to_vec(),
-        }
-    }
+    use super::super::grammar::tests::{commented, hex, ok, val};
 
     #[test]
     fn wrapped_hex_continues_over_lines() {
