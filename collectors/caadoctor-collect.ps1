@@ -325,7 +325,7 @@ function Remove-PartialFile([string]$Path) {
     $newName = (Split-Path -Leaf $Path) + '.partial'
     Rename-Item -LiteralPath $Path -NewName $newName -ErrorAction SilentlyContinue -ErrorVariable renameErrors
     if (-not (Test-Path -LiteralPath $Path)) { return ('renamed to ' + $newName) }
-    $script:Excluded += $Path
+    $script:NotZipped += $Path
     return 'locked: left out of the zip'
 }
 
@@ -336,6 +336,9 @@ function Remove-PartialFile([string]$Path) {
 
 $script:Steps = @()
 $script:StepsJson = @()
+# Files not to zip: those of steps that did not finish and could not be removed, and
+# (listed in the manifest as `excluded`) files of finished steps a program still held.
+$script:NotZipped = @()
 $script:Excluded = @()
 $script:StepNumber = 0
 $script:StepTotal = $EventLogs.Count + $RegistryExports.Count + $Commands.Count + $Documents.Count
@@ -1179,7 +1182,7 @@ function Get-SnapshotFiles {
     $files = @()
     $manifest = $null
     foreach ($f in $all) {
-        if ($script:Excluded -contains $f.FullName) { continue }
+        if ($script:NotZipped -contains $f.FullName) { continue }
         if ($f.Name -eq 'manifest.json' -and $f.DirectoryName -eq $script:Work) { $manifest = $f } else { $files += $f }
     }
     if ($manifest) { $files += $manifest }
@@ -1210,6 +1213,7 @@ function New-ZipWithZipFile([string]$Zip) {
             } catch {
                 # A file another program still holds: left out and said so (the manifest,
                 # written last, lists it).
+                $script:NotZipped += $f.FullName
                 $script:Excluded += $f.FullName
                 if ($f.Name -ne 'manifest.json') { Save-Manifest }
             }

@@ -235,12 +235,13 @@ fn a_step_that_did_not_finish_leaves_no_file_that_looks_whole() {
     // Removed, else renamed *.partial (which the analyzer does not read), else left out of
     // the zip.
     let remove = function_text(&src, "Remove-PartialFile");
-    let order = ["Remove-Item", "Rename-Item", "$script:Excluded += $Path"];
+    let order = ["Remove-Item", "Rename-Item", "$script:NotZipped += $Path"];
     let at: Vec<usize> = order.iter().map(|o| remove.find(o).unwrap()).collect();
     assert!(at.windows(2).all(|w| w[0] < w[1]), "{order:?}");
     assert!(remove.contains("'.partial'"));
     assert!(
-        function_text(&src, "Get-SnapshotFiles").contains("$script:Excluded -contains $f.FullName")
+        function_text(&src, "Get-SnapshotFiles")
+            .contains("$script:NotZipped -contains $f.FullName")
     );
     // A file still locked at zip time is left out, not the end of the zip.
     let zipfile = function_text(&src, "New-ZipWithZipFile");
@@ -251,7 +252,7 @@ fn a_step_that_did_not_finish_leaves_no_file_that_looks_whole() {
     assert!(
         per_file.trim_start().starts_with('{')
             && per_file.contains("try {")
-            && per_file.contains("$script:Excluded += $f.FullName")
+            && per_file.contains("$script:NotZipped += $f.FullName")
     );
 }
 
