@@ -62,6 +62,11 @@ fn all() -> Vec<Real> {
         ),
         corpus_file("cmdkey-zh-cn.txt", 936, CmdkeyList),
         corpus_file("wmic-qfe-list-ru-srv2012r2.txt", 866, HotfixList),
+        real(
+            "hotfix/de-win11-gethotfix-id-installedon.txt",
+            850,
+            HotfixList,
+        ),
         corpus_file("sc-qc-de-spooler.txt", 850, ScQc),
         corpus_file("sc-qc-de-not-installed.txt", 850, ScQc),
         real("reg-query/winfsp-software-s-en.txt", 437, RegQuery),
@@ -355,6 +360,24 @@ fn netsh_cmdkey_wmic_and_sc_in_their_languages() {
             h.fixes[0].installed_on.map(|d| d.to_string()),
             Some("2014-03-18".into())
         );
+    }
+    for (how, t) in variants(file("de-win11-gethotfix-id-installedon.txt")) {
+        // German day-first dates with a time; 21.04.2023 settles the order for the column.
+        let h = hotfix::parse(&t.text, &lines(&t), None).unwrap();
+        assert!(h.notes.is_empty(), "{how}: {:?}", h.notes);
+        let got: Vec<(String, Option<String>)> = h
+            .fixes
+            .iter()
+            .map(|f| (f.id.clone(), f.installed_on.map(|d| d.to_string())))
+            .collect();
+        let want = [
+            ("KB5025182", "2023-04-21"),
+            ("KB5012170", "2022-12-08"),
+            ("KB5026446", "2023-05-12"),
+            ("KB5026549", "2023-05-12"),
+        ]
+        .map(|(id, d)| (id.to_owned(), Some(d.to_owned())));
+        assert_eq!(got, want, "{how}");
     }
     for (how, t) in variants(file("sc-qc-de-spooler.txt")) {
         let s = services::parse_sc(&lines(&t), None).unwrap();
