@@ -45,9 +45,28 @@ fn all() -> Vec<Real> {
         real("ipconfig/de-win11-ipconfig-all.txt", 850, IpconfigAll),
         real("ipconfig/fr-win11-ipconfig-all-wifi.txt", 850, IpconfigAll),
         real("ipconfig/zh-cn-win7-ipconfig.txt", 936, IpconfigAll),
+        real("ipconfig/es-win10-ipconfig.txt", 850, IpconfigAll),
+        real("ipconfig/es-xp-ipconfig-all.txt", 850, IpconfigAll),
+        real("ipconfig/pt-br-xp-ipconfig-all.txt", 850, IpconfigAll),
+        real("ipconfig/ko-win10-ipconfig-all.txt", 949, IpconfigAll),
         real("netsh-winhttp/ja-direct.txt", 932, NetshWinhttpProxy),
+        real(
+            "netsh-winhttp/ja-direct-command-echo.txt",
+            932,
+            NetshWinhttpProxy,
+        ),
+        real(
+            "netsh-winhttp/ja-import-proxy-bypass.txt",
+            932,
+            NetshWinhttpProxy,
+        ),
         corpus_file("cmdkey-zh-cn.txt", 936, CmdkeyList),
         corpus_file("wmic-qfe-list-ru-srv2012r2.txt", 866, HotfixList),
+        real(
+            "hotfix/de-win11-gethotfix-id-installedon.txt",
+            850,
+            HotfixList,
+        ),
         corpus_file("sc-qc-de-spooler.txt", 850, ScQc),
         corpus_file("sc-qc-de-not-installed.txt", 850, ScQc),
         real("reg-query/winfsp-software-s-en.txt", 437, RegQuery),
@@ -230,12 +249,102 @@ fn ipconfig_in_four_languages_gives_addresses_masks_gateways_and_dns() {
 }
 
 #[test]
+fn ipconfig_in_spanish_portuguese_and_korean() {
+    let files = all();
+    let file = |n: &str| files.iter().find(|r| r.path.ends_with(n)).unwrap();
+    for (how, t) in variants(file("es-win10-ipconfig.txt")) {
+        // Plain ipconfig, Windows 10: "Vínculo: dirección IPv6 local" has a colon of its own
+        // before the dot leader.
+        let a = ipconfig::parse(&lines(&t)).unwrap();
+        assert_eq!(a.len(), 5, "{how}: {a:?}");
+        let wifi = adapter(&a, "Adaptador de LAN inalámbrica Wi-Fi");
+        assert_eq!(wifi.ipv4, strings(&["192.168.100.18"]), "{how}");
+        assert_eq!(
+            wifi.ipv6,
+            strings(&[
+                "2806:261:3480:b6e:f543:d9cb:13a5:7dfc",
+                "fe80::4b27:d9ce:531:12da"
+            ]),
+            "{how}"
+        );
+        assert_eq!(wifi.masks, strings(&["255.255.255.0"]));
+        assert_eq!(wifi.gateways, strings(&["fe80::1", "192.168.100.1"]));
+        let teredo = adapter(&a, "Adaptador de túnel Teredo Tunneling Pseudo-Interface");
+        assert_eq!(
+            teredo.ipv6,
+            strings(&[
+                "2001:0:2877:7aa:28d2:55e9:4e1c:dbdd",
+                "fe80::28d2:55e9:4e1c:dbdd"
+            ]),
+            "{how}"
+        );
+        assert!(teredo.gateways.is_empty() && teredo.ipv4.is_empty());
+        let eth = adapter(&a, "Adaptador de Ethernet Ethernet");
+        assert!(eth.ipv4.is_empty() && eth.masks.is_empty(), "{how}");
+    }
+    for (how, t) in variants(file("es-xp-ipconfig-all.txt")) {
+        // Windows XP, copied from an 80-column console: the description wraps onto a line
+        // of its own at the margin, and the fields after it still belong to the adapter.
+        let a = ipconfig::parse(&lines(&t)).unwrap();
+        assert_eq!(a.len(), 1, "{how}: {a:?}");
+        let lan = adapter(&a, "Adaptador Ethernet Conexión de área local");
+        assert_eq!(lan.ipv4, strings(&["192.168.0.11"]), "{how}");
+        assert_eq!(lan.masks, strings(&["255.255.255.0"]), "{how}");
+        assert_eq!(lan.gateways, strings(&["192.168.0.1"]), "{how}");
+        assert_eq!(
+            lan.dns_servers,
+            strings(&["200.51.211.7", "200.51.212.7"]),
+            "{how}"
+        );
+        assert_eq!(lan.dhcp_server, None);
+    }
+    for (how, t) in variants(file("pt-br-xp-ipconfig-all.txt")) {
+        let a = ipconfig::parse(&lines(&t)).unwrap();
+        assert_eq!(a.len(), 1, "{how}: {a:?}");
+        let lan = adapter(&a, "Adaptador Ethernet Conexão local");
+        assert_eq!(lan.ipv4, strings(&["192.168.229.128"]), "{how}");
+        assert_eq!(lan.masks, strings(&["255.255.255.0"]), "{how}");
+        assert_eq!(lan.gateways, strings(&["192.168.229.2"]), "{how}");
+        assert_eq!(lan.dhcp_server.as_deref(), Some("192.168.229.254"), "{how}");
+        assert_eq!(lan.dns_servers, strings(&["192.168.229.2"]), "{how}");
+    }
+    for (how, t) in variants(file("ko-win10-ipconfig-all.txt")) {
+        // 서브넷 마스크 is a mask; (기본 설정) is the Preferred suffix.
+        let a = ipconfig::parse(&lines(&t)).unwrap();
+        assert_eq!(a.len(), 1, "{how}: {a:?}");
+        let eth = adapter(&a, "이더넷 어댑터 이더넷");
+        assert_eq!(eth.ipv4, strings(&["172.16.6.20"]), "{how}");
+        assert_eq!(eth.ipv6, strings(&["fe80::a59c:8705:3673:a1bf"]), "{how}");
+        assert_eq!(eth.masks, strings(&["255.255.0.0"]), "{how}");
+        assert_eq!(eth.gateways, strings(&["172.16.6.254"]), "{how}");
+        assert_eq!(
+            eth.dns_servers,
+            strings(&["205.251.195.147", "8.8.8.8"]),
+            "{how}"
+        );
+    }
+}
+
+#[test]
 fn netsh_cmdkey_wmic_and_sc_in_their_languages() {
     let files = all();
     let file = |n: &str| files.iter().find(|r| r.path.ends_with(n)).unwrap();
-    for (how, t) in variants(file("ja-direct.txt")) {
+    for name in ["ja-direct.txt", "ja-direct-command-echo.txt"] {
+        for (how, t) in variants(file(name)) {
+            let p = netsh_winhttp::parse_proxy(&lines(&t)).unwrap();
+            assert!(p.direct && p.proxy.is_none(), "{name} {how}: {p:?}");
+        }
+    }
+    for (how, t) in variants(file("ja-import-proxy-bypass.txt")) {
+        // `netsh winhttp import proxy source=ie` answers with the show-proxy block.
         let p = netsh_winhttp::parse_proxy(&lines(&t)).unwrap();
-        assert!(p.direct && p.proxy.is_none(), "{how}: {p:?}");
+        assert!(!p.direct, "{how}: {p:?}");
+        assert_eq!(p.proxy.as_deref(), Some("proxy_address:8080"), "{how}");
+        assert_eq!(
+            p.bypass.as_deref(),
+            Some("test.com;*.test.com;sts.federation.com;<local>"),
+            "{how}"
+        );
     }
     for (how, t) in variants(file("cmdkey-zh-cn.txt")) {
         let c = accounts::parse_cmdkey(&lines(&t)).unwrap();
@@ -251,6 +360,24 @@ fn netsh_cmdkey_wmic_and_sc_in_their_languages() {
             h.fixes[0].installed_on.map(|d| d.to_string()),
             Some("2014-03-18".into())
         );
+    }
+    for (how, t) in variants(file("de-win11-gethotfix-id-installedon.txt")) {
+        // German day-first dates with a time; 21.04.2023 settles the order for the column.
+        let h = hotfix::parse(&t.text, &lines(&t), None).unwrap();
+        assert!(h.notes.is_empty(), "{how}: {:?}", h.notes);
+        let got: Vec<(String, Option<String>)> = h
+            .fixes
+            .iter()
+            .map(|f| (f.id.clone(), f.installed_on.map(|d| d.to_string())))
+            .collect();
+        let want = [
+            ("KB5025182", "2023-04-21"),
+            ("KB5012170", "2022-12-08"),
+            ("KB5026446", "2023-05-12"),
+            ("KB5026549", "2023-05-12"),
+        ]
+        .map(|(id, d)| (id.to_owned(), Some(d.to_owned())));
+        assert_eq!(got, want, "{how}");
     }
     for (how, t) in variants(file("sc-qc-de-spooler.txt")) {
         let s = services::parse_sc(&lines(&t), None).unwrap();

@@ -92,26 +92,48 @@ fn has_token(label: &str, word: &str) -> bool {
         .any(|w| w.eq_ignore_ascii_case(word))
 }
 
-/// Splits `label<leader>: value` at the first colon that ends a label: one followed by
+/// Splits `label<leader>: value` at the colon that ends the label: one followed by
 /// whitespace or the end of the line (colons inside IPv6 values are not), or a full-width
-/// colon. `None` for a line that only continues a value.
+/// colon. Where a dot leader runs up to a colon, that colon ends the label, so a label with
+/// a colon of its own keeps it (Spanish `Vínculo: dirección IPv6 local. . . : fe80::…`);
+/// without a leader the first one does (`Verbindungsspezifisches DNS-Suffix: fritz.box`).
+/// `None` for a line that only continues a value.
 fn split_field(line: &str) -> Option<(&str, &str)> {
-    for (i, c) in line.char_indices() {
-        if c != ':' && c != '：' {
-            continue;
-        }
-        let rest = &line[i + c.len_utf8()..];
-        if c == ':' && !(rest.is_empty() || rest.starts_with([' ', '\t'])) {
-            continue;
-        }
-        let label = line[..i].trim().trim_end_matches(['.', ' ', '\u{3000}']);
-        if label.is_empty() || address(label).is_some() {
-            return None;
-        }
-        return Some((label, rest.trim()));
+    let separators: Vec<(usize, char)> = line
+        .char_indices()
+        .filter(|&(i, c)| {
+            let rest = &line[i + c.len_utf8()..];
+            c == '：' || (c == ':' && (rest.is_empty() || rest.starts_with([' ', '\t'])))
+        })
+        .collect();
+    let after_leader = |&&(i, _): &&(usize, char)| line[..i].trim_end().ends_with('.');
+    let &(i, c) = separators
+        .iter()
+        .find(after_leader)
+        .or_else(|| separators.first())?;
+    let label = line[..i].trim().trim_end_matches(['.', ' ', '\u{3000}']);
+    if label.is_empty() || address(label).is_some() {
+        return None;
     }
-    None
+    Some((label, line[i + c.len_utf8()..].trim()))
 }
+
+/// Display columns of a line in a console: East Asian wide characters take two.
+fn columns(line: &str) -> usize {
+    line.chars()
+        .map(|c| match c as u32 {
+            0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF => 2,
+            0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 => 2,
+            _ => 1,
+        })
+        .sum()
+}
+
+/// Text copied out of an 80-column console window carries the console's wrapping: a value
+/// that ran past the last column goes on at the margin of the next line (`... AMD PCNet
+/// Adapt` / `er`, or a lease time after its date). The line before is then 79 or 80 columns
+/// wide (80, or 79 when the wrap fell on a space that the copy trimmed).
+const CONSOLE_WRAP: usize = 79;
 
 /// A title line: not indented, ends with a colon, no dot leader (`Ethernet adapter LAN:`,
 /// `Carte Ethernet Ethernet :`, `以太网适配器 本地连接:`).
@@ -130,11 +152,15 @@ pub fn parse(lines: &[(usize, &str)]) -> Result<Vec<Adapter>, String> {
     let mut blocks: Vec<(Adapter, Vec<Field<'_>>)> = Vec::new();
     let mut seen_title = false;
     let mut open = false;
+    // The last non-blank line, to tell a console's wrapping from a line of its own.
+    let mut previous: Option<&str> = None;
     for &(n, line) in lines {
         if line.trim().is_empty() {
+            previous = None;
             continue;
         }
         if let Some(name) = title(line) {
+            previous = Some(line);
             seen_title = true;
             // "Windows IP Configuration" has no colon; every colon title is an adapter.
             blocks.push((
@@ -149,6 +175,16 @@ pub fn parse(lines: &[(usize, &str)]) -> Result<Vec<Adapter>, String> {
             continue;
         }
         let field = split_field(line);
+        // The rest of the value on the line above, which the console wrapped to the margin
+        // (ipconfig's own continuation lines are indented). It ends a description or a
+        // lease date, never holds an address of its own, and is passed over.
+        let wrapped = field.is_none()
+            && !line.starts_with([' ', '\t'])
+            && previous.is_some_and(|p| columns(p) >= CONSOLE_WRAP);
+        previous = Some(line);
+        if wrapped {
+            continue;
+        }
         if !line.starts_with([' ', '\t']) && field.is_none() {
             // The header, or text that is not ipconfig's (a prompt, another command).
             seen_title = true;
@@ -286,6 +322,28 @@ mod tests {
         let a = parse(&lines(wide)).unwrap();
         assert_eq!(a[0].masks, vec!["255.255.255.0"]);
         assert_eq!(a[0].gateways, vec!["192.168.0.1"]);
+    }
+
+    #[test]
+    fn a_colon_inside_the_label_and_a_console_wrap() {
+        // Spanish Windows 10 names the link-local address "Vínculo: dirección IPv6 local";
+        // the dot leader says which colon ends the label (tests/real.rs has the whole output).
+        let es = "Adaptador de LAN inalámbrica Wi-Fi:\r\n\r\n   Vínculo: dirección IPv6 local. . . : fe80::4b27:d9ce:531:12da%18\r\n   Dirección IPv4. . . . . . . . . . . . . . : 192.168.100.18\r\n";
+        let a = parse(&lines(es)).unwrap();
+        assert_eq!(a[0].ipv6, vec!["fe80::4b27:d9ce:531:12da"]);
+        assert_eq!(
+            split_field("   Verbindungsspezifisches DNS-Suffix: fritz.box"),
+            Some(("Verbindungsspezifisches DNS-Suffix", "fritz.box"))
+        );
+        // An 80-column console wrapped the description onto the margin; the adapter goes on.
+        let xp = "Ethernet adapter LAN:\r\n\r\n        Description . . . . . . . . . . . . : VMware Accelerated AMD PCNet Adapt\r\ner\r\n        IP Address. . . . . . . . . . . . . : 192.168.229.128\r\n        Subnet Mask . . . . . . . . . . . . : 255.255.255.0\r\n";
+        let a = parse(&lines(xp)).unwrap();
+        assert_eq!(a[0].ipv4, vec!["192.168.229.128"]);
+        assert_eq!(a[0].masks, vec!["255.255.255.0"]);
+        // A short line before it: text at the margin is not ipconfig's and ends the adapter.
+        let prompt = "Ethernet adapter LAN:\r\n\r\n   Subnet Mask . . . : 255.255.255.0\r\nC:\\>getmac\r\n   IPv4 Address. . . : 10.0.0.1\r\n";
+        assert!(parse(&lines(prompt)).unwrap()[0].ipv4.is_empty());
+        assert_eq!(columns("이더넷 ab"), 9);
     }
 
     #[test]

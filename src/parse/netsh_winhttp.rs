@@ -57,13 +57,21 @@ fn none_word(value: &str) -> bool {
 }
 
 /// `netsh winhttp show proxy` output in any language: its first line names `WinHTTP` and
-/// ends in a colon, and the body reads as one of the two shapes [`parse_proxy`] knows.
+/// ends in a colon, and the body reads as one of the two shapes [`parse_proxy`] knows. A
+/// pasted copy may start with the command it answers (`netsh winhttp import proxy
+/// source=ie`, `C:\>netsh winhttp show proxy`), which is passed over.
 pub fn looks_like_proxy(lines: &[(usize, &str)]) -> bool {
     lines
         .iter()
-        .find(|(_, l)| !l.trim().is_empty())
+        .find(|(_, l)| !l.trim().is_empty() && !command_echo(l))
         .is_some_and(|(_, l)| header(l))
         && parse_proxy(lines).is_ok()
+}
+
+/// The command line itself, as a console or a write-up shows it before the answer.
+fn command_echo(line: &str) -> bool {
+    let l = line.to_ascii_lowercase();
+    l.contains("netsh") && l.contains("winhttp") && !header(line)
 }
 
 /// `Current WinHTTP proxy settings:`, `現在の WinHTTP プロキシ設定:`, `当前的 WinHTTP 代理服务器设置:`.
@@ -191,6 +199,24 @@ mod tests {
         assert_eq!(fr.bypass.as_deref(), Some("<local>;*.contoso.fr"));
         let fr_direct = parse_proxy(&lines("\r\nParamètres actuels du proxy WinHTTP :\r\n\r\n    Accès direct (pas de serveur proxy).\r\n")).unwrap();
         assert!(fr_direct.direct);
+    }
+
+    #[test]
+    fn a_pasted_command_line_before_the_answer() {
+        // As jpazureid/blog's AD FS write-up shows `import proxy` (see tests/real.rs).
+        let ja = "netsh winhttp import proxy source=ie\r\n\r\n現在の WinHTTP プロキシ設定:\r\n   プロキシ サーバー: proxy:8080\r\n   バイパス一覧     : <local>\r\n";
+        assert!(looks_like_proxy(&lines(ja)));
+        let p = parse_proxy(&lines(ja)).unwrap();
+        assert_eq!(
+            (p.proxy.as_deref(), p.bypass.as_deref()),
+            (Some("proxy:8080"), Some("<local>"))
+        );
+        let prompt = "C:\\>netsh winhttp show proxy\r\n\r\nCurrent WinHTTP proxy settings:\r\n\r\n    Direct access (no proxy server).\r\n";
+        assert!(looks_like_proxy(&lines(prompt)));
+        // Any other first line is not this output.
+        assert!(!looks_like_proxy(&lines(
+            "netsh interface show interface\r\nCurrent WinHTTP proxy settings:\r\n    Direct access (no proxy server).\r\n"
+        )));
     }
 
     #[test]
