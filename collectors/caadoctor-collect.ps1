@@ -59,7 +59,7 @@ $CommandTimeout = 45
 $Budgets = @{ 'eventlogs' = 75; 'registry' = 40; 'commands' = 75; 'documents' = 40 }
 $StartupReserve = 30
 $NativeTimeout = 20
-$ProbeTimeout = 75
+$ProbeTimeout = 90
 $ZipTimeout = 60
 $MaxMinutes = 6
 
@@ -124,8 +124,24 @@ $Commands = @(
     @('cmd-netsh-winsock-catalog', 'commands/netsh-winsock-show-catalog.txt', 'netsh-winsock-catalog', 'netsh winsock show catalog'),
     @('cmd-ipconfig-all', 'commands/ipconfig-all.txt', 'ipconfig-all', 'ipconfig /all'),
     @('cmd-whoami-upn', 'commands/whoami-upn.txt', 'whoami-upn', 'whoami /upn'),
-    @('cmd-dsregcmd', 'commands/dsregcmd-status.txt', 'dsregcmd', 'dsregcmd /status')
+    @('cmd-dsregcmd', 'commands/dsregcmd-status.txt', 'dsregcmd', 'dsregcmd /status'),
+    # Office's licence state, as Microsoft's reset procedure reads it (both read-only; they
+    # print the licensed account's e-mail and tenant id).
+    @('cmd-vnextdiag', 'commands/vnextdiag-list.txt', 'vnextdiag-list', 'vNextDiag.ps1 -action list'),
+    @('cmd-ospp-dstatus', 'commands/ospp-dstatus.txt', 'ospp-dstatus', 'cscript //nologo OSPP.VBS /dstatus')
 )
+
+# Where Office keeps the two licence tools: 64-bit and 32-bit Office, Click-to-Run's root.
+$OfficeFolders = @(
+    (Join-Path $env:ProgramFiles 'Microsoft Office\Office16'),
+    (Join-Path $env:ProgramFiles 'Microsoft Office\root\Office16')
+)
+if (${env:ProgramFiles(x86)}) {
+    $OfficeFolders += @(
+        (Join-Path ${env:ProgramFiles(x86)} 'Microsoft Office\Office16'),
+        (Join-Path ${env:ProgramFiles(x86)} 'Microsoft Office\root\Office16')
+    )
+}
 
 # Written by this script itself (JSON by hand: PowerShell 2.0 has no ConvertTo-Json).
 $Documents = @(
@@ -653,9 +669,17 @@ function Invoke-CommandStep($Entry) {
         Complete-Step $step 'absent' @{ 'error' = 'dsregcmd does not exist before Windows 10' }
         return
     }
+    $run = $command
+    if ($kind -eq 'vnextdiag-list' -or $kind -eq 'ospp-dstatus') {
+        $run = Get-LicenceToolCommand $kind
+        if (-not $run) {
+            Complete-Step $step 'absent' @{ 'error' = (($command -split ' ')[0] + ' is not in ' + ($OfficeFolders -join ', ')) }
+            return
+        }
+    }
     $seconds = Get-StepSeconds $CommandTimeout
     if ($seconds -lt 2) { Complete-Step $step 'skipped' @{ 'error' = (Get-BudgetMessage) }; return }
-    $r = Invoke-Console $command $seconds
+    $r = Invoke-Console $run $seconds
     if ($r['TimedOut']) {
         # What it printed before it was stopped (dsregcmd's join state comes before its
         # network tests) is kept, and marked partial.
@@ -675,6 +699,25 @@ function Invoke-CommandStep($Entry) {
     Write-TextFile $full $r['Text'] 'utf16'
     # sc answers 1060 for a service that does not exist: the output is the answer.
     Complete-Step $step 'ok' @{ 'artifact' = $artifact; 'exit_code' = $r['ExitCode'] }
+}
+
+# The command line of Office's licence tool of that kind, or $null when Office has none.
+function Get-LicenceToolCommand([string]$Kind) {
+    foreach ($folder in $OfficeFolders) {
+        if ($Kind -eq 'vnextdiag-list') {
+            $path = Join-Path $folder 'vNextDiag.ps1'
+            if (Test-Path -LiteralPath $path) {
+                $ps = Join-Path $env:SystemRoot 'System32\WindowsPowerShell\v1.0\powershell.exe'
+                return ('"' + $ps + '" -NoProfile -ExecutionPolicy Bypass -File "' + $path + '" -action list')
+            }
+        } else {
+            $path = Join-Path $folder 'OSPP.VBS'
+            if (Test-Path -LiteralPath $path) {
+                return ('cscript.exe //nologo "' + $path + '" /dstatus')
+            }
+        }
+    }
+    return $null
 }
 
 function Invoke-EventLogStep($Entry) {
@@ -779,7 +822,9 @@ function Get-LicensesDocument([int]$Seconds) {
     $folders = @(
         (Join-Path $env:LOCALAPPDATA 'Microsoft\Office\Licenses'),
         (Join-Path $env:LOCALAPPDATA 'Microsoft\Office\16.0\Licensing'),
-        (Join-Path $env:ProgramData 'Microsoft\Office\Licenses')
+        (Join-Path $env:ProgramData 'Microsoft\Office\Licenses'),
+        # The Web Account Manager's accounts (the names of its .tbacct files only).
+        (Join-Path $env:LOCALAPPDATA 'Packages\Microsoft.AAD.BrokerPlugin_cw5n1h2txyewy\AC\TokenBroker\Accounts')
     )
     if ($script:FullLanguage) {
         $r = Invoke-Bounded $ListFoldersScript @(, $folders) $Seconds
@@ -828,9 +873,31 @@ function Invoke-DocumentsGroup($Entry) {
 # C# 2.0, for PowerShell 2.0's compiler.
 $NativeSource = @'
 using System;
+using System.Globalization;
+using System.IO;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Threading;
 using System.Runtime.InteropServices;
+
+public class CaadoctorCert {
+    public string Subject;
+    public string Issuer;
+    public string Thumbprint;
+    public string NotBefore;
+    public string NotAfter;
+}
+
+public class CaadoctorTlsResult {
+    public string Protocol;
+    public CaadoctorCert[] Chain;
+    public string[] ChainStatus;
+    public string Error;
+    public bool TimedOut;
+}
 
 public class CaadoctorHttpResult {
     public int Status;
@@ -899,6 +966,110 @@ public static class CaadoctorNative {
         uint length = 512;
         if (!HttpQueryInfo(h, level, sb, ref length, IntPtr.Zero)) { return null; }
         return sb.ToString();
+    }
+
+    // The server's certificate chain as this PC builds it, directly or through a proxy's
+    // CONNECT tunnel: recorded by the validation callback, which accepts any chain (only the
+    // handshake is made; nothing is sent over it). At most timeoutMs: the socket is closed
+    // from outside at the deadline.
+    class TlsRequest {
+        public string Host;
+        public int Port;
+        public string ProxyHost;
+        public int ProxyPort;
+        public int TimeoutMs;
+        public TcpClient Client;
+        public CaadoctorTlsResult Result = new CaadoctorTlsResult();
+
+        public bool Validate(object sender, X509Certificate certificate, X509Chain chain, SslPolicyErrors errors) {
+            if (chain == null) { return true; }
+            CaadoctorCert[] list = new CaadoctorCert[chain.ChainElements.Count];
+            for (int i = 0; i < list.Length; i++) {
+                X509Certificate2 c = chain.ChainElements[i].Certificate;
+                CaadoctorCert x = new CaadoctorCert();
+                x.Subject = c.Subject;
+                x.Issuer = c.Issuer;
+                x.Thumbprint = c.Thumbprint;
+                x.NotBefore = c.NotBefore.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+                x.NotAfter = c.NotAfter.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+                list[i] = x;
+            }
+            string[] status = new string[chain.ChainStatus.Length];
+            for (int i = 0; i < status.Length; i++) { status[i] = chain.ChainStatus[i].Status.ToString(); }
+            Result.Chain = list;
+            Result.ChainStatus = status;
+            return true;
+        }
+
+        NetworkStream Open() {
+            Client = new TcpClient();
+            Client.SendTimeout = TimeoutMs;
+            Client.ReceiveTimeout = TimeoutMs;
+            if (ProxyHost == null) {
+                Client.Connect(Host, Port);
+                return Client.GetStream();
+            }
+            Client.Connect(ProxyHost, ProxyPort);
+            NetworkStream stream = Client.GetStream();
+            byte[] ask = Encoding.ASCII.GetBytes("CONNECT " + Host + ":" + Port + " HTTP/1.1\r\nHost: " + Host + ":" + Port + "\r\n\r\n");
+            stream.Write(ask, 0, ask.Length);
+            // The proxy's answer, up to its blank line (8 KiB at most).
+            StringBuilder head = new StringBuilder();
+            while (head.Length < 8192 && !head.ToString().EndsWith("\r\n\r\n")) {
+                int b = stream.ReadByte();
+                if (b < 0) { break; }
+                head.Append((char)b);
+            }
+            string first = head.ToString().Split('\n')[0].Trim();
+            string[] parts = first.Split(' ');
+            if (parts.Length < 2 || parts[1] != "200") { throw new IOException("the proxy answered: " + first); }
+            return stream;
+        }
+
+        public void Run() {
+            // TLS 1.2, 1.1 and 1.0 where this .NET knows them (.NET 4.5, or 3.5 with its TLS 1.2
+            // update); else what it offers by default. Each try on a new connection.
+            bool[] named = new bool[] { true, false };
+            foreach (bool tls12 in named) {
+                try {
+                    SslStream ssl = new SslStream(Open(), false, new RemoteCertificateValidationCallback(Validate));
+                    if (tls12) { ssl.AuthenticateAsClient(Host, null, (SslProtocols)(3072 | 768 | 192), false); }
+                    else { ssl.AuthenticateAsClient(Host); }
+                    Result.Protocol = ssl.SslProtocol.ToString();
+                    Result.Error = null;
+                    ssl.Close();
+                    return;
+                } catch (Exception e) {
+                    Exception inner = e;
+                    while (inner.InnerException != null) { inner = inner.InnerException; }
+                    if (Result.Error == null) { Result.Error = inner.Message; }
+                    if (Client != null) { Client.Close(); }
+                    if (Result.Chain != null || e is IOException || e is SocketException) { return; }
+                }
+            }
+        }
+    }
+
+    public static CaadoctorTlsResult TlsChain(string host, int port, string proxyHost, int proxyPort, int timeoutMs) {
+        TlsRequest req = new TlsRequest();
+        req.Host = host;
+        req.Port = port;
+        req.ProxyHost = proxyHost;
+        req.ProxyPort = proxyPort;
+        req.TimeoutMs = timeoutMs;
+        Thread worker = new Thread(new ThreadStart(req.Run));
+        worker.IsBackground = true;
+        worker.Start();
+        if (!worker.Join(timeoutMs + 2000)) {
+            if (req.Client != null) { req.Client.Close(); }
+            worker.Join(2000);
+            CaadoctorTlsResult r = new CaadoctorTlsResult();
+            r.TimedOut = true;
+            r.Chain = req.Result.Chain;
+            r.ChainStatus = req.Result.ChainStatus;
+            return r;
+        }
+        return req.Result;
     }
 
     // GET through WinINet with the user's settings (proxy, PAC), at most timeoutMs.
@@ -1071,6 +1242,56 @@ $ProbeScript = {
     } else {
         $Record['wininet_skipped'] = 'the WinINet helper could not be compiled on this PC'
     }
+
+    # The certificate chain the PC sees: directly, and through each proxy WinHTTP or the
+    # browser use (a CONNECT tunnel), for HTTPS endpoints.
+    if ($Native -and $uri.Scheme -eq 'https') {
+        $Record['stage'] = 'tls'
+        $vias = @('direct')
+        foreach ($p in @($WinHttpProxy, $h['proxy'])) {
+            if (-not $p -or $p -eq 'direct') { continue }
+            # WinHTTP lists 'host:port' or 'http=host:port;https=host:port': the HTTPS one.
+            $pick = $null
+            foreach ($part in ([string]$p).Split(';')) {
+                $part = $part.Trim()
+                if ($part.StartsWith('https=')) { $pick = $part.Substring(6) }
+                elseif (-not $pick -and -not $part.Contains('=')) { $pick = $part }
+            }
+            if ($pick -and $pick.Contains(':') -and $vias -notcontains ('proxy ' + $pick)) { $vias += ('proxy ' + $pick) }
+        }
+        $chains = @()
+        foreach ($via in $vias) {
+            $t = @{ '__order' = @('via', 'protocol', 'chain', 'chain_status', 'error', 'ms'); 'via' = $via }
+            $watch = [System.Diagnostics.Stopwatch]::StartNew()
+            try {
+                $proxyHost = $null
+                $proxyPort = 0
+                if ($via -ne 'direct') {
+                    $hostPort = $via.Substring(6)
+                    $at = $hostPort.LastIndexOf(':')
+                    $proxyHost = $hostPort.Substring(0, $at)
+                    $proxyPort = [int]$hostPort.Substring($at + 1)
+                }
+                $r = [CaadoctorNative]::TlsChain($uri.Host, $uri.Port, $proxyHost, $proxyPort, 8000)
+                $t['protocol'] = $r.Protocol
+                $certs = @()
+                foreach ($c in @($r.Chain)) {
+                    if ($null -eq $c) { continue }
+                    $certs += @{ '__order' = @('subject', 'issuer', 'thumbprint', 'not_before', 'not_after');
+                        'subject' = $c.Subject; 'issuer' = $c.Issuer; 'thumbprint' = $c.Thumbprint;
+                        'not_before' = $c.NotBefore; 'not_after' = $c.NotAfter }
+                }
+                $t['chain'] = $certs
+                $t['chain_status'] = @(foreach ($x in @($r.ChainStatus)) { if ($x) { [string]$x } })
+                if ($r.TimedOut) { $t['error'] = 'no handshake in 8 s' } else { $t['error'] = $r.Error }
+            } catch {
+                $t['error'] = Get-ErrorText $_.Exception
+            }
+            $t['ms'] = [long]$watch.ElapsedMilliseconds
+            $chains += $t
+            $Record['tls'] = $chains
+        }
+    }
     $Record['stage'] = 'done'
 }
 
@@ -1116,7 +1337,7 @@ function Complete-Probes($State) {
         $finished = $probe['Handle'].IsCompleted -or $probe['Handle'].AsyncWaitHandle.WaitOne($left, $false)
         $rec = $probe['Record']
         $pairs = @('url', $probe['Url'], 'host', ([uri]$probe['Url']).Host)
-        foreach ($stage in @('dns', 'tcp', 'winhttp', 'wininet')) {
+        foreach ($stage in @('dns', 'tcp', 'winhttp', 'wininet', 'tls')) {
             if ($rec.ContainsKey($stage)) { $pairs += @($stage, $rec[$stage]) }
         }
         if ($rec.ContainsKey('wininet_skipped')) { $pairs += @('wininet_skipped', $rec['wininet_skipped']) }

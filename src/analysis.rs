@@ -8,8 +8,8 @@ use crate::decode::{self, CodePage, CodePageHints, Encoding};
 use crate::facts::services::StateSource;
 use crate::facts::{Facts, Inputs};
 use crate::parse::{
-    accounts, eventlog, hotfix, ipconfig, licenses, manifest, netsh_winhttp, probes, services,
-    winsock,
+    accounts, eventlog, hotfix, ipconfig, licenses, licensing, manifest, netsh_winhttp, probes,
+    services, winsock,
 };
 use crate::problem::{Problem, ProblemKind};
 use crate::rules::{Finding, RuleSet};
@@ -421,6 +421,23 @@ fn take(
             Err(e) => not_read(e),
         },
         ArtifactKind::IpconfigAll => first(&mut inputs.ipconfig, path, ipconfig::parse(&lines())),
+        ArtifactKind::VnextdiagList => {
+            let v = licensing::parse_vnextdiag(&lines());
+            let problem = v.errors.first().map(|(line, e)| {
+                format!(
+                    "{} licence object(s) not read (the first at line {line}: {e})",
+                    v.errors.len()
+                )
+            });
+            Outcome {
+                problem,
+                ..keep_first(&mut inputs.vnextdiag, (path.to_owned(), v))
+            }
+        }
+        ArtifactKind::OsppDstatus => keep_first(
+            &mut inputs.ospp,
+            (path.to_owned(), licensing::parse_ospp(&lines())),
+        ),
         ArtifactKind::OfficeLicenses => {
             first(&mut inputs.licenses, path, licenses::parse(&text.text))
         }

@@ -11,7 +11,7 @@
 //! ([`declared_kind`]).
 
 use crate::parse::manifest::Step;
-use crate::parse::{accounts, manifest, netsh_winhttp, reg, reg_query, services};
+use crate::parse::{accounts, licensing, manifest, netsh_winhttp, reg, reg_query, services};
 use regex::Regex;
 use serde::Serialize;
 use std::sync::LazyLock;
@@ -38,13 +38,17 @@ pub enum ArtifactKind {
     HotfixList,
     WhoamiUpn,
     OfficeLicenses,
+    /// `vnextdiag.ps1 -action list`: Microsoft 365 Apps' licences.
+    VnextdiagList,
+    /// `cscript ospp.vbs /dstatus`: Software Protection licences.
+    OsppDstatus,
     /// Nothing we know; listed in the report, not read.
     Unknown,
 }
 
 impl ArtifactKind {
     /// Every kind, for looking one up by name.
-    pub const ALL: [ArtifactKind; 18] = [
+    pub const ALL: [ArtifactKind; 20] = [
         ArtifactKind::RegExport,
         ArtifactKind::RegQuery,
         ArtifactKind::EventLog,
@@ -62,6 +66,8 @@ impl ArtifactKind {
         ArtifactKind::HotfixList,
         ArtifactKind::WhoamiUpn,
         ArtifactKind::OfficeLicenses,
+        ArtifactKind::VnextdiagList,
+        ArtifactKind::OsppDstatus,
         ArtifactKind::Unknown,
     ];
 
@@ -90,6 +96,8 @@ impl ArtifactKind {
             ArtifactKind::HotfixList => "hotfix-list",
             ArtifactKind::WhoamiUpn => "whoami-upn",
             ArtifactKind::OfficeLicenses => "office-licenses",
+            ArtifactKind::VnextdiagList => "vnextdiag-list",
+            ArtifactKind::OsppDstatus => "ospp-dstatus",
             ArtifactKind::Unknown => "unknown",
         }
     }
@@ -149,6 +157,12 @@ pub fn classify_text(text: &str) -> ArtifactKind {
             return ArtifactKind::ServicesJson;
         }
         return ArtifactKind::Unknown;
+    }
+    if licensing::looks_like_vnextdiag(text) {
+        return ArtifactKind::VnextdiagList;
+    }
+    if licensing::looks_like_ospp(text) {
+        return ArtifactKind::OsppDstatus;
     }
     if text.contains("AzureAdJoined") && text.contains("+---") {
         return ArtifactKind::Dsregcmd;

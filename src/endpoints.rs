@@ -18,6 +18,8 @@ pub struct Endpoint {
 #[derive(Deserialize)]
 struct File {
     endpoints: Vec<String>,
+    #[serde(default)]
+    cdn_hosts: Vec<String>,
 }
 
 fn endpoint(url: &str) -> Option<Endpoint> {
@@ -36,12 +38,21 @@ fn endpoint(url: &str) -> Option<Endpoint> {
     })
 }
 
+static FILE: LazyLock<Option<File>> = LazyLock::new(|| toml::from_str::<File>(SOURCE).ok());
+
 static ENDPOINTS: LazyLock<Vec<Endpoint>> = LazyLock::new(|| {
     // The file is part of the binary and checked by a test; a broken edit yields no list.
-    toml::from_str::<File>(SOURCE)
+    FILE.as_ref()
         .map(|f| f.endpoints.iter().filter_map(|u| endpoint(u)).collect())
         .unwrap_or_default()
 });
+
+/// The hosts among the endpoints that serve static content (CDNs), lower-case.
+pub fn cdn_hosts() -> Vec<String> {
+    FILE.as_ref()
+        .map(|f| f.cdn_hosts.iter().map(|h| h.to_ascii_lowercase()).collect())
+        .unwrap_or_default()
+}
 
 /// The article's endpoints, in its order.
 pub fn all() -> &'static [Endpoint] {

@@ -23,3 +23,4 @@ pub mod registry;
 pub mod report;
 pub mod rules;
 pub mod snapshot;
+pub mod tls_issuers;

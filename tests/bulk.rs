@@ -30,6 +30,7 @@ const SAMPLE_CODES: &[(&str, &[&str])] = &[
     ("win11-clock-skew", &["0xCAA82F05"]),
     ("win11-ipv6-broken", &["0xCAA82EE2"]),
     ("win11-netprofm-disabled", &["0xCAA70007"]),
+    ("win11-tls-inspection", &["0xCAA82F8F"]),
 ];
 
 /// A sample's reviewed golden report.
@@ -283,7 +284,7 @@ fn shards_cover_the_archives_once_and_bad_usage_is_exit_2() {
     let out = caadoctor(&["bulk", "samples", "--format", "table"]);
     assert_eq!(out.status.code(), Some(0));
     let table = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(table.lines().count(), 30);
+    assert_eq!(table.lines().count(), 32);
     assert!(table.contains("fails: tls12, tls-handshake, windows-updates, endpoints"));
     let _ = json_of;
 }

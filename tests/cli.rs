@@ -10,6 +10,7 @@ const ARTICLE_RULES: &[&str] = &[
     "symptom",
     "tls12",
     "tls-handshake",
+    "tls-inspection",
     "os-support",
     "windows-updates",
     "office-updates",
@@ -122,7 +123,7 @@ message = "older Windows"
     assert_eq!(find("ncsi-probe")["status"], "warn");
     assert_eq!(find("ncsi-probe")["messages"][0], "probing is 1");
     assert_eq!(find("local-build")["status"], "pass");
-    assert_eq!(report["findings"].as_array().unwrap().len(), 19);
+    assert_eq!(report["findings"].as_array().unwrap().len(), 20);
 }
 
 #[test]

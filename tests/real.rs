@@ -545,3 +545,69 @@ fn reg_query_listings_give_their_keys_and_values() {
         }
     }
 }
+
+/// Office's licence state as people published it (tests/fixtures/real/licensing): the one
+/// real vnextdiag output (an older script: "NUL licenses found"), and ospp.vbs outputs in
+/// English and under a Chinese cscript banner, with the pastes' quirks (a break at an
+/// underscore, day-first dates, one-space indents).
+#[test]
+fn licence_outputs_give_their_licences_and_states() {
+    use caadoctor::parse::licensing;
+    let read = |name: &str| {
+        let text = std::fs::read_to_string(repo().join("tests/fixtures/real/licensing").join(name))
+            .unwrap();
+        let bytes = utf16le_bom(&text);
+        decode::decode(&bytes, &CodePageHints::default()).unwrap()
+    };
+    let t = read("vnextdiag-list-o365proplus-licensed-redacted.txt");
+    assert_eq!(classify_text(&t.text), ArtifactKind::VnextdiagList);
+    let v = licensing::parse_vnextdiag(&lines(&t));
+    assert!(v.errors.is_empty(), "{:?}", v.errors);
+    assert_eq!(v.user_licenses.len(), 1);
+    let l = &v.user_licenses[0];
+    assert_eq!(l.product.as_deref(), Some("O365ProPlusRetail"));
+    assert_eq!(l.license_state.as_deref(), Some("Licensed"));
+    assert_eq!(l.not_after.as_deref(), Some("2023-02-01T07:16:15.4587377Z"));
+    assert!(v.device_licenses.is_empty());
+
+    let expect = [
+        (
+            "ospp-dstatus-o365proplus-subscription1-oob-grace.txt",
+            vec![("Office16O365ProPlusR_Subscription1", "OOB_GRACE", Some(9))],
+        ),
+        (
+            "ospp-dstatus-o365-subscription-licensed-and-project-notifications-excerpt.txt",
+            vec![
+                ("Office16O365ProPlusR_Subscription1", "LICENSED", Some(45)),
+                (
+                    "Office16ProjectProO365R_Subscription",
+                    "NOTIFICATIONS",
+                    None,
+                ),
+            ],
+        ),
+        (
+            "ospp-dstatus-o365business-subscription-ddmmyyyy-excerpt.txt",
+            vec![("Office16O365BusinessR_Subscription", "LICENSED", None)],
+        ),
+        (
+            "ospp-dstatus-zh-cn-office2019-retail-grace-oob.txt",
+            vec![("Office19ProPlus2019R_Grace", "OOB_GRACE", Some(4))],
+        ),
+        (
+            "ospp-dstatus-zh-cn-office2019-kms-licensed.txt",
+            vec![("Office19ProPlus2019VL_KMS_Client_AE", "LICENSED", Some(180))],
+        ),
+    ];
+    for (name, want) in expect {
+        let t = read(name);
+        assert_eq!(classify_text(&t.text), ArtifactKind::OsppDstatus, "{name}");
+        let o = licensing::parse_ospp(&lines(&t));
+        let got: Vec<(&str, &str, Option<i64>)> = o
+            .licenses
+            .iter()
+            .map(|l| (l.name.as_str(), l.status.as_str(), l.remaining_days))
+            .collect();
+        assert_eq!(got, want, "{name}");
+    }
+}

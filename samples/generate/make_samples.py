@@ -46,6 +46,8 @@ KINDS = {
     "cmd-services-json": "services-json",
     "cmd-installed-updates": "hotfix-list",
     "cmd-office-licenses": "office-licenses",
+    "cmd-vnextdiag": "vnextdiag-list",
+    "cmd-ospp-dstatus": "ospp-dstatus",
     **{f"cmd-sc-{verb}-{name}": f"sc-{verb}" for verb in ("query", "qc")
        for name in ("nlasvc", "netprofm", "eventlog", "ncdautosetup")},
 }
@@ -211,7 +213,7 @@ def write_commands(sample, out_dir):
         artifact = f"commands/{file_name}" if file_name else None
         kind = KINDS[step_id]
         if how == "absent":
-            steps.append(step(step_id, command, "absent", kind=kind, exit_code=None if "dsregcmd" in command else 1,
+            steps.append(step(step_id, command, "absent", kind=kind, exit_code=None if ("dsregcmd" in command or "vNextDiag" in command) else 1,
                               duration_ms=40, error=payload))
             continue
         if how == "json":
@@ -222,8 +224,9 @@ def write_commands(sample, out_dir):
         steps.append(step(step_id, command, "ok", kind=kind, artifact=artifact, data=data,
                           exit_code=0 if how == "text" else None, duration_ms=180 if how == "text" else 60))
     # The collector's order: console programs (dsregcmd, the slowest, last), then documents.
+    order = ["cmd-dsregcmd", "cmd-vnextdiag", "cmd-ospp-dstatus"]
     steps.sort(key=lambda st: (st["id"] in ("cmd-services-json", "cmd-installed-updates", "cmd-office-licenses"),
-                               st["id"] == "cmd-dsregcmd"))
+                               order.index(st["id"]) + 1 if st["id"] in order else 0))
     return steps
 
 

@@ -600,6 +600,19 @@ def commands_default(states=None, starts=None, win7=False, upn="amelie.durand@co
     out.append(("cmd-ipconfig-all", "ipconfig-all.txt", "ipconfig /all", "text",
                 ipconfig_all(host, ipv6_global=(not win7) if ipv6_global is None else ipv6_global, win7=win7)))
     out.append(("cmd-whoami-upn", "whoami-upn.txt", "whoami /upn", "text", upn + "\r\n"))
+    licences = licenses or [("4b2f1e0c", "2026-09-14T08:41:07+02:00")]
+    if win7:
+        # Office 16.0.12527 predates vNextDiag.ps1 (version 2104).
+        out.append(("cmd-vnextdiag", None, "vNextDiag.ps1 -action list", "absent",
+                    "vNextDiag.ps1 is not in C:\\Program Files\\Microsoft Office\\Office16, "
+                    "C:\\Program Files\\Microsoft Office\\root\\Office16"))
+    else:
+        out.append(("cmd-vnextdiag", "vnextdiag-list.txt", "vNextDiag.ps1 -action list", "text",
+                    vnextdiag_list(upn, licences)))
+    # A Click-to-Run install: its subscription SKU licensed, its grace SKU in OOB_GRACE.
+    out.append(("cmd-ospp-dstatus", "ospp-dstatus.txt", "cscript //nologo OSPP.VBS /dstatus", "text",
+                ospp_dstatus([("Office16O365ProPlusR_Subscription1", "LICENSED", None),
+                              ("Office16O365ProPlusR_Grace", "OOB_GRACE", 5)])))
     # Documents the script writes itself.
     services = [{"Name": n, "DisplayName": SERVICE_INFO[n][0], "Status": states[n], "StartType": starts[n]}
                 for n in ["NlaSvc", "netprofm", "EventLog", "NcdAutoSetup"] if not (win7 and n == "NcdAutoSetup")]
@@ -616,6 +629,62 @@ def commands_default(states=None, starts=None, win7=False, upn="amelie.durand@co
     return out
 
 
+TENANT_IDS = {  # licence tenant prefixes of the samples → full ids (Contoso's is dsregcmd's)
+    "4b2f1e0c": "4b2f1e0c-6c5d-4a3e-9f1b-2d7e8a9c0b1d",
+    "7a1e5c3d": "7a1e5c3d-2b9f-4e60-8d41-c5f0a2b6e9d7",
+    "c2d1b0a9": "c2d1b0a9-8e7f-4d6c-b5a4-93827160f5e4",
+}
+
+
+def json_object_ps(pairs):
+    """One object as PowerShell 5.1's ConvertTo-Json prints it (vnextdiag's output)."""
+    import json as _json
+    body = ",\r\n".join(f'    "{k}":  {_json.dumps(v)}' for k, v in pairs)
+    return "{\r\n" + body + "\r\n}\r\n"
+
+
+def vnextdiag_list(upn, licences, collected="2026-11-20"):
+    """`vNextDiag.ps1 -action list` (the script of Office 2104 and later; layout from a real
+    output, tests/fixtures/real/licensing): one licence per (tenant prefix, modified) of the
+    sample's licence files. A licence whose NotAfter is before the collection is RFM."""
+    out = ("\r\n========== Mode per ProductReleaseId ==========\r\nO365ProPlusRetail = vNext\r\n\r\n"
+           "========== Shared Computer Licensing ==========\r\nSharedComputerLicensing = Disabled\r\nNo tokens found.\r\n\r\n"
+           "========== vNext licenses found ==========\r\n")
+    for i, (tenant, modified) in enumerate(licences):
+        day = modified[:10]
+        year, month = int(day[:4]), int(day[5:7])
+        end = f"{year + (month + 2) // 12:04d}-{(month + 2) % 12 + 1:02d}{day[7:]}"
+        state = "Licensed" if end > collected else "RFM"
+        out += json_object_ps([
+            ("Version", "5"), ("Type", "User|Subscription"), ("Product", "O365ProPlusRetail"),
+            ("Acid", "149dbce7-a48e-44db-8364-a53386cd4580"), ("Email", upn if i == 0 else None),
+            ("LicenseState", state), ("EntitlementStatus", "Provisioned"), ("EntitlementExpiration", None),
+            ("ReasonCode", None), ("NotBefore", day + "T06:41:07.0000000Z"), ("NotAfter", end + "T06:41:07.0000000Z"),
+            ("NextRenewal", None), ("TenantId", TENANT_IDS[tenant]), ("LicenseId", f"EWW{i}A7C2F1B90D3E4")])
+    out += "\r\n========== Device licenses found ==========\r\nNo licenses found.\r\n"
+    return out
+
+
+def ospp_dstatus(skus):
+    """`cscript //nologo OSPP.VBS /dstatus` (layout from real outputs,
+    tests/fixtures/real/licensing): (SKU, status, remaining days or None)."""
+    sep = "-" * 39 + "\r\n"
+    out = "---Processing--------------------------\r\n" + sep
+    for i, (sku, status, days) in enumerate(skus):
+        out += (f"PRODUCT ID: 00202-50000-00000-AA{990 + i}\r\nSKU ID: 149dbce7-a48e-44db-8364-a53386cd45{80 + i}\r\n"
+                f"LICENSE NAME: Office 16, {sku} edition\r\n"
+                f"LICENSE DESCRIPTION: Office 16, {'TIMEBASED_SUB' if 'Subscription' in sku else 'RETAIL(Grace)'} channel\r\n"
+                f"LICENSE STATUS:  ---{status}---\r\n")
+        if status == "LICENSED":
+            out += "ERROR CODE: 0x4004FC04 (for information purposes only as the status is licensed)\r\n"
+        else:
+            out += "ERROR CODE: 0x4004F00C\r\n"
+        if days is not None:
+            out += f"REMAINING GRACE: {days} days  ({days * 1440 + 133} minute(s) before expiring)\r\n"
+        out += "Last 5 characters of installed product key: M96P2\r\n" + sep
+    return out + sep + "---Exiting-----------------------------\r\n"
+
+
 def licenses_listing(upn, tenants=None):
     """The collector's listing of Office's licence folders (caadoctor.licenses/1). File
     names are illustrative: the analyzer counts them and never reads their contents."""
@@ -629,6 +698,9 @@ def licenses_listing(upn, tenants=None):
         {"path": local + "\\16.0\\Licensing", "exists": True,
          "files": [{"name": "LicensingNext.dat", "size": 812, "modified": "2026-09-14T08:41:09+02:00"}]},
         {"path": "C:\\ProgramData\\Microsoft\\Office\\Licenses", "exists": False, "files": []},
+        {"path": local[:-len("Microsoft\\Office")] + "Packages\\Microsoft.AAD.BrokerPlugin_cw5n1h2txyewy\\AC\\TokenBroker\\Accounts",
+         "exists": True, "files": [{"name": f"{i:02x}3c9e1f7a{tenant}.tbacct", "size": 3410, "modified": modified}
+                                   for i, (tenant, modified) in enumerate(tenants or [("4b2f1e0c", "2026-09-14T08:41:07+02:00")])]},
     ]}
 
 
@@ -845,6 +917,14 @@ SAMPLES_DEFINED = [
         **WIN11,
     ),
     dict(
+        # A cloud proxy decrypts TLS: every HTTPS endpoint shows Zscaler's chain; WinHTTP
+        # trusts it (the root is deployed), and the sign-in fails further on.
+        name="win11-tls-inspection", host="PC-FIN-031", user="CONTOSO\\r.haddad",
+        exports=EXPORTS, registry=win11_registry(), probe_args=dict(inspection="zscaler"),
+        command_args=dict(upn="r.haddad@contoso.com"),
+        **WIN11,
+    ),
+    dict(
         name="win11-clock-skew", host="PC-KIOSK-03", user="CONTOSO\\kiosk",
         exports=EXPORTS, registry=win11_registry(), probe_args=dict(skew=-742),
         command_args=dict(upn="kiosk@contoso.com"),
@@ -885,12 +965,60 @@ V6_HOSTS = {"login.microsoftonline.com", "login.microsoft.com", "officecdn.micro
             "www.microsoft.com", "go.microsoft.com", "officeclient.microsoft.com", "aadcdn.msauth.net"}
 
 
-def probes_json(started, mode="ok", skew=1, proxy=None):
+# Certificate chains as the collector records them (leaf first). Issuer names are real:
+# Microsoft's from "Azure Certificate Authority details" (learn.microsoft.com/azure/security/
+# fundamentals/azure-ca-details), the sign-in hosts' DigiCert chain as public issues show it
+# (Azure/azure-cli#20921); which issuing CA serves which other host is illustrative.
+# Zscaler's from its documentation of the Zscaler root and intermediate certificates
+# (help.zscaler.com, "Adding Custom Certificate to an Application-Specific Trust Store").
+DIGICERT_ROOT = "CN=DigiCert Global Root CA, OU=www.digicert.com, O=DigiCert Inc, C=US"
+DIGICERT_G2 = "CN=DigiCert Global Root G2, OU=www.digicert.com, O=DigiCert Inc, C=US"
+ZSCALER_ROOT = "CN=Zscaler Root CA, OU=Zscaler Inc., O=Zscaler Inc., L=San Jose, S=California, C=US"
+ZSCALER_INTERMEDIATE = ("CN=Zscaler Intermediate Root CA (zscaler.net), OU=Zscaler Inc., O=Zscaler Inc., "
+                        "L=San Jose, S=California, C=US")
+
+
+def cert(subject, issuer, not_before, not_after):
+    import hashlib
+    return {"subject": subject, "issuer": issuer,
+            "thumbprint": hashlib.sha1((subject + issuer).encode()).hexdigest().upper(),
+            "not_before": not_before, "not_after": not_after}
+
+
+def tls_chain(host, i, inspection=None):
+    """The chain the collector records for an HTTPS host, direct."""
+    if inspection == "zscaler":
+        chain = [cert(f"CN={host}", ZSCALER_INTERMEDIATE, "2026-11-19T00:00:00Z", "2026-12-03T00:00:00Z"),
+                 cert(ZSCALER_INTERMEDIATE, ZSCALER_ROOT, "2021-04-20T00:00:00Z", "2031-04-18T00:00:00Z"),
+                 cert(ZSCALER_ROOT, ZSCALER_ROOT, "2014-12-19T00:27:55Z", "2042-05-06T00:27:55Z")]
+    elif host.startswith("login."):
+        issuing = "CN=DigiCert SHA2 Secure Server CA, O=DigiCert Inc, C=US"
+        chain = [cert(f"CN=stamp2.{host}, O=Microsoft Corporation, L=Redmond, S=WA, C=US", issuing,
+                      "2026-07-10T00:00:00Z", "2027-07-09T23:59:59Z"),
+                 cert(issuing, DIGICERT_ROOT, "2013-03-08T12:00:00Z", "2023-03-08T12:00:00Z"),
+                 cert(DIGICERT_ROOT, DIGICERT_ROOT, "2006-11-10T00:00:00Z", "2031-11-10T00:00:00Z")]
+    else:
+        n = "07" if host in CDN_HOSTS else "04"
+        issuing = f"CN=Microsoft Azure RSA TLS Issuing CA {n}, O=Microsoft Corporation, C=US"
+        chain = [cert(f"CN={host}, O=Microsoft Corporation, L=Redmond, S=WA, C=US", issuing,
+                      "2026-08-01T00:00:00Z", "2027-01-28T23:59:59Z"),
+                 cert(issuing, DIGICERT_G2, "2023-06-08T00:00:00Z", "2026-08-25T23:59:59Z"),
+                 cert(DIGICERT_G2, DIGICERT_G2, "2013-08-01T12:00:00Z", "2038-01-15T12:00:00Z")]
+    return [{"via": "direct", "protocol": "Tls12", "chain": chain, "chain_status": [], "error": None,
+             "ms": 60 + 3 * i}]
+
+
+CDN_HOSTS = ["officecdn.microsoft.com", "cdn.odc.officeapps.live.com", "ajax.aspnetcdn.com",
+             "aadcdn.msauth.net", "aadcdn.msauthimages.net"]
+
+
+def probes_json(started, mode="ok", skew=1, proxy=None, inspection=None):
     """The collector's probes.json (caadoctor.probes/1) for the article's endpoints.
 
     mode: ok | tls (no TLS 1.2: every HTTPS request fails with 12175) | proxy_only (direct
     connections blocked; only the browser's proxy gets out) | firewall (two sign-in hosts
-    dropped) | ipv6_broken (AAAA answers but IPv6 TCP times out)."""
+    dropped) | ipv6_broken (AAAA answers but IPv6 TCP times out). inspection: None, or
+    "zscaler" (every HTTPS chain is Zscaler's)."""
     import datetime
     import json
     import os
@@ -942,10 +1070,24 @@ def probes_json(started, mode="ok", skew=1, proxy=None):
             if v6:
                 winhttp["ms"] = 21100 + i
                 wininet["ms"] = 21200 + i
-        results.append({"url": url, "host": host,
-                        "dns": {"ok": True, "ipv4": v4, "ipv6": v6, "error": None, "ms": 4 + i % 7},
-                        "tcp": tcp, "winhttp": winhttp, "wininet": wininet})
-    doc = {"schema": "caadoctor.probes/1", "started": started, "deadline_s": 75, "results": results}
+        result = {"url": url, "host": host,
+                  "dns": {"ok": True, "ipv4": v4, "ipv6": v6, "error": None, "ms": 4 + i % 7},
+                  "tcp": tcp, "winhttp": winhttp, "wininet": wininet}
+        # The chain: read when the TLS handshake can be made (not where TCP is blocked, and
+        # not without TLS 1.2, where the handshake fails).
+        tcp_ok = any(t["ok"] for t in tcp)
+        if https and tcp_ok and mode != "tls":
+            result["tls"] = tls_chain(host, i, inspection)
+        elif https:
+            why = "The handshake failed due to an unexpected packet format." if mode == "tls" else "no handshake in 8 s"
+            result["tls"] = [{"via": "direct", "protocol": None, "chain": [], "chain_status": [], "error": why,
+                              "ms": 8000 if not tcp_ok else 40}]
+            if mode == "proxy_only":
+                through = tls_chain(host, i)[0]
+                through["via"] = f"proxy {proxy}"
+                result["tls"].append(through)
+        results.append(result)
+    doc = {"schema": "caadoctor.probes/1", "started": started, "deadline_s": 90, "results": results}
     return json.dumps(doc, indent=2).replace("\n", "\r\n") + "\r\n"
 
 
@@ -974,6 +1116,7 @@ SAMPLE_EVENTS = {
     "win11-firewall-blocks-signin": dict(code="0xCAA82EE2",
                                          aad=("0xCAA82EE2", "The operation timed out")),
     "win11-clock-skew": dict(code="0xCAA82F05"),
+    "win11-tls-inspection": dict(code="0xCAA82F8F", aad=("0xCAA82F8F", "A security error occurred")),
     "win11-ipv6-broken": dict(code="0xCAA82EE2", aad=("0xCAA82EE2", "The operation timed out")),
     "win11-netprofm-disabled": dict(code="0xCAA70007", netprofm_disabled=True,
                                     aad=("0xCAA70007", "The network is not available.")),

@@ -9,7 +9,9 @@
 
 pub mod accounts;
 pub mod events;
+pub mod inspection;
 pub mod ipv6;
+pub mod licensing;
 pub(crate) mod model;
 pub mod ncsi;
 pub mod network;
@@ -57,6 +59,10 @@ pub struct Inputs {
     pub ipconfig: Option<(String, Vec<crate::parse::ipconfig::Adapter>)>,
     /// Connectivity probes: artifact, results, and the line of each result.
     pub probes: Option<(String, crate::parse::probes::Probes, Vec<usize>)>,
+    /// `vnextdiag.ps1 -action list`: artifact and what it listed.
+    pub vnextdiag: Option<(String, crate::parse::licensing::VNextDiag)>,
+    /// `ospp.vbs /dstatus`: artifact and licences.
+    pub ospp: Option<(String, crate::parse::licensing::Ospp)>,
     /// Office's licence folders as the collector listed them.
     pub licenses: Option<(String, crate::parse::licenses::Licenses)>,
     /// Event logs: artifact and what was read.
@@ -149,6 +155,8 @@ pub struct Facts {
     pub office: office::OfficeFacts,
     pub identity: office::IdentityFacts,
     pub probes: probes::ProbeFacts,
+    pub inspection: inspection::InspectionFacts,
+    pub licensing: licensing::LicensingFacts,
     pub network: network::NetworkFacts,
     pub events: events::EventsFacts,
     pub symptom: events::SymptomFacts,
@@ -177,6 +185,14 @@ const GROUPS: &[(&str, &[FieldDef])] = &[
     ("office", <office::OfficeFacts as FactGroup>::FIELDS),
     ("identity", <office::IdentityFacts as FactGroup>::FIELDS),
     ("probes", <probes::ProbeFacts as FactGroup>::FIELDS),
+    (
+        "inspection",
+        <inspection::InspectionFacts as FactGroup>::FIELDS,
+    ),
+    (
+        "licensing",
+        <licensing::LicensingFacts as FactGroup>::FIELDS,
+    ),
     ("network", <network::NetworkFacts as FactGroup>::FIELDS),
     ("events", <events::EventsFacts as FactGroup>::FIELDS),
     ("symptom", <events::SymptomFacts as FactGroup>::FIELDS),
@@ -204,6 +220,11 @@ impl Facts {
         let logs = events::build(&inputs.event_logs, inputs.absent_logs());
         let mut services = services::build(view, &wanted.services, &inputs.service_states);
         events::apply_services(&mut services, &wanted.services, &inputs.event_logs);
+        let office = {
+            let mut o = office::build_office(view, collected.as_ref());
+            office::apply_licenses(&mut o, inputs.licenses.as_ref());
+            o
+        };
         let facts = Facts {
             tls: tls::build(view, build, arch),
             ncsi: ncsi::build(view),
@@ -215,11 +236,15 @@ impl Facts {
                 inputs.whoami_upn.as_ref(),
             ),
             winsock: winsock::build(inputs.winsock.as_ref()),
-            office: {
-                let mut o = office::build_office(view, collected.as_ref());
-                office::apply_licenses(&mut o, inputs.licenses.as_ref());
-                o
-            },
+            licensing: licensing::build(&licensing::Sources {
+                vnext: inputs.vnextdiag.as_ref(),
+                ospp: inputs.ospp.as_ref(),
+                listing: inputs.licenses.as_ref(),
+                dsreg: inputs.dsregcmd.as_ref(),
+                shared_computer: office.shared_computer_licensing.as_ref().map(|f| f.value),
+                collected: collected.as_ref().map(|(d, _)| *d),
+            }),
+            office,
             updates: {
                 let mut u = updates::build(inputs.hotfixes.as_ref(), collected);
                 events::apply_updates(&mut u, &inputs.event_logs);
@@ -227,6 +252,7 @@ impl Facts {
             },
             identity: office::build_identity(view),
             probes: probes::build(inputs.probes.as_ref()),
+            inspection: inspection::build(inputs.probes.as_ref()),
             network: network::build(inputs.ipconfig.as_ref()),
             services,
             events: logs.events,
@@ -253,6 +279,8 @@ impl Facts {
             "office" => self.office.get(rest),
             "identity" => self.identity.get(rest),
             "probes" => self.probes.get(rest),
+            "inspection" => self.inspection.get(rest),
+            "licensing" => self.licensing.get(rest),
             "network" => self.network.get(rest),
             "events" => self.events.get(rest),
             "symptom" => self.symptom.get(rest),

@@ -209,7 +209,13 @@ pub fn apply_licenses(
     let mut total = 0;
     // A folder that could not be listed leaves the count unknown, not zero.
     let mut listed_whole = true;
-    for f in &l.folders {
+    // The WAM accounts' folder is listed with them; it is the licensing facts' own.
+    let licence_folders = l.folders.iter().filter(|f| {
+        !f.path
+            .to_ascii_lowercase()
+            .ends_with(&super::licensing::BROKER_ACCOUNTS.to_ascii_lowercase())
+    });
+    for f in licence_folders {
         let newest = f
             .files
             .iter()

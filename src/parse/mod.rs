@@ -7,6 +7,7 @@ pub mod eventlog;
 pub mod hotfix;
 pub mod ipconfig;
 pub mod licenses;
+pub mod licensing;
 pub mod manifest;
 pub mod netsh_winhttp;
 pub mod probes;

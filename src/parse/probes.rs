@@ -42,6 +42,69 @@ pub struct Probe {
     /// What the collector says went wrong with this probe as a whole.
     #[serde(default)]
     pub error: Option<String>,
+    /// The server's certificate chain as the PC sees it: direct and through each proxy.
+    #[serde(default)]
+    pub tls: Vec<TlsChain>,
+}
+
+/// One TLS handshake's certificate chain (collector 0.3+).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct TlsChain {
+    /// `direct`, or `proxy HOST:PORT` (through a CONNECT tunnel).
+    #[serde(default)]
+    pub via: Option<String>,
+    /// The protocol negotiated (`Tls12`).
+    #[serde(default)]
+    pub protocol: Option<String>,
+    /// The chain as Windows built it, leaf first.
+    #[serde(default)]
+    pub chain: Vec<Cert>,
+    /// What Windows found wrong with the chain (`UntrustedRoot`, `RevocationStatusUnknown`).
+    #[serde(default)]
+    pub chain_status: Vec<String>,
+    #[serde(default)]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub ms: Option<u64>,
+}
+
+/// One certificate of a chain.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Cert {
+    /// The distinguished name as Windows prints it (`CN=login.microsoftonline.com, O=...`).
+    pub subject: String,
+    pub issuer: String,
+    #[serde(default)]
+    pub thumbprint: Option<String>,
+    #[serde(default)]
+    pub not_before: Option<String>,
+    #[serde(default)]
+    pub not_after: Option<String>,
+}
+
+/// The common name (`CN=`) of a distinguished name as Windows prints it, else the whole
+/// name. Quoted values (`CN="Contoso, Ltd"`) keep their commas.
+pub fn common_name(dn: &str) -> &str {
+    let mut quoted = false;
+    let mut start = 0;
+    let bytes = dn.as_bytes();
+    for i in 0..=bytes.len() {
+        let end = i == bytes.len();
+        if !end && bytes[i] == b'"' {
+            quoted = !quoted;
+        }
+        if end || (!quoted && bytes[i] == b',') {
+            let part = dn[start..i].trim();
+            if let Some(v) = part
+                .strip_prefix("CN=")
+                .or_else(|| part.strip_prefix("cn="))
+            {
+                return v.trim_matches('"');
+            }
+            start = i + 1;
+        }
+    }
+    dn.trim()
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -322,6 +385,19 @@ mod tests {
         assert_eq!(h(r#","age":"120""#).server_seconds(), Some(date + 120));
         assert_eq!(h(r#","from_cache":true"#).server_seconds(), None);
         assert_eq!(h(r#","age":"junk""#).server_seconds(), Some(date));
+    }
+
+    #[test]
+    fn common_names() {
+        assert_eq!(
+            common_name("CN=Microsoft Azure RSA TLS Issuing CA 04, O=Microsoft Corporation, C=US"),
+            "Microsoft Azure RSA TLS Issuing CA 04"
+        );
+        assert_eq!(
+            common_name("O=Zscaler Inc., CN=\"Zscaler Intermediate Root CA (zscaler.net), t\""),
+            "Zscaler Intermediate Root CA (zscaler.net), t"
+        );
+        assert_eq!(common_name("O=No Common Name"), "O=No Common Name");
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub const BUILTIN: &[(&str, &str)] = builtin![
     "symptom.toml",
     "tls12.toml",
     "tls-handshake.toml",
+    "tls-inspection.toml",
     "os-support.toml",
     "windows-updates.toml",
     "office-updates.toml",
