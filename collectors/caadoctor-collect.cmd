@@ -35,15 +35,17 @@ exit /b 1
 rem Before the script runs: remove the "downloaded from the internet" mark from this file and
 rem the script (PowerShell 3 and later; Unblock-File is the way Windows offers), then ask the
 rem PC's script policy. Nothing here gets around a policy: where the organisation allows only
-rem signed scripts, or none, this says so and stops.
+rem signed scripts and this one is not signed (or not validly), or allows none, this says so
+rem and stops.
 set "CAADOCTOR_SCRIPT=%SCRIPT%"
 set "CAADOCTOR_LAUNCHER=%~f0"
-"%PS%" -NoProfile -ExecutionPolicy Bypass -Command "if ($PSVersionTable.PSVersion.Major -ge 3) { Unblock-File -LiteralPath $env:CAADOCTOR_SCRIPT, $env:CAADOCTOR_LAUNCHER -ErrorAction SilentlyContinue } else { $v = 2 }; $p = [string](Get-ExecutionPolicy); if ($p -eq 'AllSigned' -or $p -eq 'Restricted') { exit 3 }; if ($p -eq 'RemoteSigned' -and $PSVersionTable.PSVersion.Major -lt 3) { exit 4 }; exit 0"
+"%PS%" -NoProfile -ExecutionPolicy Bypass -Command "if ($PSVersionTable.PSVersion.Major -ge 3) { Unblock-File -LiteralPath $env:CAADOCTOR_SCRIPT, $env:CAADOCTOR_LAUNCHER -ErrorAction SilentlyContinue } else { $v = 2 }; $p = [string](Get-ExecutionPolicy); if ($p -eq 'Restricted') { exit 3 }; if ($p -eq 'AllSigned') { if ((Get-AuthenticodeSignature -FilePath $env:CAADOCTOR_SCRIPT).Status -eq 'Valid') { exit 0 }; exit 3 }; if (($p -eq 'RemoteSigned' -or $p -eq 'Unrestricted') -and $PSVersionTable.PSVersion.Major -lt 3) { exit 4 }; exit 0"
 set "CHECK=%ERRORLEVEL%"
 if "%CHECK%"=="3" goto policy
 if not "%CHECK%"=="4" goto run
-rem PowerShell 2.0 under a RemoteSigned policy: it refuses the script while it carries the
-rem mark. dir /r lists the mark as a stream named Zone.Identifier.
+rem PowerShell 2.0 under a RemoteSigned policy refuses the script while it carries the mark
+rem (under Unrestricted it asks, and its default answer is "Do not run"). dir /r lists the
+rem mark as a stream named Zone.Identifier.
 dir /r "%SCRIPT%" | find /i ":Zone.Identifier" >nul
 if errorlevel 1 goto run
 echo Windows marked caadoctor-collect.ps1 as downloaded from the internet, and this PC's
@@ -56,7 +58,8 @@ pause
 exit /b 4
 
 :policy
-echo This PC runs only PowerShell scripts that are digitally signed, or none at all.
+echo This PC runs only PowerShell scripts that are digitally signed, or none at all,
+echo and caadoctor-collect.ps1 does not carry a valid signature.
 echo This is a setting of your organisation, and caadoctor will not work around it.
 echo Please forward this message to your IT department: they can sign caadoctor-collect.ps1
 echo with the organisation's code-signing certificate, or run it for you.

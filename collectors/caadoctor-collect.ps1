@@ -58,6 +58,8 @@ $ScriptPath = $MyInvocation.MyCommand.Path
 $CommandTimeout = 45
 $Budgets = @{ 'eventlogs' = 75; 'registry' = 40; 'commands' = 75; 'documents' = 40 }
 $StartupReserve = 30
+# Kept free at the end of a group's budget: stopping a program and removing what it wrote.
+$StepReserve = 8
 $NativeTimeout = 20
 $ProbeTimeout = 90
 $ZipTimeout = 60
@@ -84,7 +86,7 @@ $EventLogs = @(
 # values (registry/<name>-values.txt, recorded as the step's `fallback`).
 $RegistryExports = @(
     @('reg-os-version', 'registry/os-version.txt', 'reg-query', 'HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion'),
-    @('reg-environment', 'registry/environment.reg', 'reg-export', 'HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment'),
+    @('reg-environment', 'registry/environment.txt', 'reg-query', 'HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment'),
     @('reg-schannel', 'registry/schannel.reg', 'reg-export', 'HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL'),
     @('reg-internet-settings-hklm', 'registry/internet-settings-hklm.reg', 'reg-export', 'HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings'),
     @('reg-internet-settings-hklm-wow64', 'registry/internet-settings-hklm-wow64.reg', 'reg-export', 'HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Internet Settings'),
@@ -105,6 +107,14 @@ $RegistryExports = @(
     @('reg-office-identity', 'registry/office-identity.reg', 'reg-export', 'HKCU\Software\Microsoft\Office\16.0\Common\Identity'),
     @('reg-office-licensing', 'registry/office-licensing.reg', 'reg-export', 'HKCU\Software\Microsoft\Office\16.0\Common\Licensing')
 )
+
+# Only one value of a key is read (`reg query KEY /v NAME`): the machine's environment
+# variables can hold proxy URLs with passwords, and only the architecture is needed.
+$QueryOneValue = @{ 'reg-environment' = 'PROCESSOR_ARCHITECTURE' }
+
+# Values never written into the snapshot although reg query lists them: the encoded Windows
+# product key and the registered owner's and organisation's names.
+$DroppedValues = @{ 'reg-os-version' = @('DigitalProductId', 'DigitalProductId4', 'RegisteredOwner', 'RegisteredOrganization') }
 
 $Services = @('NlaSvc', 'netprofm', 'EventLog', 'NcdAutoSetup')
 
@@ -257,8 +267,16 @@ function Get-IsoNow {
     return (Get-Date).ToString('yyyy-MM-ddTHH:mm:ss.fffzzz', [Globalization.CultureInfo]::InvariantCulture)
 }
 
+# Durations and deadlines in UTC: a daylight-saving change or a clock being set right (this
+# tool's own subject) must not make a duration negative or a budget endless.
+function Get-Now {
+    return [DateTime]::UtcNow
+}
+
 function Get-Milliseconds($Since) {
-    return [long]((Get-Date) - $Since).TotalMilliseconds
+    $ms = [long]((Get-Now) - $Since).TotalMilliseconds
+    if ($ms -lt 0) { $ms = 0 }
+    return $ms
 }
 
 function Get-WorkPath([string]$Artifact) {
@@ -337,9 +355,10 @@ function Remove-PartialFile([string]$Path) {
         if (-not (Test-Path -LiteralPath $Path)) { return 'removed' }
         Start-Sleep -Milliseconds 500
     }
+    # Move-Item: PowerShell 2.0's Rename-Item has no -LiteralPath.
     $renameErrors = $null
     $newName = (Split-Path -Leaf $Path) + '.partial'
-    Rename-Item -LiteralPath $Path -NewName $newName -ErrorAction SilentlyContinue -ErrorVariable renameErrors
+    Move-Item -LiteralPath $Path -Destination ($Path + '.partial') -Force -ErrorAction SilentlyContinue -ErrorVariable renameErrors
     if (-not (Test-Path -LiteralPath $Path)) { return ('renamed to ' + $newName) }
     $script:NotZipped += $Path
     return 'locked: left out of the zip'
@@ -369,7 +388,7 @@ function Show-Progress([string]$Activity) {
 # A step under way: id, the kind of artifact it writes (the analyzer's name), command, the
 # file it writes (if any) and extra fields.
 function New-Step([string]$Id, [string]$Kind, [string]$Command, [string]$File, [hashtable]$Extra) {
-    return @{ 'Id' = $Id; 'Kind' = $Kind; 'Command' = $Command; 'File' = $File; 'Extra' = $Extra; 'Started' = (Get-Date) }
+    return @{ 'Id' = $Id; 'Kind' = $Kind; 'Command' = $Command; 'File' = $File; 'Extra' = $Extra; 'Started' = (Get-Now) }
 }
 
 # Records how a step ended. $Fields: artifact, exit_code, error, partial (the artifact holds
@@ -410,8 +429,8 @@ function Complete-Step([hashtable]$Step, [string]$Status, [hashtable]$Fields) {
     Save-Manifest
 }
 
-function Save-Manifest {
-    try {
+# The manifest as JSON text: the collection's account of itself so far.
+function Get-ManifestText {
         $manifest = New-JsonObject @(
             'schema', 'caadoctor.manifest/1',
             'collector', (New-JsonObject @('name', $CollectorName, 'version', $CollectorVersion)),
@@ -434,18 +453,24 @@ function Save-Manifest {
             'stopped', $script:Stopped,
             'steps', @($script:StepsJson)
         )
-        Save-Json (Join-Path $script:Work 'manifest.json') $manifest
+        return ((ConvertTo-JsonValue $manifest 0) + "`r`n")
+}
+
+function Save-Manifest {
+    try {
+        Write-TextFile (Join-Path $script:Work 'manifest.json') (Get-ManifestText) 'utf8'
     } catch {
         Write-Host ('Could not write manifest.json: ' + $_.Exception.Message) -ForegroundColor Yellow
     }
 }
 
 # Seconds a step may take now: its own limit, within what is left of its group's budget
-# and of the whole collection. 0 or less: the step is skipped.
+# and of the whole collection, less the time stopping it and cleaning up may take. Under 2:
+# the step is skipped.
 function Get-StepSeconds([int]$Limit) {
     $s = [double]$Limit
-    $groupLeft = $script:GroupBudget - ((Get-Date) - $script:GroupStarted).TotalSeconds
-    $allLeft = ($script:Deadline - (Get-Date)).TotalSeconds
+    $groupLeft = $script:GroupBudget - ((Get-Now) - $script:GroupStarted).TotalSeconds - $StepReserve
+    $allLeft = ($script:Deadline - (Get-Now)).TotalSeconds - $StepReserve
     if ($groupLeft -lt $s) { $s = $groupLeft }
     if ($allLeft -lt $s) { $s = $allLeft }
     $whole = [int]$s
@@ -462,12 +487,13 @@ function Get-BudgetMessage {
 function Invoke-Group([string]$Name, [object[]]$Entries, [string]$Function) {
     $script:Group = $Name
     $script:GroupBudget = $Budgets[$Name]
-    $script:GroupStarted = Get-Date
+    $script:GroupStarted = Get-Now
     foreach ($entry in $Entries) {
         try {
             & $Function $entry
         } catch {
-            Complete-Step (New-Step $entry[0] $entry[2] $entry[3] $null $null) 'failed' @{ 'error' = $_.Exception.Message }
+            # The file the step was writing, if any, is removed with the record of its failure.
+            Complete-Step (New-Step $entry[0] $entry[2] $entry[3] (Get-WorkPath $entry[1]) $null) 'failed' @{ 'error' = $_.Exception.Message }
         }
     }
 }
@@ -480,7 +506,7 @@ function Invoke-Group([string]$Name, [object[]]$Entries, [string]$Function) {
 
 function Invoke-Bounded([scriptblock]$Script, [object[]]$Arguments, [int]$Seconds) {
     $result = @{ 'Done' = $false; 'Output' = @(); 'Errors' = @(); 'Ms' = 0 }
-    $started = Get-Date
+    $started = Get-Now
     if ($script:FullLanguage) {
         try {
             $ps = [System.Management.Automation.PowerShell]::Create()
@@ -545,8 +571,19 @@ function Invoke-Wmi([string]$Class, [string]$Where, [string[]]$Properties, [int]
             if ($r['Errors'].Count -gt 0) { $out['Error'] = "$Class`: " + ($r['Errors'] -join '; ') }
         }
     } else {
+        # Constrained Language mode has no runspaces: a background job (its own process,
+        # which can be abandoned) keeps the deadline.
         try {
-            $out['Items'] = @(& $query $Class $Where $Properties $Seconds)
+            $job = Start-Job -ScriptBlock $query -ArgumentList $Class, $Where, $Properties, $Seconds
+            $jobErrors = $null
+            if (Wait-Job -Job $job -Timeout ($Seconds + 10)) {
+                $out['Items'] = @(Receive-Job -Job $job -ErrorAction SilentlyContinue -ErrorVariable jobErrors)
+                if ($jobErrors) { $out['Error'] = "$Class`: " + ($jobErrors -join '; ') }
+            } else {
+                $out['TimedOut'] = $true
+                $out['Error'] = "$Class`: no answer from WMI in $($Seconds + 10) s"
+            }
+            Remove-Job -Job $job -Force -ErrorAction SilentlyContinue -ErrorVariable jobErrors
         } catch {
             $out['Error'] = "$Class`: " + $_.Exception.Message
         }
@@ -556,29 +593,56 @@ function Invoke-Wmi([string]$Class, [string]$Where, [string[]]$Properties, [int]
 
 # Runs a console program through cmd's redirection with a time limit. The output is read in
 # the console's OEM code page. On timeout the program (and its children) is killed and what
-# it had printed is returned all the same. Start-Process and Wait-Process: cmdlets, so this
-# also works in Constrained Language mode.
+# it had printed is returned all the same. Programs are found in System32 whatever PATH says
+# (a damaged PATH is common on a failing PC). In FullLanguage mode the console is created
+# hidden by .NET (Windows Terminal, when it is the default terminal, ignores a hidden
+# window style); in Constrained Language mode Start-Process and Wait-Process do the same
+# with cmdlets.
 function Invoke-Console([string]$CommandLine, [int]$Seconds) {
     $out = New-ScratchFile '.out'
     $result = @{ 'TimedOut' = $false; 'ExitCode' = $null; 'Text' = '' }
-    $cmd = Join-Path $env:SystemRoot 'System32\cmd.exe'
-    $arguments = '/d /s /c "' + $CommandLine + ' > "' + $out + '" 2>&1"'
-    $p = Start-Process -FilePath $cmd -ArgumentList $arguments -WorkingDirectory $env:SystemRoot -WindowStyle Hidden -PassThru -ErrorAction Stop
-    # Keeping the handle makes ExitCode readable once the process is gone.
-    $handle = $p.Handle
-    $waitErrors = $null
-    Wait-Process -InputObject $p -Timeout $Seconds -ErrorAction SilentlyContinue -ErrorVariable waitErrors
-    if (-not $p.HasExited) {
-        $result['TimedOut'] = $true
-        & taskkill.exe /T /F /PID $p.Id 2>&1 | Out-Null
-        Wait-Process -InputObject $p -Timeout 5 -ErrorAction SilentlyContinue -ErrorVariable waitErrors
+    $system = Join-Path $env:SystemRoot 'System32'
+    $cmd = Join-Path $system 'cmd.exe'
+    $arguments = '/d /s /c "set "PATH=' + $system + ';' + $env:SystemRoot + '" & set "PATHEXT=.COM;.EXE" & ' + $CommandLine + ' > "' + $out + '" 2>&1"'
+    $taskkill = Join-Path $system 'taskkill.exe'
+    if ($script:FullLanguage) {
+        $psi = New-Object System.Diagnostics.ProcessStartInfo($cmd, $arguments)
+        $psi.UseShellExecute = $false
+        $psi.CreateNoWindow = $true
+        $psi.WorkingDirectory = $env:SystemRoot
+        $p = [System.Diagnostics.Process]::Start($psi)
+        if ($p.WaitForExit($Seconds * 1000)) {
+            $result['ExitCode'] = $p.ExitCode
+        } else {
+            $result['TimedOut'] = $true
+            & $taskkill /T /F /PID $p.Id 2>&1 | Out-Null
+            [void]$p.WaitForExit(5000)
+        }
     } else {
-        $result['ExitCode'] = $p.ExitCode
+        $p = Start-Process -FilePath $cmd -ArgumentList $arguments -WorkingDirectory $env:SystemRoot -WindowStyle Hidden -PassThru -ErrorAction Stop
+        # Keeping the handle makes ExitCode readable once the process is gone.
+        $handle = $p.Handle
+        $waitErrors = $null
+        Wait-Process -InputObject $p -Timeout $Seconds -ErrorAction SilentlyContinue -ErrorVariable waitErrors
+        if (-not $p.HasExited) {
+            $result['TimedOut'] = $true
+            & $taskkill /T /F /PID $p.Id 2>&1 | Out-Null
+            Wait-Process -InputObject $p -Timeout 5 -ErrorAction SilentlyContinue -ErrorVariable waitErrors
+        } else {
+            $result['ExitCode'] = $p.ExitCode
+        }
     }
     $result['Text'] = Read-ConsoleFile $out
     $removeErrors = $null
     Remove-Item -LiteralPath $out -Force -ErrorAction SilentlyContinue -ErrorVariable removeErrors
     return $result
+}
+
+# A program that could not run: not found (9009), crashed (a negative NTSTATUS such as
+# 0xC0000142 when the desktop heap is exhausted), or silent. Its "output" is not evidence.
+function Test-DidNotRun($Result) {
+    $code = $Result['ExitCode']
+    return ($code -eq 9009 -or ($null -ne $code -and $code -lt 0) -or -not $Result['Text'].Trim())
 }
 
 # Text a console program wrote through cmd's redirection, in the OEM code page.
@@ -614,16 +678,28 @@ function Invoke-RegistryStep($Entry) {
     Show-Progress "Settings: $key"
     $full = Get-WorkPath $artifact
     New-ParentFolder $full
-    if ($kind -eq 'reg-query') { $command = "reg query `"$key`"" } else { $command = "reg export `"$key`" `"$artifact`" /y" }
+    $only = ''
+    if ($QueryOneValue.ContainsKey($id)) { $only = ' /v ' + $QueryOneValue[$id] }
+    if ($kind -eq 'reg-query') { $command = "reg query `"$key`"$only" } else { $command = "reg export `"$key`" `"$artifact`" /y" }
     $step = New-Step $id $kind $command $full @{ 'registry_key' = $key }
     $seconds = Get-StepSeconds $CommandTimeout
     if ($seconds -lt 2) { Complete-Step $step 'skipped' @{ 'error' = (Get-BudgetMessage) }; return }
     if ($kind -eq 'reg-query') {
-        $r = Invoke-Console "reg.exe query `"$key`"" $seconds
+        $r = Invoke-Console "reg.exe query `"$key`"$only" $seconds
         if ($r['TimedOut']) {
             Complete-Step $step 'timeout' @{ 'error' = "no answer in $seconds s" }
         } elseif ($r['ExitCode'] -eq 0) {
-            Write-TextFile $full $r['Text'] 'utf16'
+            $text = $r['Text']
+            if ($DroppedValues.ContainsKey($id)) {
+                $kept = @()
+                foreach ($line in ($text -split "`r`n")) {
+                    $drop = $false
+                    foreach ($name in $DroppedValues[$id]) { if ($line.StartsWith('    ' + $name + '    REG_')) { $drop = $true } }
+                    if (-not $drop) { $kept += $line }
+                }
+                $text = $kept -join "`r`n"
+            }
+            Write-TextFile $full $text 'utf16'
             Complete-Step $step 'ok' @{ 'artifact' = $artifact; 'exit_code' = 0 }
         } elseif (-not (Test-RegistryKey $key)) {
             # The key does not exist on this PC: an answer, not a failure.
@@ -646,6 +722,7 @@ function Invoke-RegistryStep($Entry) {
         # values through `reg query`, which lists what it can.
         $why = $r['Text']
         $partialFile = Remove-PartialFile $full
+        if ($partialFile) { $why = $why + ' (the export''s file: ' + $partialFile + ')' }
         $valuesArtifact = $artifact -replace '\.reg$', '-values.txt'
         $seconds = Get-StepSeconds $CommandTimeout
         $q = $null
@@ -689,6 +766,10 @@ function Invoke-CommandStep($Entry) {
         } else {
             Complete-Step $step 'timeout' @{ 'error' = "no answer in $seconds s" }
         }
+        return
+    }
+    if (Test-DidNotRun $r) {
+        Complete-Step $step 'failed' @{ 'exit_code' = $r['ExitCode']; 'error' = ('the program did not run: ' + $r['Text']) }
         return
     }
     if ($kind -eq 'netsh-winhttp-advproxy' -and -not $r['Text'].Contains('{')) {
@@ -945,18 +1026,27 @@ public static class CaadoctorNative {
         public IntPtr Session;
         public string Url;
         public CaadoctorHttpResult Result = new CaadoctorHttpResult();
+        // Runs on a thread of its own: nothing may escape it (an exception there ends the
+        // whole process, before the zip).
         public void Run() {
-            IntPtr h = InternetOpenUrl(Session, Url, "Cache-Control: no-cache\r\nPragma: no-cache\r\n", 0xFFFFFFFF, Flags, IntPtr.Zero);
-            if (h == IntPtr.Zero) { Result.Error = Marshal.GetLastWin32Error(); return; }
             try {
-                string status = Header(h, 19);
-                if (status != null) { Result.Status = Int32.Parse(status); }
-                Result.Date = Header(h, 9);
-                Result.Age = Header(h, 48);
-                uint reqFlags = 0; uint size = 4;
-                if (InternetQueryOption(h, 23, ref reqFlags, ref size)) { Result.FromCache = (reqFlags & 1) != 0; }
-            } finally {
-                InternetCloseHandle(h);
+                IntPtr h = InternetOpenUrl(Session, Url, "Cache-Control: no-cache\r\nPragma: no-cache\r\n", 0xFFFFFFFF, Flags, IntPtr.Zero);
+                if (h == IntPtr.Zero) { Result.Error = Marshal.GetLastWin32Error(); return; }
+                try {
+                    int code;
+                    string status = Header(h, 19);
+                    // No status line: ERROR_HTTP_HEADER_NOT_FOUND, never "reached".
+                    if (status != null && Int32.TryParse(status, out code) && code > 0) { Result.Status = code; }
+                    else { Result.Error = 12150; }
+                    Result.Date = Header(h, 9);
+                    Result.Age = Header(h, 48);
+                    uint reqFlags = 0; uint size = 4;
+                    if (InternetQueryOption(h, 23, ref reqFlags, ref size)) { Result.FromCache = (reqFlags & 1) != 0; }
+                } finally {
+                    InternetCloseHandle(h);
+                }
+            } catch (Exception) {
+                if (Result.Error == 0) { Result.Error = 12004; }
             }
         }
     }
@@ -1317,7 +1407,7 @@ function Start-Probes {
             [void]$ps.AddScript($ProbeScript.ToString()).AddArgument($url).AddArgument($winHttpProxy).AddArgument($record).AddArgument($script:NativeReady)
             $probes += @{ 'Url' = $url; 'Record' = $record; 'Shell' = $ps; 'Handle' = $ps.BeginInvoke() }
         }
-        return @{ 'Pool' = $pool; 'Probes' = $probes; 'Started' = (Get-IsoNow); 'Deadline' = (Get-Date).AddSeconds($ProbeTimeout) }
+        return @{ 'Pool' = $pool; 'Probes' = $probes; 'Started' = (Get-IsoNow); 'Deadline' = (Get-Now).AddSeconds($ProbeTimeout) }
     } else {
         return $null
     }
@@ -1332,29 +1422,35 @@ function Complete-Probes($State) {
     foreach ($probe in $State['Probes']) {
         Write-Progress -Activity 'Testing the connection to Microsoft' -Status $probe['Url'] -PercentComplete ([int](100 * $done / $State['Probes'].Count))
         $done++
-        $left = [int]($State['Deadline'] - (Get-Date)).TotalMilliseconds
+        $left = [int]($State['Deadline'] - (Get-Now)).TotalMilliseconds
         if ($left -lt 0) { $left = 0 }
         $finished = $probe['Handle'].IsCompleted -or $probe['Handle'].AsyncWaitHandle.WaitOne($left, $false)
         $rec = $probe['Record']
+        # The stage first: a stage that ends while the record is read is then not taken for
+        # one still running, and the stages read are those that had ended.
+        $stageNow = [string]$rec['stage']
         $pairs = @('url', $probe['Url'], 'host', ([uri]$probe['Url']).Host)
         foreach ($stage in @('dns', 'tcp', 'winhttp', 'wininet', 'tls')) {
             if ($rec.ContainsKey($stage)) { $pairs += @($stage, $rec[$stage]) }
         }
         if ($rec.ContainsKey('wininet_skipped')) { $pairs += @('wininet_skipped', $rec['wininet_skipped']) }
+        $probeError = $null
         if ($finished) {
             try {
                 [void]$probe['Shell'].EndInvoke($probe['Handle'])
-                if ($probe['Shell'].Streams.Error.Count -gt 0) { $pairs += @('error', [string]$probe['Shell'].Streams.Error[0]) }
+                if ($probe['Shell'].Streams.Error.Count -gt 0) { $probeError = [string]$probe['Shell'].Streams.Error[0] }
             } catch {
-                $pairs += @('error', $_.Exception.Message)
+                $probeError = $_.Exception.Message
             }
             $probe['Shell'].Dispose()
         }
-        if ([string]$rec['stage'] -ne 'done') {
+        if ($stageNow -ne 'done') {
             $unfinished++
-            $pairs += @('incomplete', [string]$rec['stage'])
-            $pairs += @('error', ('the ' + $rec['stage'] + ' stage had not finished at the probes'' deadline (' + $ProbeTimeout + ' s)'))
+            $pairs += @('incomplete', $stageNow)
+            if (-not $probeError) { $probeError = 'the ' + $stageNow + ' stage had not finished at the probes'' deadline (' + $ProbeTimeout + ' s)' }
         }
+        # One error per result: a second key would make the document unreadable.
+        if ($probeError) { $pairs += @('error', $probeError) }
         $results += (New-JsonObject $pairs)
     }
     # Closing waits for running pipelines: close in the background.
@@ -1410,15 +1506,54 @@ function Get-SnapshotFiles {
     return $files
 }
 
-# Entries of a zip, counted from its end-of-central-directory record.
-function Get-ZipEntryCount([string]$Zip) {
+# File entries of a zip (names not ending in a separator), read from its central directory:
+# the Shell may leave a file out and still report success.
+function Get-ZipFileCount([string]$Zip) {
     $bytes = [System.IO.File]::ReadAllBytes($Zip)
+    $end = -1
     for ($i = $bytes.Length - 22; $i -ge 0 -and $i -ge $bytes.Length - 65557; $i--) {
-        if ($bytes[$i] -eq 0x50 -and $bytes[$i + 1] -eq 0x4b -and $bytes[$i + 2] -eq 5 -and $bytes[$i + 3] -eq 6) {
-            return ([int]$bytes[$i + 10] + 256 * [int]$bytes[$i + 11])
+        if ($bytes[$i] -eq 0x50 -and $bytes[$i + 1] -eq 0x4b -and $bytes[$i + 2] -eq 5 -and $bytes[$i + 3] -eq 6) { $end = $i; break }
+    }
+    if ($end -lt 0) { return -1 }
+    $entries = [int]$bytes[$end + 10] + 256 * [int]$bytes[$end + 11]
+    $at = [int]$bytes[$end + 16] + 256 * [int]$bytes[$end + 17] + 65536 * [int]$bytes[$end + 18] + 16777216 * [int]$bytes[$end + 19]
+    $files = 0
+    for ($n = 0; $n -lt $entries; $n++) {
+        if ($at + 46 -gt $bytes.Length -or $bytes[$at] -ne 0x50 -or $bytes[$at + 1] -ne 0x4b -or $bytes[$at + 2] -ne 1 -or $bytes[$at + 3] -ne 2) { return -1 }
+        $nameLength = [int]$bytes[$at + 28] + 256 * [int]$bytes[$at + 29]
+        $extraLength = [int]$bytes[$at + 30] + 256 * [int]$bytes[$at + 31]
+        $commentLength = [int]$bytes[$at + 32] + 256 * [int]$bytes[$at + 33]
+        $last = $bytes[$at + 46 + $nameLength - 1]
+        if ($nameLength -gt 0 -and $last -ne 0x2f -and $last -ne 0x5c) { $files++ }
+        $at = $at + 46 + $nameLength + $extraLength + $commentLength
+    }
+    return $files
+}
+
+# A copy of what may be zipped, in the scratch folder: Compress-Archive and the Shell zip a
+# whole folder, and must not meet a file a program still holds (Compress-Archive stops, the
+# Shell shows a dialog) or one a step did not finish. The manifest, written last, lists
+# what could not be copied.
+function New-ZipStage {
+    $stage = Join-Path $script:Scratch (Split-Path -Leaf $script:Work)
+    if (Test-Path -LiteralPath $stage) {
+        $cleanupErrors = $null
+        Remove-Item -LiteralPath $stage -Recurse -Force -ErrorAction SilentlyContinue -ErrorVariable cleanupErrors
+    }
+    foreach ($f in (Get-SnapshotFiles)) {
+        if ($f.Name -eq 'manifest.json' -and $f.DirectoryName -eq $script:Work) { continue }
+        $dest = Join-Path $stage ($f.FullName.Substring($script:Work.Length).TrimStart('\'))
+        New-ParentFolder $dest
+        $copyErrors = $null
+        Copy-Item -LiteralPath $f.FullName -Destination $dest -ErrorAction SilentlyContinue -ErrorVariable copyErrors
+        if ($copyErrors -or -not (Test-Path -LiteralPath $dest)) {
+            $script:NotZipped += $f.FullName
+            $script:Excluded += $f.FullName
         }
     }
-    return -1
+    Save-Manifest
+    Write-TextFile (Join-Path $stage 'manifest.json') (Get-ManifestText) 'utf8'
+    return $stage
 }
 
 function New-ZipWithZipFile([string]$Zip) {
@@ -1428,50 +1563,57 @@ function New-ZipWithZipFile([string]$Zip) {
     $archive = [System.IO.Compression.ZipFile]::Open($Zip, [System.IO.Compression.ZipArchiveMode]::Create)
     try {
         foreach ($f in (Get-SnapshotFiles)) {
+            if ($f.Name -eq 'manifest.json' -and $f.DirectoryName -eq $script:Work) { continue }
             $name = $top + '/' + ($f.FullName.Substring($script:Work.Length).TrimStart('\') -replace '\\', '/')
             try {
                 [void][System.IO.Compression.ZipFileExtensions]::CreateEntryFromFile($archive, $f.FullName, $name)
             } catch {
-                # A file another program still holds: left out and said so (the manifest,
-                # written last, lists it).
+                # A file another program still holds: left out, and the manifest says so.
                 $script:NotZipped += $f.FullName
                 $script:Excluded += $f.FullName
-                if ($f.Name -ne 'manifest.json') { Save-Manifest }
             }
         }
+        # The manifest last, from memory: it lists what was left out, and no program can
+        # hold it.
+        Save-Manifest
+        $entry = $archive.CreateEntry($top + '/manifest.json')
+        $writer = New-Object System.IO.StreamWriter($entry.Open(), (New-Object System.Text.UTF8Encoding($false)))
+        try { $writer.Write((Get-ManifestText)) } finally { $writer.Dispose() }
     } finally {
         $archive.Dispose()
     }
 }
 
-function New-ZipWithShell([string]$Zip) {
+function New-ZipWithShell([string]$Zip, [string]$Stage) {
     # An empty zip, then the Shell copies the folder in (asynchronously: wait for it).
     [System.IO.File]::WriteAllBytes($Zip, [byte[]](80, 75, 5, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
-    $expected = @(Get-SnapshotFiles).Count
+    $listErrors = $null
+    $expected = @(Get-ChildItem -LiteralPath $Stage -Recurse -Force -ErrorAction SilentlyContinue -ErrorVariable listErrors | Where-Object { -not $_.PSIsContainer }).Count
     $shell = New-Object -ComObject Shell.Application
     $target = $shell.NameSpace($Zip)
-    $target.CopyHere($script:Work, 0x14)
-    # Done when the zip holds an entry per file (the Shell may drop one silently) and has
-    # stayed closed for three seconds.
-    $until = (Get-Date).AddSeconds($ZipTimeout)
+    $target.CopyHere($Stage, 0x14)
+    # Done when the zip holds a file entry per file (the Shell may drop one silently) and
+    # has stayed closed for three seconds; at most until the zip's shared deadline.
     $quiet = 0
-    while ((Get-Date) -lt $until) {
+    while ((Get-Now) -lt $script:ZipUntil) {
         Start-Sleep -Milliseconds 500
         $closed = $false
         try { $s = [System.IO.File]::Open($Zip, 'Open', 'Read', 'None'); $s.Close(); $closed = $true } catch { }
         if ($closed) { $quiet++ } else { $quiet = 0 }
         if ($quiet -ge 6) {
-            # Folders have entries too: at least one per file.
-            if ((Get-ZipEntryCount $Zip) -ge $expected) { return }
-            if ($quiet -ge 20) { throw "the zip holds fewer entries than the $expected files" }
+            if ((Get-ZipFileCount $Zip) -eq $expected) { return }
+            if ($quiet -ge 20) { throw "the zip holds a different number of files than the $expected copied" }
         }
     }
-    throw "Windows' compressed folders did not finish in $ZipTimeout s"
+    throw "Windows' compressed folders did not finish in time"
 }
 
 function New-SnapshotZip {
     $name = Split-Path -Leaf $script:Work
     $tried = @()
+    # One deadline for every attempt, in every folder.
+    $script:ZipUntil = (Get-Now).AddSeconds($ZipTimeout)
+    $stage = $null
     foreach ($folder in (Get-ZipFolders)) {
         $zip = Join-Path $folder ($name + '.zip')
         $methods = @()
@@ -1479,17 +1621,22 @@ function New-SnapshotZip {
         if ($PSVersionTable.PSVersion.Major -ge 5) { $methods += 'compress-archive' }
         if ($script:FullLanguage) { $methods += 'shell' }
         foreach ($method in $methods) {
+            if ((Get-Now) -gt $script:ZipUntil) {
+                $tried += ($zip + ' (' + $method + '): not tried, the zip''s time is up')
+                continue
+            }
             try {
+                if ($method -ne 'zipfile' -and $null -eq $stage) { $stage = New-ZipStage }
                 if ($method -eq 'compress-archive') {
                     if ($PSVersionTable.PSVersion.Major -ge 5) {
-                        Compress-Archive -LiteralPath $script:Work -DestinationPath $zip -ErrorAction Stop
+                        Compress-Archive -LiteralPath $stage -DestinationPath $zip -ErrorAction Stop
                     } else {
                         throw 'Compress-Archive needs PowerShell 5'
                     }
                 } elseif ($script:FullLanguage -and $method -eq 'zipfile') {
                     New-ZipWithZipFile $zip
                 } elseif ($script:FullLanguage -and $method -eq 'shell') {
-                    New-ZipWithShell $zip
+                    New-ZipWithShell $zip $stage
                 } else {
                     throw "$method needs FullLanguage mode"
                 }
@@ -1528,11 +1675,11 @@ if ($env:PROCESSOR_ARCHITEW6432 -and -not $Relaunched) {
 # ---------------------------------------------------------------------------------------
 # Main
 
-$script:StartedAt = Get-Date
+$script:StartedAt = Get-Now
 $script:Started = Get-IsoNow
 $script:Finished = $null
 # Cleared when the collection ends normally: Ctrl+C leaves it, and the manifest says so.
-$script:Stopped = 'the collection was interrupted (Ctrl+C)'
+$script:Stopped = 'the collection did not finish (the window was closed, or Ctrl+C)'
 $script:Deadline = $script:StartedAt.AddSeconds($MaxMinutes * 60 - $ZipTimeout)
 $script:Elevated = $null
 $script:OsInfo = $null
@@ -1549,14 +1696,14 @@ $script:NativeReady = $false
 $script:NativeError = $null
 $script:Group = 'startup'
 $script:GroupBudget = $StartupReserve
-$script:GroupStarted = Get-Date
+$script:GroupStarted = Get-Now
 $bits = 64
 if ($env:PROCESSOR_ARCHITECTURE -eq 'x86') { $bits = 32 }
 $osBits = 32
 if ($env:PROCESSOR_ARCHITECTURE -ne 'x86' -or $env:PROCESSOR_ARCHITEW6432) { $osBits = 64 }
 $script:ProcessInfo = New-JsonObject @('bits', $bits, 'os_bits', $osBits, 'relaunched', [bool]$Relaunched)
 
-$stamp = $script:StartedAt.ToString('yyyyMMdd-HHmmss', [Globalization.CultureInfo]::InvariantCulture)
+$stamp = (Get-Date).ToString('yyyyMMdd-HHmmss', [Globalization.CultureInfo]::InvariantCulture)
 $name = "caadoctor-$env:COMPUTERNAME-$stamp"
 $root = $null
 foreach ($base in @($env:TEMP, $env:LOCALAPPDATA, $env:USERPROFILE)) {
@@ -1590,7 +1737,7 @@ Write-Host ''
 
 $exitCode = 0
 try {
-    $script:GroupStarted = Get-Date
+    $script:GroupStarted = Get-Now
     try {
         $chcp = Invoke-Console 'chcp' 10
         $digits = $chcp['Text'] -replace '[^0-9]', ''
@@ -1681,15 +1828,17 @@ try {
     $failed = @($script:Steps | Where-Object { $_['status'] -eq 'failed' -or $_['status'] -eq 'timeout' }).Count
     Write-Host ''
     if ($zipResult['Zip']) {
-        # After the Shell's copy the folder stays (a last file may still be in flight).
+        # After the Shell's copy the folders stay (a last file may still be in flight).
         $cleanupErrors = $null
-        if ($zipResult['Method'] -ne 'shell') { Remove-Item -LiteralPath $script:Work -Recurse -Force -ErrorAction SilentlyContinue -ErrorVariable cleanupErrors }
-        Remove-Item -LiteralPath $script:Scratch -Recurse -Force -ErrorAction SilentlyContinue -ErrorVariable cleanupErrors
+        if ($zipResult['Method'] -ne 'shell') {
+            Remove-Item -LiteralPath $script:Work -Recurse -Force -ErrorAction SilentlyContinue -ErrorVariable cleanupErrors
+            Remove-Item -LiteralPath $script:Scratch -Recurse -Force -ErrorAction SilentlyContinue -ErrorVariable cleanupErrors
+        }
         Write-Host 'Done. Please send this file to support:' -ForegroundColor Green
         Write-Host "  $($zipResult['Zip'])"
         if ($failed -gt 0) { Write-Host "($failed of $($script:Steps.Count) steps could not collect their part; support will see which.)" }
         $explorerErrors = $null
-        Start-Process -FilePath 'explorer.exe' -ArgumentList ('/select,"' + $zipResult['Zip'] + '"') -ErrorAction SilentlyContinue -ErrorVariable explorerErrors
+        try { Start-Process -FilePath 'explorer.exe' -ArgumentList ('/select,"' + $zipResult['Zip'] + '"') -ErrorAction SilentlyContinue -ErrorVariable explorerErrors } catch { }
     } else {
         $exitCode = 2
         Write-Host 'Done, but this PC could not make a zip. Please zip this folder and send it to support:' -ForegroundColor Yellow
@@ -1697,7 +1846,10 @@ try {
         Write-Host '(In Explorer: right-click the folder, Send to, Compressed (zipped) folder.)'
         foreach ($t in $zipResult['Tried']) { Write-Host "  $t" }
         $explorerErrors = $null
-        Start-Process -FilePath 'explorer.exe' -ArgumentList ('"' + $script:Work + '"') -ErrorAction SilentlyContinue -ErrorVariable explorerErrors
+        try { Start-Process -FilePath 'explorer.exe' -ArgumentList ('"' + $script:Work + '"') -ErrorAction SilentlyContinue -ErrorVariable explorerErrors } catch { }
     }
 }
+# PowerShell 7 disposes every runspace on exit and waits for each: one abandoned inside a hung
+# WMI call would keep the window from ever closing.
+if ($script:FullLanguage -and $PSVersionTable.PSVersion.Major -ge 6) { [Environment]::Exit($exitCode) }
 exit $exitCode

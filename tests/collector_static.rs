@@ -264,8 +264,13 @@ fn a_program_stopped_at_its_time_limit_keeps_what_it_printed() {
     let read = console
         .find("$result['Text'] = Read-ConsoleFile $out")
         .unwrap();
-    let kill = console.find("taskkill.exe /T /F /PID").unwrap();
+    let kill = console.rfind("& $taskkill /T /F /PID $p.Id").unwrap();
     let branch_end = console[kill..].find("\n    }").unwrap() + kill;
+    assert_eq!(
+        console.matches("$result['TimedOut'] = $true").count(),
+        2,
+        "both language modes"
+    );
     assert!(
         read > branch_end,
         "read after the if/else, for both outcomes"
@@ -394,8 +399,11 @@ fn every_program_and_step_has_a_time_limit() {
             .starts_with("\n    param([string]$Source)\n    if (-not ('CaadoctorNative' -as [type])) { Add-Type -TypeDefinition")
     );
     assert!(
-        function_text(&src, "New-ZipWithShell")
-            .contains("$until = (Get-Date).AddSeconds($ZipTimeout)")
+        function_text(&src, "New-ZipWithShell").contains("while ((Get-Now) -lt $script:ZipUntil)")
+    );
+    assert!(
+        function_text(&src, "New-SnapshotZip")
+            .contains("$script:ZipUntil = (Get-Now).AddSeconds($ZipTimeout)")
     );
     // The manifest is rewritten after every step.
     assert!(
@@ -518,7 +526,12 @@ fn every_endpoint_probes_in_its_own_runspace_and_keeps_each_stage() {
     assert!(probe.contains("[CaadoctorNative]::WinInetGet($Url, 15000)"));
     // At the deadline, what each probe recorded is written and the running stage named.
     let complete = function_text(&src, "Complete-Probes");
-    assert!(complete.contains("$pairs += @('incomplete', [string]$rec['stage'])"));
+    assert!(complete.contains("$pairs += @('incomplete', $stageNow)"));
+    // The stage is read before the stages (a stage ending meanwhile is not lost), and a
+    // result has one error at most (a second key would make the document unreadable).
+    let stage_read = complete.find("$stageNow = [string]$rec['stage']").unwrap();
+    assert!(stage_read < complete.find("foreach ($stage in @('dns'").unwrap());
+    assert_eq!(complete.matches("@('error'").count(), 1);
     assert!(complete.contains("WaitOne($left, $false)"));
 }
 
@@ -582,7 +595,12 @@ fn the_launcher_unblocks_the_files_but_never_gets_around_a_policy() {
         command
             .contains("Unblock-File -LiteralPath $env:CAADOCTOR_SCRIPT, $env:CAADOCTOR_LAUNCHER")
     );
-    assert!(command.contains("if ($p -eq 'AllSigned' -or $p -eq 'Restricted') { exit 3 }"));
+    // Restricted stops; AllSigned stops unless the script carries a valid signature (the
+    // way an organisation that signs it lets it run); Unrestricted on 2.0 prompts for a
+    // downloaded file, so is treated like RemoteSigned.
+    assert!(command.contains("if ($p -eq 'Restricted') { exit 3 }"));
+    assert!(command.contains("if ($p -eq 'AllSigned') { if ((Get-AuthenticodeSignature -FilePath $env:CAADOCTOR_SCRIPT).Status -eq 'Valid') { exit 0 }; exit 3 }"));
+    assert!(command.contains("if (($p -eq 'RemoteSigned' -or $p -eq 'Unrestricted') -and $PSVersionTable.PSVersion.Major -lt 3) { exit 4 }"));
     assert!(cmd.contains("if \"%CHECK%\"==\"3\" goto policy"));
     let policy = cmd.split(":policy").nth(1).unwrap();
     assert!(policy.contains("IT department") && policy.contains("will not work around it"));
@@ -699,11 +717,124 @@ fn the_language_mode_rule_finds_what_constrained_mode_refuses() {
 fn the_shell_zip_is_counted_before_it_is_called_done() {
     let src = script();
     let shell = function_text(&src, "New-ZipWithShell");
-    assert!(shell.contains("$expected = @(Get-SnapshotFiles).Count"));
-    assert!(shell.contains("if ((Get-ZipEntryCount $Zip) -ge $expected) { return }"));
+    assert!(shell.contains("if ((Get-ZipFileCount $Zip) -eq $expected) { return }"));
     assert!(shell.contains("throw"));
-    // The end-of-central-directory record: signature PK\5\6, entry count at offset 10.
-    let count = function_text(&src, "Get-ZipEntryCount");
-    assert!(count.contains("$bytes[$i + 2] -eq 5 -and $bytes[$i + 3] -eq 6"));
-    assert!(count.contains("[int]$bytes[$i + 10] + 256 * [int]$bytes[$i + 11]"));
+    // The central directory, entry by entry: file entries only (folders end in a
+    // separator), so an empty folder does not hide a dropped file.
+    let count = function_text(&src, "Get-ZipFileCount");
+    assert!(count.contains("$bytes[$at + 2] -ne 1 -or $bytes[$at + 3] -ne 2"));
+    assert!(count.contains("$last -ne 0x2f -and $last -ne 0x5c"));
+}
+
+#[test]
+fn whole_folder_zips_take_a_copy_of_what_may_be_zipped() {
+    let src = script();
+    let zip = function_text(&src, "New-SnapshotZip");
+    assert!(zip.contains("Compress-Archive -LiteralPath $stage -DestinationPath $zip"));
+    assert!(zip.contains("New-ZipWithShell $zip $stage"));
+    let stage = function_text(&src, "New-ZipStage");
+    assert!(stage.contains("foreach ($f in (Get-SnapshotFiles))"));
+    assert!(
+        stage.contains("-ErrorVariable copyErrors")
+            && stage.contains("$script:Excluded += $f.FullName")
+    );
+    // ZipFile writes the manifest's entry last, from memory.
+    let zipfile = function_text(&src, "New-ZipWithZipFile");
+    let manifest = zipfile
+        .find("$archive.CreateEntry($top + '/manifest.json')")
+        .unwrap();
+    assert!(manifest > zipfile.find("CreateEntryFromFile").unwrap());
+    assert!(zipfile.contains("$writer.Write((Get-ManifestText))"));
+}
+
+// ---------------------------------------------------------------------------------------
+// After a review of 0.3.0 against Windows 7 to 11
+
+#[test]
+fn durations_and_deadlines_do_not_follow_the_wall_clock() {
+    let src = script();
+    let tree = parse(&src);
+    for c in commands(tree.root_node(), &src) {
+        if c.name.eq_ignore_ascii_case("Get-Date") {
+            let f = enclosing_function(c.node, &src);
+            let line_text = src.lines().nth(line(c.node) - 1).unwrap();
+            assert!(
+                f == Some("Get-IsoNow") || line_text.starts_with("$stamp = "),
+                "line {}: Get-Date outside the local-time stamps",
+                line(c.node)
+            );
+        }
+    }
+    assert!(function_text(&src, "Get-Now").contains("[DateTime]::UtcNow"));
+    assert!(function_text(&src, "Get-Milliseconds").contains("if ($ms -lt 0) { $ms = 0 }"));
+}
+
+#[test]
+fn console_programs_come_from_system32_and_a_program_that_did_not_run_is_no_evidence() {
+    let src = script();
+    let console = function_text(&src, "Invoke-Console");
+    assert!(console.contains(
+        "set \"PATH=' + $system + ';' + $env:SystemRoot + '\" & set \"PATHEXT=.COM;.EXE\" & "
+    ));
+    assert!(console.contains("$taskkill = Join-Path $system 'taskkill.exe'"));
+    // Hidden by .NET in FullLanguage mode (Windows Terminal ignores a hidden window style).
+    assert!(console.contains("$psi.CreateNoWindow = $true"));
+    let did_not_run = function_text(&src, "Test-DidNotRun");
+    assert!(did_not_run.contains("$code -eq 9009") && did_not_run.contains("$code -lt 0"));
+    let step = function_text(&src, "Invoke-CommandStep");
+    assert!(step.contains("if (Test-DidNotRun $r) {"));
+    assert!(
+        step.find("if (Test-DidNotRun $r)").unwrap()
+            < step
+                .rfind("Write-TextFile $full $r['Text'] 'utf16'")
+                .unwrap()
+    );
+}
+
+#[test]
+fn the_compiled_helpers_threads_never_throw() {
+    let src = script();
+    let native = src.split("$NativeSource = @'").nth(1).unwrap();
+    let native = &native[..native.find("'@").unwrap()];
+    // Every method run on a thread of its own catches everything: an exception there
+    // ends the process, before the zip.
+    for run in native.split("public void Run() {").skip(1) {
+        let body = &run[..run.find("\n        }\n").unwrap()];
+        assert!(body.contains("catch (Exception"), "{body}");
+    }
+    assert!(
+        native.contains("Int32.TryParse(status, out code)"),
+        "no Parse that throws"
+    );
+}
+
+#[test]
+fn no_product_key_owner_or_machine_variables_are_collected() {
+    let src = script();
+    for name in [
+        "DigitalProductId",
+        "DigitalProductId4",
+        "RegisteredOwner",
+        "RegisteredOrganization",
+    ] {
+        assert!(src.contains(&format!("'{name}'")), "{name} dropped");
+    }
+    assert!(src.contains("$QueryOneValue = @{ 'reg-environment' = 'PROCESSOR_ARCHITECTURE' }"));
+    assert!(
+        function_text(&src, "Invoke-RegistryStep")
+            .contains("if ($DroppedValues.ContainsKey($id)) {")
+    );
+}
+
+#[test]
+fn constrained_mode_wmi_and_powershell_7_exits_have_deadlines_too() {
+    let src = script();
+    let wmi = function_text(&src, "Invoke-Wmi");
+    assert!(wmi.contains("$job = Start-Job -ScriptBlock $query"));
+    assert!(wmi.contains("Wait-Job -Job $job -Timeout ($Seconds + 10)"));
+    assert!(src.contains(
+        "if ($script:FullLanguage -and $PSVersionTable.PSVersion.Major -ge 6) { [Environment]::Exit($exitCode) }"
+    ));
+    // Each step keeps time to be stopped and cleaned up within its group's budget.
+    assert!(function_text(&src, "Get-StepSeconds").contains("- $StepReserve"));
 }

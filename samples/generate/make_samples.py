@@ -110,13 +110,25 @@ def reg_query_value(name, kind, data):
     return f"    {shown}    {ty}    {text}"
 
 
-def reg_query_text(sample, key):
+# As the collector: one value of the environment (machine variables may hold proxy
+# passwords), and the os-version listing without the encoded product key and the names.
+QUERY_ONE_VALUE = {"reg-environment": "PROCESSOR_ARCHITECTURE"}
+DROPPED_VALUES = {"reg-os-version": {"DigitalProductId", "DigitalProductId4", "RegisteredOwner",
+                                     "RegisteredOrganization"}}
+
+
+def reg_query_text(sample, key, step_id=None):
     """What `reg query KEY` prints for the sample's registry: the key's values in the order
     they were set, then its direct subkeys (Windows keeps subkeys sorted), CRLF. Written by
     hand rather than by Wine's reg.exe, whose `reg query` prints REG_QWORD as "(null)"."""
     root, rest = key.split("\\", 1)
     full = ROOTS[root] + "\\" + rest
     values = next((v for k, v in sample["registry"].items() if k.lower() == key.lower()), [])
+    if step_id in QUERY_ONE_VALUE:
+        # `reg query KEY /v NAME`: the key and that value alone.
+        values = [v for v in values if v[0] == QUERY_ONE_VALUE[step_id]]
+        return "\r\n".join(["", full] + [reg_query_value(*v) for v in values] + ["", ""])
+    values = [v for v in values if v[0] not in DROPPED_VALUES.get(step_id, ())]
     lines = ["", full] + [reg_query_value(*v) for v in values] + [""]
     prefix = key.lower() + "\\"
     children = sorted({k[len(prefix):].split("\\")[0] for k in sample["registry"] if k.lower().startswith(prefix)},
@@ -149,7 +161,7 @@ def build_registry(sample, out_dir, tmp):
         present = any(k.lower() == key.lower() or k.lower().startswith(key.lower() + "\\")
                       for k in sample["registry"])
         if how == "reg-query":
-            command = f'reg query "{key}"'
+            command = f'reg query "{key}"' + (f" /v {QUERY_ONE_VALUE[step_id]}" if step_id in QUERY_ONE_VALUE else "")
         else:
             command = f'reg export "{key}" "{artifact}" /y'
         extra = {"registry_key": key}
@@ -158,7 +170,7 @@ def build_registry(sample, out_dir, tmp):
                               error="ERROR: The system was unable to find the specified registry key or value."))
             continue
         if how == "reg-query":
-            text = reg_query_text(sample, key)
+            text = reg_query_text(sample, key, step_id)
         else:
             exported = os.path.join(tmp, "export.reg")
             wine("reg", "export", scratch_path(key), exported, "/y")

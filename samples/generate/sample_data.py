@@ -303,7 +303,7 @@ def office_licensing():
 # readable), the others exported (collectors/caadoctor-collect.ps1: $RegistryExports).
 EXPORTS = [
     ("reg-os-version", "os-version.txt", r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion", "reg-query"),
-    ("reg-environment", "environment.reg", r"HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment", "reg-export"),
+    ("reg-environment", "environment.txt", r"HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment", "reg-query"),
     ("reg-schannel", "schannel.reg", SCHANNEL, "reg-export"),
     ("reg-internet-settings-hklm", "internet-settings-hklm.reg", "HKLM\\SOFTWARE\\" + IS, "reg-export"),
     ("reg-internet-settings-hklm-wow64", "internet-settings-hklm-wow64.reg", "HKLM\\SOFTWARE\\WOW6432Node\\" + IS, "reg-export"),

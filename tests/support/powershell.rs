@@ -230,6 +230,9 @@ pub const PS3_PARAMETERS: &[(&str, &str)] = &[
     ("Add-Content", "-NoNewline"),
     ("Write-Host", "-InformationAction"),
     ("Import-Csv", "-Encoding"),
+    // 2.0's Rename-Item and Out-File take -Path / -FilePath only.
+    ("Rename-Item", "-LiteralPath"),
+    ("Out-File", "-LiteralPath"),
 ];
 
 /// Operators added after 2.0.
