@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod events;
 pub mod ipv6;
+mod merge;
 pub(crate) mod model;
 pub mod ncsi;
 pub mod network;
@@ -23,7 +24,9 @@ pub mod tls;
 pub mod updates;
 pub mod winsock;
 
-pub use model::{Evidence, Fact, FactGroup, FactRef, FieldDef, Kind, Value};
+pub use model::{
+    Disagreement, Evidence, Fact, FactGroup, FactRef, FieldDef, Kind, Observation, Value,
+};
 
 use crate::parse::manifest::{Manifest, StepStatus};
 use crate::parse::netsh_winhttp::{AdvProxy, NetshProxy};

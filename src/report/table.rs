@@ -96,6 +96,19 @@ pub fn render(report: &Report<'_>, style: Style) -> String {
             details(&mut out, f, style);
         }
     }
+    // A verdict that needs no action but rests on sources that disagree is shown too.
+    let disputed: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| !matches!(f.status, Status::Fail | Status::Warn | Status::Manual))
+        .filter(|f| f.evidence.iter().any(|e| e.disagreement.is_some()))
+        .collect();
+    if !disputed.is_empty() {
+        let _ = writeln!(out, "\nSources that disagree");
+        for f in disputed {
+            details(&mut out, f, style);
+        }
+    }
     let unknown: Vec<&Finding> = report
         .findings
         .iter()
@@ -129,6 +142,16 @@ pub fn render(report: &Report<'_>, style: Style) -> String {
     out
 }
 
+fn sources(out: &mut String, sources: &[crate::facts::Evidence], indent: &str) {
+    for s in sources {
+        let at = match s.line {
+            Some(l) => format!("{}:{l}", s.artifact),
+            None => s.artifact.clone(),
+        };
+        let _ = writeln!(out, "{indent}{at}  {}  {}", s.locator, s.seen);
+    }
+}
+
 fn details(out: &mut String, f: &Finding, style: Style) {
     let tag = paint(&f.status.as_str().to_uppercase(), f.status, style);
     let _ = writeln!(
@@ -146,12 +169,17 @@ fn details(out: &mut String, f: &Finding, style: Style) {
             if let Some(n) = &e.note {
                 let _ = writeln!(out, "      ({n})");
             }
-            for s in &e.sources {
-                let at = match s.line {
-                    Some(l) => format!("{}:{l}", s.artifact),
-                    None => s.artifact.clone(),
-                };
-                let _ = writeln!(out, "      {at}  {}  {}", s.locator, s.seen);
+            sources(out, &e.sources, "      ");
+            if let Some(d) = &e.disagreement {
+                let _ = writeln!(
+                    out,
+                    "      but the sources disagree; used {} ({})",
+                    d.used, d.why
+                );
+                for o in &d.others {
+                    let _ = writeln!(out, "      other: {}", o.value);
+                    sources(out, &o.sources, "        ");
+                }
             }
         }
     }

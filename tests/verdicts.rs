@@ -1,0 +1,255 @@
+//! Issue 13, section 3: verdicts that follow the evidence and the article to the letter —
+//! an observed value beats an inferred default and disagreeing observations are both
+//! shown (one test per merge), `work-account` as the article words it, the WinHTTP view
+//! Office's bitness reads, and `unknown` saying what to collect. Each over snapshots laid
+//! out as hand exports (files under any names, no manifest) and as collector zips (a sample
+//! with a file changed).
+
+mod common;
+
+use caadoctor::analysis::{self, Analysis};
+use caadoctor::rules::{Finding, RuleSet};
+use caadoctor::snapshot::{self, Limits};
+use common::{repo, scratch};
+use std::io::{Read, Write};
+
+/// Text as Windows tools save it: UTF-16LE with a BOM, CRLF.
+fn utf16(text: &str) -> Vec<u8> {
+    let mut out = vec![0xFF, 0xFE];
+    for unit in text
+        .replace("\r\n", "\n")
+        .replace('\n', "\r\n")
+        .encode_utf16()
+    {
+        out.extend(unit.to_le_bytes());
+    }
+    out
+}
+
+/// A whole export as `reg export` writes it: `blocks` are `[KEY]` lines with their values,
+/// separated by one empty line.
+fn export(blocks: &str) -> Vec<u8> {
+    utf16(&format!(
+        "Windows Registry Editor Version 5.00\n\n{}\n\n",
+        blocks.trim()
+    ))
+}
+
+fn analyze(path: &std::path::Path) -> Analysis {
+    let rules = RuleSet::builtin().unwrap();
+    analysis::analyze(snapshot::open(path, &Limits::default()).unwrap(), &rules)
+}
+
+/// A folder of files exported by hand: any names, no manifest.
+fn hand(name: &str, files: &[(&str, Vec<u8>)]) -> Analysis {
+    let dir = scratch(&format!("verdicts-{name}"));
+    for (file, bytes) in files {
+        std::fs::write(dir.join(file), bytes).unwrap();
+    }
+    analyze(&dir)
+}
+
+/// A member of a sample zip (its path under the top folder) and what to make of its bytes:
+/// new bytes, or `None` to leave it out.
+type Change<'a> = (&'a str, &'a dyn Fn(Vec<u8>) -> Option<Vec<u8>>);
+
+/// A sample zip as the collector wrote it, with members changed.
+fn sample_with(sample: &str, name: &str, change: &[Change<'_>]) -> Analysis {
+    let bytes = std::fs::read(repo().join(format!("samples/{sample}.zip"))).unwrap();
+    let mut src = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let path = scratch(&format!("verdicts-{name}")).join(format!("{sample}.zip"));
+    let mut w = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    let mut changed = 0;
+    for i in 0..src.len() {
+        let mut member = src.by_index(i).unwrap();
+        let member_name = member.name().unwrap().into_owned();
+        let mut data = Vec::new();
+        member.read_to_end(&mut data).unwrap();
+        let rest = member_name.split_once('/').map_or("", |(_, r)| r);
+        let data = match change.iter().find(|(p, _)| *p == rest) {
+            Some((_, f)) => {
+                changed += 1;
+                match f(data) {
+                    Some(d) => d,
+                    None => continue,
+                }
+            }
+            None => data,
+        };
+        w.start_file(
+            member_name.as_str(),
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+        w.write_all(&data).unwrap();
+    }
+    w.finish().unwrap();
+    assert_eq!(
+        changed,
+        change.len(),
+        "every member to change is in {sample}"
+    );
+    analyze(&path)
+}
+
+fn finding<'a>(a: &'a Analysis, rule: &str) -> &'a Finding {
+    a.findings.iter().find(|f| f.rule == rule).unwrap()
+}
+
+/// The sentence a finding adds when the sources of one of its facts disagree.
+fn disagreement_message<'a>(f: &'a Finding, fact: &str) -> &'a str {
+    let start = format!("The sources disagree on {fact}");
+    f.messages
+        .iter()
+        .find(|m| m.starts_with(&start))
+        .unwrap_or_else(|| panic!("no disagreement on {fact}: {:#?}", f.messages))
+}
+
+const NETSH_PROXY: &str = "\nCurrent WinHTTP proxy settings:\n\n    Proxy Server(s) :  proxy.contoso.com:8080\n    Bypass List     :  <local>\n\n";
+
+const HKLM_SETTINGS: &str =
+    r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings";
+const HKCU_SETTINGS: &str =
+    r"HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\Internet Settings";
+
+/// The browser's proxy, as Internet Options writes it.
+fn hkcu_proxy() -> Vec<u8> {
+    export(&format!(
+        "[{HKCU_SETTINGS}]\n\"ProxyEnable\"=dword:00000001\n\"ProxyServer\"=\"proxy.contoso.com:8080\"\n\"ProxyOverride\"=\"<local>\"\n\n[{HKCU_SETTINGS}\\Connections]"
+    ))
+}
+
+// --- 1. An observed value beats an inferred default; disagreeing observations are shown.
+
+/// The issue's example: the export of Internet Settings has no `WinHttpSettings` (so "direct,
+/// the Windows default") while `netsh winhttp show proxy` shows the proxy the browser uses.
+#[test]
+fn winhttp_netsh_observation_beats_an_export_without_the_blob() {
+    let a = hand(
+        "winhttp-observed",
+        &[
+            (
+                "machine settings.reg",
+                export(&format!(
+                    "[{HKLM_SETTINGS}]\n\"MinorVersion\"=\"0\"\n\n[{HKLM_SETTINGS}\\Connections]"
+                )),
+            ),
+            ("user.dat", hkcu_proxy()),
+            ("netsh.log", utf16(NETSH_PROXY)),
+        ],
+    );
+    let mode = a.facts.proxy.winhttp_mode.as_ref().unwrap();
+    assert_eq!(mode.value, "proxy");
+    assert_eq!(mode.evidence[0].artifact, "netsh.log");
+    assert!(
+        mode.disagreement.is_none(),
+        "an inferred default is no observation"
+    );
+    let note = mode.note.as_deref().unwrap();
+    assert!(
+        note.contains("netsh winhttp show proxy") && note.contains("beats the default inferred"),
+        "{note}"
+    );
+    assert_eq!(
+        a.facts.proxy.winhttp_proxy.as_ref().unwrap().value,
+        "proxy.contoso.com:8080"
+    );
+    // WinHTTP and the browser use the same proxy: no "browser works, activation fails";
+    // only the probes, not in this hand export, could still fail the rule.
+    let proxy = finding(&a, "proxy");
+    assert_eq!(proxy.status.as_str(), "unknown", "{proxy:#?}");
+    let missing: Vec<&str> = proxy.missing.iter().map(|m| m.fact.as_str()).collect();
+    assert_eq!(missing, ["probes.winhttp_only_failed"]);
+}
+
+#[test]
+fn winhttp_blob_and_netsh_that_disagree_are_both_shown() {
+    // A hand export: the blob says direct, netsh a proxy.
+    let direct_blob =
+        "\"WinHttpSettings\"=hex:18,00,00,00,00,00,00,00,01,00,00,00,00,00,00,00,00,00,00,\\\n  00";
+    let a = hand(
+        "winhttp-disagree",
+        &[
+            (
+                "a",
+                export(&format!(
+                    "[{HKLM_SETTINGS}]\n\"MinorVersion\"=\"0\"\n\n[{HKLM_SETTINGS}\\Connections]\n{direct_blob}"
+                )),
+            ),
+            ("b", hkcu_proxy()),
+            ("c", utf16(NETSH_PROXY)),
+        ],
+    );
+    let mode = a.facts.proxy.winhttp_mode.as_ref().unwrap();
+    assert_eq!(mode.value, "direct", "the blob WinHTTP reads is preferred");
+    let d = mode.disagreement.as_ref().unwrap();
+    assert_eq!(d.others[0].sources[0].artifact, "c");
+    let proxy = finding(&a, "proxy");
+    assert_eq!(proxy.status.as_str(), "fail");
+    let m = disagreement_message(proxy, "proxy.winhttp_mode");
+    assert!(
+        m.contains("the registry's WinHttpSettings: direct access (a:")
+            && m.contains(
+                "netsh winhttp show proxy: proxy proxy.contoso.com:8080, bypass <local> (c:4)"
+            ),
+        "{m}"
+    );
+    let ev = proxy
+        .evidence
+        .iter()
+        .find(|e| e.fact == "proxy.winhttp_mode")
+        .unwrap();
+    assert!(ev.disagreement.is_some(), "the evidence holds both sources");
+
+    // The same in a collector zip: its netsh output changed after the export.
+    let a = sample_with(
+        "win10-proxy-browser-only",
+        "winhttp-disagree-zip",
+        &[("commands/netsh-winhttp-show-proxy.txt", &|_| {
+            Some(utf16(NETSH_PROXY))
+        })],
+    );
+    let proxy = finding(&a, "proxy");
+    assert_eq!(proxy.status.as_str(), "fail");
+    let m = disagreement_message(proxy, "proxy.winhttp_mode");
+    assert!(m.contains("commands/netsh-winhttp-show-proxy.txt:4"), "{m}");
+}
+
+#[test]
+fn wininet_blob_and_proxy_enable_that_disagree_are_both_shown() {
+    // Internet Options' blob has the proxy flag off; ProxyEnable says on.
+    let off_blob = "\"DefaultConnectionSettings\"=hex:46,00,00,00,02,00,00,00,01,00,00,00,00,00,\\\n  00,00,00,00,00,00,00,00,00,00,00,00,00,00,00,00,00,00,00,00,00,00,00,00,00,\\\n  00,00,00,00,00,00,00,00,00,00,00";
+    let a = hand(
+        "wininet-disagree",
+        &[(
+            "hkcu.reg",
+            export(&format!(
+                "[{HKCU_SETTINGS}]\n\"ProxyEnable\"=dword:00000001\n\"ProxyServer\"=\"proxy.contoso.com:8080\"\n\n[{HKCU_SETTINGS}\\Connections]\n{off_blob}"
+            )),
+        )],
+    );
+    let on = a.facts.proxy.wininet_proxy_enabled.as_ref().unwrap();
+    assert!(!on.value, "WinINet reads the blob");
+    let d = on.disagreement.as_ref().unwrap();
+    assert!(d.others[0].value.contains("ProxyEnable=1"), "{d:?}");
+    assert!(d.used.contains("DefaultConnectionSettings"), "{d:?}");
+
+    // A hand export that sets ProxyEnable without the blob: the observation stands, and an
+    // export without ProxyEnable is "off", the default, which a blob's flag beats.
+    let a = hand(
+        "wininet-default",
+        &[(
+            "hkcu.reg",
+            export(&format!(
+                "[{HKCU_SETTINGS}]\n\"MinorVersion\"=\"0\"\n\n[{HKCU_SETTINGS}\\Connections]\n{}",
+                off_blob.replace("01,00,00,00,00,00,\\", "03,00,00,00,00,00,\\")
+            )),
+        )],
+    );
+    let on = a.facts.proxy.wininet_proxy_enabled.as_ref().unwrap();
+    assert!(on.value);
+    assert!(
+        on.note.as_deref().unwrap().contains("beats the default"),
+        "{on:?}"
+    );
+}
