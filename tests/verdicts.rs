@@ -26,6 +26,14 @@ fn utf16(text: &str) -> Vec<u8> {
     out
 }
 
+fn from_utf16(bytes: &[u8]) -> String {
+    let units: Vec<u16> = bytes[2..]
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect();
+    String::from_utf16(&units).unwrap()
+}
+
 /// A whole export as `reg export` writes it: `blocks` are `[KEY]` lines with their values,
 /// separated by one empty line.
 fn export(blocks: &str) -> Vec<u8> {
@@ -90,6 +98,15 @@ fn sample_with(sample: &str, name: &str, change: &[Change<'_>]) -> Analysis {
         "every member to change is in {sample}"
     );
     analyze(&path)
+}
+
+/// Replaces `from` by `to` in a UTF-16LE text member.
+fn edit(from: &'static str, to: &'static str) -> impl Fn(Vec<u8>) -> Option<Vec<u8>> {
+    move |bytes| {
+        let text = from_utf16(&bytes);
+        assert!(text.contains(from), "{from:?} not in {text}");
+        Some(utf16(&text.replacen(from, to, 1)))
+    }
 }
 
 fn finding<'a>(a: &'a Analysis, rule: &str) -> &'a Finding {
@@ -252,4 +269,110 @@ fn wininet_blob_and_proxy_enable_that_disagree_are_both_shown() {
         on.note.as_deref().unwrap().contains("beats the default"),
         "{on:?}"
     );
+}
+
+const SC_QC_NLASVC_AUTO: &str = "[SC] QueryServiceConfig SUCCESS\n\nSERVICE_NAME: NlaSvc\n        TYPE               : 30  WIN32\n        START_TYPE         : 2   AUTO_START\n        ERROR_CONTROL      : 1   NORMAL\n        BINARY_PATH_NAME   : C:\\Windows\\System32\\svchost.exe -k NetworkService -p\n        DISPLAY_NAME       : Network Location Awareness\n";
+
+const SERVICES_KEY: &str = r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services";
+
+#[test]
+fn service_start_from_the_registry_and_sc_qc_that_disagree_are_both_shown() {
+    let a = hand(
+        "service-start-disagree",
+        &[
+            (
+                "nla.reg",
+                export(&format!(
+                    "[{SERVICES_KEY}\\NlaSvc]\n\"Start\"=dword:00000004\n\"Type\"=dword:00000020"
+                )),
+            ),
+            ("sc.txt", utf16(SC_QC_NLASVC_AUTO)),
+        ],
+    );
+    let nla = &a.facts.services["NlaSvc"];
+    let start = nla.start.as_ref().unwrap();
+    assert_eq!(
+        start.value, 2,
+        "the Service Control Manager's answer applies now"
+    );
+    assert_eq!(start.evidence[0].artifact, "sc.txt");
+    let d = start.disagreement.as_ref().unwrap();
+    assert_eq!(
+        d.others[0].value,
+        "the registry's Start: disabled (Start=4)"
+    );
+    assert!(d.why.contains("next restart"), "{}", d.why);
+    assert_eq!(nla.start_type.as_ref().unwrap().value, "automatic");
+
+    // In a collector zip: the export says disabled, sc qc and Get-Service automatic.
+    let a = sample_with(
+        "win11-healthy",
+        "service-start-disagree-zip",
+        &[(
+            "registry/svc-nlasvc.reg",
+            &edit("\"Start\"=dword:00000002", "\"Start\"=dword:00000004"),
+        )],
+    );
+    let services = finding(&a, "services");
+    let m = disagreement_message(services, "services.NlaSvc.start");
+    assert!(
+        m.contains("sc qc: automatic (2)")
+            && m.contains("the registry's Start: disabled (Start=4)"),
+        "{m}"
+    );
+    assert!(m.contains("registry/svc-nlasvc.reg:"), "{m}");
+}
+
+#[test]
+fn a_service_a_command_shows_is_installed_whatever_an_export_lacks() {
+    // A whole export of the Services key that lacks netprofm (inferred: not installed) and
+    // `sc query netprofm` that shows it running (observed).
+    let sc_query = "\nSERVICE_NAME: netprofm\n        TYPE               : 30  WIN32\n        STATE              : 4  RUNNING\n                                (STOPPABLE, NOT_PAUSABLE, ACCEPTS_SHUTDOWN)\n        WIN32_EXIT_CODE    : 0  (0x0)\n";
+    let a = hand(
+        "service-installed",
+        &[
+            (
+                "services.reg",
+                export(&format!(
+                    "[{SERVICES_KEY}]\n\n[{SERVICES_KEY}\\NlaSvc]\n\"Start\"=dword:00000002"
+                )),
+            ),
+            ("q.txt", utf16(sc_query)),
+        ],
+    );
+    let installed = a.facts.services["netprofm"].installed.as_ref().unwrap();
+    assert!(installed.value);
+    assert_eq!(installed.evidence[0].artifact, "q.txt");
+    assert!(installed.disagreement.is_none());
+    assert!(
+        installed
+            .note
+            .as_deref()
+            .unwrap()
+            .contains("beats the default inferred from the registry (key absent)"),
+        "{installed:?}"
+    );
+}
+
+#[test]
+fn service_states_from_get_service_and_sc_query_that_disagree_are_both_shown() {
+    // In a collector zip: Get-Service (written after sc query) says NlaSvc stopped.
+    let a = sample_with(
+        "win11-healthy",
+        "service-state-disagree-zip",
+        &[("commands/services.json", &|bytes| {
+            let text = String::from_utf8(bytes).unwrap();
+            Some(
+                text.replacen("\"Status\": 4", "\"Status\": 1", 1)
+                    .into_bytes(),
+            )
+        })],
+    );
+    let state = a.facts.services["NlaSvc"].state.as_ref().unwrap();
+    assert_eq!(state.value, "stopped");
+    let d = state.disagreement.as_ref().unwrap();
+    assert_eq!(d.others[0].value, "sc query: running");
+    let services = finding(&a, "services");
+    assert_eq!(services.status.as_str(), "fail");
+    disagreement_message(services, "services.NlaSvc.running");
 }
