@@ -61,22 +61,26 @@ fn hand(name: &str, files: &[(&str, Vec<u8>)]) -> Analysis {
 /// new bytes, or `None` to leave it out.
 type Change<'a> = (&'a str, &'a dyn Fn(Vec<u8>) -> Option<Vec<u8>>);
 
-/// A sample zip as the collector wrote it, with members changed.
+/// A sample zip as the collector wrote it, with members changed; members it does not have
+/// are added.
 fn sample_with(sample: &str, name: &str, change: &[Change<'_>]) -> Analysis {
     let bytes = std::fs::read(repo().join(format!("samples/{sample}.zip"))).unwrap();
     let mut src = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
     let path = scratch(&format!("verdicts-{name}")).join(format!("{sample}.zip"));
     let mut w = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
-    let mut changed = 0;
+    let options = zip::write::SimpleFileOptions::default();
+    let mut done: Vec<&str> = Vec::new();
+    let mut top = String::new();
     for i in 0..src.len() {
         let mut member = src.by_index(i).unwrap();
         let member_name = member.name().unwrap().into_owned();
         let mut data = Vec::new();
         member.read_to_end(&mut data).unwrap();
-        let rest = member_name.split_once('/').map_or("", |(_, r)| r);
+        let (first, rest) = member_name.split_once('/').unwrap_or(("", ""));
+        top = first.to_owned();
         let data = match change.iter().find(|(p, _)| *p == rest) {
-            Some((_, f)) => {
-                changed += 1;
+            Some((p, f)) => {
+                done.push(p);
                 match f(data) {
                     Some(d) => d,
                     None => continue,
@@ -84,19 +88,15 @@ fn sample_with(sample: &str, name: &str, change: &[Change<'_>]) -> Analysis {
             }
             None => data,
         };
-        w.start_file(
-            member_name.as_str(),
-            zip::write::SimpleFileOptions::default(),
-        )
-        .unwrap();
+        w.start_file(member_name.as_str(), options).unwrap();
+        w.write_all(&data).unwrap();
+    }
+    for (p, f) in change.iter().filter(|(p, _)| !done.contains(p)) {
+        let data = f(Vec::new()).expect("a member to add");
+        w.start_file(format!("{top}/{p}"), options).unwrap();
         w.write_all(&data).unwrap();
     }
     w.finish().unwrap();
-    assert_eq!(
-        changed,
-        change.len(),
-        "every member to change is in {sample}"
-    );
     analyze(&path)
 }
 
@@ -375,4 +375,84 @@ fn service_states_from_get_service_and_sc_query_that_disagree_are_both_shown() {
     let services = finding(&a, "services");
     assert_eq!(services.status.as_str(), "fail");
     disagreement_message(services, "services.NlaSvc.running");
+}
+
+#[test]
+fn two_registry_files_that_set_a_value_differently_are_both_shown() {
+    // A whole export of NlaSvc says probing is on; a tweak someone wrote turns it off.
+    let tweak = b"REGEDIT4\r\n\r\n[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\NlaSvc\\Parameters\\Internet]\r\n\"EnableActiveProbing\"=dword:00000000\r\n".to_vec();
+    let a = hand(
+        "registry-files-disagree",
+        &[
+            (
+                "nla.reg",
+                export(&format!(
+                    "[{SERVICES_KEY}\\NlaSvc]\n\"Start\"=dword:00000002\n\n[{SERVICES_KEY}\\NlaSvc\\Parameters]\n\n[{SERVICES_KEY}\\NlaSvc\\Parameters\\Internet]\n\"EnableActiveProbing\"=dword:00000001"
+                )),
+            ),
+            ("tweak.reg", tweak.clone()),
+        ],
+    );
+    let probing = a.facts.ncsi.enable_active_probing.as_ref().unwrap();
+    assert_eq!(probing.value, 1, "the whole export's value is used");
+    let d = probing.disagreement.as_ref().unwrap();
+    assert_eq!(d.used, "nla.reg: dword:00000001 (1)");
+    assert_eq!(d.others[0].value, "tweak.reg: dword:00000000 (0)");
+    assert!(
+        d.others[0].sources[0].seen.contains("not a whole export"),
+        "{:?}",
+        d.others[0]
+    );
+    let m = disagreement_message(finding(&a, "ncsi-probe"), "ncsi.enable_active_probing");
+    assert!(
+        m.contains("(nla.reg:9)") && m.contains("(tweak.reg:4)"),
+        "{m}"
+    );
+
+    // A collector zip with the same tweak beside its export.
+    let a = sample_with(
+        "win11-healthy",
+        "registry-files-disagree-zip",
+        &[("registry/probing-off.reg", &move |_| Some(tweak.clone()))],
+    );
+    let ncsi = finding(&a, "ncsi-probe");
+    assert_eq!(ncsi.status.as_str(), "pass");
+    let m = disagreement_message(ncsi, "ncsi.enable_active_probing");
+    assert!(m.contains("registry/probing-off.reg:4"), "{m}");
+}
+
+#[test]
+fn whoami_and_dsregcmd_that_name_different_accounts_are_both_kept() {
+    let dsreg = "+----------------------------------------------------------------------+\n| Device State                                                         |\n+----------------------------------------------------------------------+\n\n             AzureAdJoined : YES\n              DomainJoined : NO\n\n+----------------------------------------------------------------------+\n| Diagnostic Data                                                      |\n+----------------------------------------------------------------------+\n\n    Executing Account Name : AzureAD\\bob, bob@contoso.com\n";
+    let a = hand(
+        "upn-disagree",
+        &[
+            ("who.txt", utf16("alice@contoso.com\n")),
+            ("ds.txt", utf16(dsreg)),
+        ],
+    );
+    let upn = a.facts.accounts.signed_in_upn.as_ref().unwrap();
+    assert_eq!(upn.value, "alice@contoso.com");
+    let d = upn.disagreement.as_ref().unwrap();
+    assert_eq!(
+        d.others[0].value,
+        "dsregcmd Executing Account Name: bob@contoso.com"
+    );
+    assert_eq!(d.others[0].sources[0].artifact, "ds.txt");
+}
+
+#[test]
+fn update_channel_and_cdn_base_url_that_name_different_channels_are_both_kept() {
+    let c2r = export(
+        r#"[HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Office\ClickToRun\Configuration]
+"CDNBaseUrl"="http://officecdn.microsoft.com/pr/55336b82-a18d-4dd6-b5f6-9e5095c314a6"
+"Platform"="x64"
+"UpdateChannel"="http://officecdn.microsoft.com/pr/492350f6-3a01-4f97-b9c0-c7c6ddf67d60"
+"VersionToReport"="16.0.18429.20132""#,
+    );
+    let a = hand("channel-disagree", &[("office.reg", c2r)]);
+    let channel = a.facts.office.channel.as_ref().unwrap();
+    assert_eq!(channel.value, "Current");
+    let d = channel.disagreement.as_ref().unwrap();
+    assert_eq!(d.others[0].value, "CDNBaseUrl: Monthly Enterprise");
 }

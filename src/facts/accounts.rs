@@ -2,6 +2,7 @@
 //! `dsregcmd /status` (device join, work accounts, SSO) and `whoami /upn` (the account
 //! Windows signs in with).
 
+use super::merge::{Source, merge};
 use super::model::{Evidence, Fact, fact_group};
 use crate::parse::accounts::{self, Credential, Dsreg};
 
@@ -124,26 +125,42 @@ pub fn build(
             ));
         }
     }
-    a.signed_in_upn = match whoami {
-        Some((artifact, line, upn)) => Some(Fact::new(
-            upn.clone(),
-            vec![ev(artifact, *line, "whoami /upn", upn)],
-        )),
-        None => dsreg.and_then(|(artifact, d)| {
-            let f = d.get("Executing Account Name")?;
-            let upn = f.value.rsplit(',').next()?.trim();
-            accounts::looks_like_upn(upn).then(|| {
-                Fact::new(
-                    upn.to_owned(),
-                    vec![ev(
-                        artifact,
-                        f.line,
-                        "dsregcmd Executing Account Name",
-                        &f.value,
-                    )],
-                )
-            })
-        }),
-    };
+    a.signed_in_upn = signed_in_upn(dsreg, whoami);
     a
+}
+
+const UPN_WHY: &str =
+    "whoami /upn asks Windows for the signed-in user's name; dsregcmd prints the account it ran as";
+
+/// The account Windows signs in with, merged in this order (see `merge.rs`): `whoami /upn`,
+/// then dsregcmd's `Executing Account Name` (`CONTOSO\user, user@contoso.com`); both are
+/// observations, and when they name different accounts both are kept.
+fn signed_in_upn(
+    dsreg: Option<&(String, Dsreg)>,
+    whoami: Option<&(String, usize, String)>,
+) -> Option<Fact<String>> {
+    let mut sources: Vec<Source<String>> = Vec::new();
+    if let Some((artifact, line, upn)) = whoami {
+        let e = ev(artifact, *line, "whoami /upn", upn);
+        sources.push(Source::observed(upn.clone(), upn, "whoami /upn", vec![e]));
+    }
+    if let Some((artifact, d)) = dsreg
+        && let Some(f) = d.get("Executing Account Name")
+        && let Some(upn) = f.value.rsplit(',').next().map(str::trim)
+        && accounts::looks_like_upn(upn)
+    {
+        let e = ev(
+            artifact,
+            f.line,
+            "dsregcmd Executing Account Name",
+            &f.value,
+        );
+        sources.push(Source::observed(
+            upn.to_owned(),
+            upn,
+            "dsregcmd Executing Account Name",
+            vec![e],
+        ));
+    }
+    merge(&sources, |a, b| a.eq_ignore_ascii_case(b), UPN_WHY)
 }

@@ -207,7 +207,7 @@ impl Facts {
         let logs = events::build(&inputs.event_logs, inputs.absent_logs());
         let mut services = services::build(view, &wanted.services, &inputs.service_states);
         events::apply_services(&mut services, &wanted.services, &inputs.event_logs);
-        let facts = Facts {
+        let mut facts = Facts {
             tls: tls::build(view, build, arch),
             ncsi: ncsi::build(view),
             ipv6: ipv6::build(view),
@@ -237,7 +237,30 @@ impl Facts {
             schannel: logs.schannel,
             os,
         };
+        facts.each_mut(&mut |f| registry_read::file_disagreements(view, f));
         (facts, problems)
+    }
+
+    /// Calls `f` with every fact present, in every group.
+    fn each_mut(&mut self, f: &mut dyn FnMut(&mut dyn model::Provenance)) {
+        self.os.each_mut(f);
+        self.tls.each_mut(f);
+        self.ncsi.each_mut(f);
+        self.ipv6.each_mut(f);
+        self.proxy.each_mut(f);
+        self.accounts.each_mut(f);
+        self.winsock.each_mut(f);
+        self.updates.each_mut(f);
+        self.office.each_mut(f);
+        self.identity.each_mut(f);
+        self.probes.each_mut(f);
+        self.network.each_mut(f);
+        self.events.each_mut(f);
+        self.symptom.each_mut(f);
+        self.schannel.each_mut(f);
+        for s in self.services.values_mut() {
+            s.each_mut(f);
+        }
     }
 
     /// The fact at a dotted path (`os.build`, `services.NlaSvc.start`), if present.

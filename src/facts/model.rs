@@ -79,6 +79,23 @@ impl<T> Fact<T> {
     }
 }
 
+/// The provenance of a fact of any type, for passes over the whole model (the registry
+/// files that disagree about a value the fact was read from).
+pub trait Provenance {
+    fn evidence(&self) -> &[Evidence];
+    fn disagreement_mut(&mut self) -> &mut Option<Disagreement>;
+}
+
+impl<T> Provenance for Fact<T> {
+    fn evidence(&self) -> &[Evidence] {
+        &self.evidence
+    }
+
+    fn disagreement_mut(&mut self) -> &mut Option<Disagreement> {
+        &mut self.disagreement
+    }
+}
+
 /// A fact value as the rule engine sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
@@ -176,6 +193,8 @@ pub struct FactRef<'a> {
 pub trait FactGroup {
     const FIELDS: &'static [FieldDef];
     fn get(&self, field: &str) -> Option<FactRef<'_>>;
+    /// Calls `f` with every fact present.
+    fn each_mut(&mut self, f: &mut dyn FnMut(&mut dyn Provenance));
 }
 
 impl<T: FactType> Fact<T> {
@@ -224,6 +243,13 @@ macro_rules! fact_group {
                     $( stringify!($field) => self.$field.as_ref().map(|f| f.as_ref_dyn()), )*
                     _ => None,
                 }
+            }
+
+            fn each_mut(
+                &mut self,
+                f: &mut dyn FnMut(&mut dyn $crate::facts::model::Provenance),
+            ) {
+                $( if let Some(x) = self.$field.as_mut() { f(x) } )*
             }
         }
     };

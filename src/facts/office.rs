@@ -5,6 +5,7 @@
 //! about 100 a month (16.0.16026 was Version 2301, January 2023; 16.0.18429 Version 2501,
 //! January 2025). The fact says so in its note.
 
+use super::merge::{Source, merge};
 use super::model::{Evidence, Fact, fact_group};
 use super::ncsi::{only_set, with_default};
 use super::registry_read::{Reading, int, key_evidence, text};
@@ -121,17 +122,7 @@ pub fn build_office(view: &RegistryView, collected: Option<&(Date, Evidence)>) -
             }
         }
     }
-    let channel = match text(view, C2R, "UpdateChannel") {
-        Reading::Set(url, ev) => channel_of(&url).map(|c| (c, ev)),
-        _ => None,
-    }
-    .or_else(|| match text(view, C2R, "CDNBaseUrl") {
-        Reading::Set(url, ev) => channel_of(&url).map(|c| (c, ev)),
-        _ => None,
-    });
-    if let Some((c, ev)) = channel {
-        o.channel = Some(Fact::new(c.to_owned(), vec![ev]));
-    }
+    o.channel = channel(view);
     o.platform = only_set(text(view, C2R, "Platform"));
     o.products = only_set(text(view, C2R, "ProductReleaseIds"));
     o.shared_computer_licensing = match text(view, C2R, "SharedComputerLicensing") {
@@ -158,6 +149,26 @@ pub fn build_office(view: &RegistryView, collected: Option<&(Date, Evidence)>) -
     };
     o.target_version = only_set(text(view, UPDATE_POLICY, "updatetargetversion"));
     o
+}
+
+const CHANNEL_WHY: &str =
+    "UpdateChannel is the channel Office updates from; CDNBaseUrl the one its build came from";
+
+/// The update channel, merged in this order (see `merge.rs`): the channel GUID of
+/// `UpdateChannel`, then of `CDNBaseUrl`. When they name different channels (a channel
+/// change not applied yet) both are kept.
+fn channel(view: &RegistryView) -> Option<Fact<String>> {
+    let sources: Vec<Source<String>> = ["UpdateChannel", "CDNBaseUrl"]
+        .into_iter()
+        .filter_map(|name| match text(view, C2R, name) {
+            Reading::Set(url, ev) => {
+                let c = channel_of(&url)?;
+                Some(Source::observed(c.to_owned(), c, name, vec![ev]))
+            }
+            _ => None,
+        })
+        .collect();
+    merge(&sources, |a, b| a == b, CHANNEL_WHY)
 }
 
 pub fn build_identity(view: &RegistryView) -> IdentityFacts {
