@@ -456,3 +456,250 @@ fn update_channel_and_cdn_base_url_that_name_different_channels_are_both_kept() 
     let d = channel.disagreement.as_ref().unwrap();
     assert_eq!(d.others[0].value, "CDNBaseUrl: Monthly Enterprise");
 }
+
+// --- 2. `work-account` as the article words it.
+
+/// `dsregcmd /status` in the layout of Windows 10/11: join state, the user's state, one
+/// Work Account section per connected work account, the account it ran as.
+fn dsregcmd(entra: bool, domain: bool, work: &[(&str, &str)], executing: &str) -> Vec<u8> {
+    let yes = |b: bool| if b { "YES" } else { "NO" };
+    let rule = "+----------------------------------------------------------------------+";
+    let section = |title: &str| format!("{rule}\n| {title:<69}|\n{rule}\n \n");
+    let mut out = section("Device State");
+    out += &format!(
+        "                 AzureAdJoined : {}\n              EnterpriseJoined : NO\n                  DomainJoined : {}\n",
+        yes(entra),
+        yes(domain)
+    );
+    if domain {
+        out += "                    DomainName : CONTOSO\n";
+    }
+    if entra {
+        out += &format!(
+            " \n{}                    TenantName : Contoso\n                      TenantId : 4b2f1e0c-6c5d-4a3e-9f1b-2d7e8a9c0b1d\n",
+            section("Tenant Details")
+        );
+    }
+    out += &format!(
+        " \n{}               WorkplaceJoined : {}\n \n",
+        section("User State"),
+        yes(!work.is_empty())
+    );
+    for (i, (name, id)) in work.iter().enumerate() {
+        out += &section(&format!("Work Account {}", i + 1));
+        out += &format!(
+            "                  WorkplaceIdp : login.windows.net\n             WorkplaceTenantId : {id}\n           WorkplaceTenantName : {name}\n \n"
+        );
+    }
+    out += &section("Diagnostic Data");
+    out += &format!("        Executing Account Name : {executing}\n \n");
+    utf16(&out)
+}
+
+const FABRIKAM: (&str, &str) = (
+    "Fabrikam Consulting",
+    "7a1e5c3d-2b9f-4e60-8d41-c5f0a2b6e9d7",
+);
+
+/// Office's Identity key with one cached identity.
+fn office_identity(name: &str, tenant: &str) -> Vec<u8> {
+    let key = r"HKEY_CURRENT_USER\Software\Microsoft\Office\16.0\Common\Identity";
+    export(&format!(
+        "[{key}]\n\"Version\"=dword:00000001\n\n[{key}\\Identities]\n\n[{key}\\Identities\\3f2a9c10-1b2c-45d6-a7e8-9a0b1c2d3e4f_ADAL]\n\"EmailAddress\"=\"{name}\"\n\"ProviderId\"=\"ADAL\"\n\"SignInName\"=\"{name}\"\n\"TenantId\"=\"{tenant}\""
+    ))
+}
+
+/// Windows 10's version key, so the rule applies.
+fn windows10() -> Vec<u8> {
+    utf16(
+        "\nHKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\n    CurrentBuild    REG_SZ    19045\n    CurrentBuildNumber    REG_SZ    19045\n    ProductName    REG_SZ    Windows 10 Pro\n    UBR    REG_DWORD    0x1a2b\n\n",
+    )
+}
+
+#[test]
+fn a_work_account_on_a_pc_that_signs_in_with_a_personal_account_warns_and_says_office_uses_it() {
+    let a = hand(
+        "work-account-personal",
+        &[
+            ("os.txt", windows10()),
+            (
+                "dsreg.txt",
+                dsregcmd(false, false, &[FABRIKAM], r"DESKTOP-7Q\martin"),
+            ),
+            (
+                "office id.reg",
+                office_identity("martin@fabrikam.com", FABRIKAM.1),
+            ),
+        ],
+    );
+    let f = finding(&a, "work-account");
+    assert_eq!(f.status.as_str(), "warn", "{f:#?}");
+    assert_eq!(
+        f.messages,
+        [
+            "A work or school account (Fabrikam Consulting) is connected under Access work or school, but Windows signs in with a local account or a personal Microsoft account: dsregcmd ran as DESKTOP-7Q\\martin, not with that account: the article says to disconnect it.",
+            "Office's cached identity martin@fabrikam.com is in the tenant of that connected account: Office signs in to office.com with the account Windows does not sign in with.",
+        ]
+    );
+    assert!(!f.remediation.is_empty());
+    let office = f
+        .evidence
+        .iter()
+        .find(|e| e.fact == "accounts.work_account_in_office")
+        .unwrap();
+    let seen: Vec<&str> = office.sources.iter().map(|s| s.locator.as_str()).collect();
+    assert!(
+        seen.iter().any(|l| l.ends_with(r"_ADAL\TenantId"))
+            && seen.iter().any(|l| l.ends_with("WorkplaceTenantId")),
+        "{seen:?}"
+    );
+
+    // Office signed in with another account: the warning stands, without the second sentence.
+    let a = hand(
+        "work-account-personal-other",
+        &[
+            ("os.txt", windows10()),
+            (
+                "dsreg.txt",
+                dsregcmd(false, false, &[FABRIKAM], r"DESKTOP-7Q\martin"),
+            ),
+            (
+                "office id.reg",
+                office_identity("martin@outlook.com", "9188040d-6c67-4c5b-b112-36a304b66dad"),
+            ),
+        ],
+    );
+    let f = finding(&a, "work-account");
+    assert_eq!((f.status.as_str(), f.messages.len()), ("warn", 1), "{f:#?}");
+
+    // Without Office's identities the warning is still given: the join state decides it.
+    let a = hand(
+        "work-account-personal-no-identity",
+        &[
+            ("os.txt", windows10()),
+            ("dsreg.txt", dsregcmd(false, false, &[FABRIKAM], "")),
+        ],
+    );
+    let f = finding(&a, "work-account");
+    assert_eq!(f.status.as_str(), "warn", "{f:#?}");
+    assert!(
+        f.messages[0].contains("a local account or a personal Microsoft account: the PC is joined to neither Entra ID nor a domain"),
+        "{}",
+        f.messages[0]
+    );
+}
+
+#[test]
+fn a_work_account_on_a_domain_pc_not_joined_to_entra_warns() {
+    let a = hand(
+        "work-account-domain",
+        &[
+            ("os.txt", windows10()),
+            (
+                "dsreg.txt",
+                dsregcmd(
+                    false,
+                    true,
+                    &[FABRIKAM],
+                    r"CONTOSO\martin, martin@contoso.com",
+                ),
+            ),
+        ],
+    );
+    let f = finding(&a, "work-account");
+    assert_eq!(f.status.as_str(), "warn");
+    assert!(
+        f.messages[0].contains("an Active Directory domain account"),
+        "{}",
+        f.messages[0]
+    );
+}
+
+#[test]
+fn work_account_passes_only_with_no_account_besides_the_windows_sign_in() {
+    // Entra ID joined, nothing else connected: the Windows account is the work account.
+    let a = hand(
+        "work-account-entra",
+        &[
+            ("os.txt", windows10()),
+            (
+                "dsreg.txt",
+                dsregcmd(true, false, &[], r"AzureAD\amelie, amelie@contoso.com"),
+            ),
+        ],
+    );
+    assert_eq!(finding(&a, "work-account").status.as_str(), "pass");
+    let account = a.facts.accounts.windows_account.as_ref().unwrap();
+    assert_eq!(account.value, "entra");
+    // Not joined, no work account connected: nothing to disconnect.
+    let a = hand(
+        "work-account-none",
+        &[
+            ("os.txt", windows10()),
+            (
+                "dsreg.txt",
+                dsregcmd(false, false, &[], r"DESKTOP-7Q\martin"),
+            ),
+        ],
+    );
+    assert_eq!(finding(&a, "work-account").status.as_str(), "pass");
+    // Entra ID joined with a second tenant's account connected: fail (the sample
+    // win11-second-work-account is the same on a hybrid-joined PC).
+    let a = hand(
+        "work-account-second",
+        &[
+            ("os.txt", windows10()),
+            (
+                "dsreg.txt",
+                dsregcmd(
+                    true,
+                    false,
+                    &[FABRIKAM],
+                    r"AzureAD\amelie, amelie@contoso.com",
+                ),
+            ),
+        ],
+    );
+    let f = finding(&a, "work-account");
+    assert_eq!(f.status.as_str(), "fail");
+    assert!(f.messages[0].contains("(Fabrikam Consulting)") && f.messages[0].contains("(Contoso)"));
+}
+
+#[test]
+fn a_collector_zip_of_a_personal_pc_with_a_work_account_warns() {
+    // win10-winsock-lsp: not joined, a personal account; connect Fabrikam's account, and
+    // let Office's cached identity be that account.
+    let a = sample_with(
+        "win10-winsock-lsp",
+        "work-account-zip",
+        &[
+            ("commands/dsregcmd-status.txt", &|bytes| {
+                let text =
+                    from_utf16(&bytes).replacen("WorkplaceJoined : NO", "WorkplaceJoined : YES", 1);
+                let work = "+----------------------------------------------------------------------+\n| Work Account 1                                                       |\n+----------------------------------------------------------------------+\n \n             WorkplaceTenantId : 7a1e5c3d-2b9f-4e60-8d41-c5f0a2b6e9d7\n           WorkplaceTenantName : Fabrikam Consulting\n \n";
+                // Before the rule line that opens Diagnostic Data.
+                let at = text.find("| Diagnostic Data").unwrap();
+                let at = text[..at].trim_end().rfind('\n').map_or(0, |i| i + 1);
+                Some(utf16(&format!("{}{work}{}", &text[..at], &text[at..])))
+            }),
+            ("registry/office-identity.reg", &|_| {
+                Some(office_identity("martin.keller@fabrikam.com", FABRIKAM.1))
+            }),
+        ],
+    );
+    let f = finding(&a, "work-account");
+    assert_eq!(f.status.as_str(), "warn", "{f:#?}");
+    assert!(
+        f.messages[0].starts_with("A work or school account (Fabrikam Consulting) is connected")
+    );
+    assert!(f.messages[1].starts_with("Office's cached identity martin.keller@fabrikam.com"));
+    assert_eq!(
+        f.evidence
+            .iter()
+            .find(|e| e.fact == "accounts.work_accounts")
+            .unwrap()
+            .sources[0]
+            .artifact,
+        "win10-winsock-lsp/commands/dsregcmd-status.txt"
+    );
+}

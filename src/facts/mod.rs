@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod events;
+pub mod identities;
 pub mod ipv6;
 mod merge;
 pub(crate) mod model;
@@ -206,6 +207,7 @@ impl Facts {
         };
         let logs = events::build(&inputs.event_logs, inputs.absent_logs());
         let mut services = services::build(view, &wanted.services, &inputs.service_states);
+        let cached_identities = identities::cached(view);
         events::apply_services(&mut services, &wanted.services, &inputs.event_logs);
         let mut facts = Facts {
             tls: tls::build(view, build, arch),
@@ -228,7 +230,7 @@ impl Facts {
                 events::apply_updates(&mut u, &inputs.event_logs);
                 u
             },
-            identity: office::build_identity(view),
+            identity: office::build_identity(view, cached_identities.as_ref()),
             probes: probes::build(inputs.probes.as_ref()),
             network: network::build(inputs.ipconfig.as_ref()),
             services,
@@ -237,6 +239,8 @@ impl Facts {
             schannel: logs.schannel,
             os,
         };
+        facts.accounts.work_account_in_office =
+            identities::in_work_tenants(&facts.accounts, cached_identities.as_ref());
         facts.each_mut(&mut |f| registry_read::file_disagreements(view, f));
         (facts, problems)
     }

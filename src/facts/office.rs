@@ -171,31 +171,12 @@ fn channel(view: &RegistryView) -> Option<Fact<String>> {
     merge(&sources, |a, b| a == b, CHANNEL_WHY)
 }
 
-pub fn build_identity(view: &RegistryView) -> IdentityFacts {
-    let identities = format!(r"{IDENTITY}\Identities");
+pub fn build_identity(
+    view: &RegistryView,
+    cached: Option<&(Evidence, Vec<super::identities::CachedIdentity>)>,
+) -> IdentityFacts {
     // Only a whole export lists every identity.
-    let cached = match (
-        view.key(&identities).filter(|n| n.listed),
-        view.covers(&identities),
-    ) {
-        (Some(node), _) => {
-            let n = view
-                .subkeys(&identities)
-                .iter()
-                .filter(|k| k.listed)
-                .count() as i64;
-            let ev = Evidence {
-                artifact: node.origin.artifact.to_string(),
-                line: Some(node.origin.line),
-                locator: node.path.clone(),
-                seen: format!("{n} subkey(s)"),
-            };
-            Some(Fact::new(n, vec![ev]))
-        }
-        (None, Some(_)) => super::registry_read::absent_key_evidence(view, &identities)
-            .map(|ev| Fact::new(0, vec![ev])),
-        (None, None) => None,
-    };
+    let cached = cached.map(|(ev, ids)| Fact::new(ids.len() as i64, vec![ev.clone()]));
     IdentityFacts {
         enable_adal: with_default(int(view, IDENTITY, "EnableADAL"), 1),
         disable_aad_wam: with_default(int(view, IDENTITY, "DisableAADWAM"), 0),
