@@ -703,3 +703,104 @@ fn a_collector_zip_of_a_personal_pc_with_a_work_account_warns() {
         "win10-winsock-lsp/commands/dsregcmd-status.txt"
     );
 }
+
+// --- 3. The WinHTTP view Office's bitness reads.
+
+const WOW64_WINHTTP_TLS10: &str = "[HKEY_LOCAL_MACHINE\\SOFTWARE\\WOW6432Node\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\WinHttp]\r\n\"DefaultSecureProtocols\"=dword:00000080\r\n\r\n";
+
+/// A member of a sample's folder.
+fn sample_file(sample: &str, path: &str) -> Vec<u8> {
+    std::fs::read(repo().join("samples").join(sample).join(path)).unwrap()
+}
+
+/// What the tls12 rule reads from win11-healthy, under other names, without the manifest:
+/// the Wow6432Node export only when `wow64` says what it holds; Office's platform `platform`.
+fn tls_hand_export(name: &str, platform: &str, wow64: Option<&str>) -> Analysis {
+    let f = |p: &str| sample_file("win11-healthy", p);
+    let c2r = from_utf16(&f("registry/office-c2r.reg")).replace(
+        "\"Platform\"=\"x64\"",
+        &format!("\"Platform\"=\"{platform}\""),
+    );
+    let mut files = vec![
+        ("version.txt", f("registry/os-version.txt")),
+        ("env.reg", f("registry/environment.reg")),
+        ("tls.reg", f("registry/schannel.reg")),
+        ("machine.reg", f("registry/internet-settings-hklm.reg")),
+        ("user.reg", f("registry/internet-settings-hkcu.reg")),
+        ("office.reg", utf16(&c2r)),
+    ];
+    if let Some(extra) = wow64 {
+        let text = from_utf16(&f("registry/internet-settings-hklm-wow64.reg")) + extra;
+        files.push(("32-bit.reg", utf16(&text)));
+    }
+    hand(name, &files)
+}
+
+#[test]
+fn sixty_four_bit_office_is_decided_without_the_wow6432node_export() {
+    let a = tls_hand_export("tls-x64-no-wow64", "x64", None);
+    assert!(a.facts.tls.winhttp_tls12_wow64.is_none());
+    let f = finding(&a, "tls12");
+    assert_eq!(f.status.as_str(), "pass", "{f:#?}");
+    assert!(
+        f.messages[0].contains("64-bit Office (Platform x64) reads WinHTTP's native view"),
+        "{}",
+        f.messages[0]
+    );
+    // 32-bit Office needs the view it reads: unknown, naming it.
+    let a = tls_hand_export("tls-x86-no-wow64", "x86", None);
+    let f = finding(&a, "tls12");
+    assert_eq!(f.status.as_str(), "unknown");
+    assert_eq!(f.missing[0].fact, "tls.winhttp_tls12_wow64");
+
+    // The same in a collector zip without its Wow6432Node export.
+    let a = sample_with(
+        "win11-healthy",
+        "tls-x64-no-wow64-zip",
+        &[("registry/internet-settings-hklm-wow64.reg", &|_| None)],
+    );
+    assert_eq!(finding(&a, "tls12").status.as_str(), "pass");
+}
+
+#[test]
+fn thirty_two_bit_office_fails_when_only_the_wow6432node_view_lacks_tls12() {
+    let a = tls_hand_export("tls-x86-wow64-off", "x86", Some(WOW64_WINHTTP_TLS10));
+    let f = finding(&a, "tls12");
+    assert_eq!(f.status.as_str(), "fail", "{f:#?}");
+    assert_eq!(
+        f.messages,
+        [
+            "32-bit Office on 64-bit Windows (AMD64) reads WinHTTP's Wow6432Node view, and WinHTTP does not offer TLS 1.2 there (DefaultSecureProtocols (Wow6432Node)=0x80 leaves out TLS 1.2 (0x800))."
+        ]
+    );
+    // 64-bit Office does not read that view: it passes.
+    let a = tls_hand_export("tls-x64-wow64-off", "x64", Some(WOW64_WINHTTP_TLS10));
+    assert_eq!(finding(&a, "tls12").status.as_str(), "pass");
+
+    // A collector zip: 32-bit Office, TLS 1.2 off in the Wow6432Node view only.
+    let a = sample_with(
+        "win11-healthy",
+        "tls-x86-wow64-off-zip",
+        &[
+            ("registry/internet-settings-hklm-wow64.reg", &|bytes| {
+                Some(utf16(&(from_utf16(&bytes) + WOW64_WINHTTP_TLS10)))
+            }),
+            (
+                "registry/office-c2r.reg",
+                &edit("\"Platform\"=\"x64\"", "\"Platform\"=\"x86\""),
+            ),
+        ],
+    );
+    let f = finding(&a, "tls12");
+    assert_eq!(f.status.as_str(), "fail");
+    assert_eq!(f.messages.len(), 1, "{:#?}", f.messages);
+    let view = f
+        .evidence
+        .iter()
+        .find(|e| e.fact == "office.winhttp_view")
+        .unwrap();
+    assert_eq!(
+        view.sources[0].artifact,
+        "win11-healthy/registry/office-c2r.reg"
+    );
+}

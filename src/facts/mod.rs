@@ -223,6 +223,7 @@ impl Facts {
             office: {
                 let mut o = office::build_office(view, collected.as_ref());
                 office::apply_licenses(&mut o, inputs.licenses.as_ref());
+                office::apply_winhttp_view(&mut o, os.arch.as_ref());
                 o
             },
             updates: {

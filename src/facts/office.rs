@@ -45,6 +45,8 @@ fact_group! {
         channel: String,
         /// Platform: x86 or x64.
         platform: String,
+        /// The WinHTTP view Office's own processes read: "native" (64-bit Office, or any Office on 32-bit Windows) or "Wow6432Node" (32-bit Office on 64-bit Windows).
+        winhttp_view: String,
         /// ProductReleaseIds (O365ProPlusRetail, O365BusinessRetail, ...).
         products: String,
         /// Shared computer activation is on.
@@ -186,6 +188,49 @@ pub fn build_identity(
         ),
         cached_identities: cached,
     }
+}
+
+/// Which WinHTTP view Office reads, from its platform and Windows' architecture: a 32-bit
+/// program on 64-bit Windows reads `HKLM\SOFTWARE\Wow6432Node`, a 64-bit one (and any
+/// program on 32-bit Windows) the native keys. Unknown without the platform, or for 32-bit
+/// Office without the architecture.
+pub fn apply_winhttp_view(o: &mut OfficeFacts, arch: Option<&Fact<String>>) {
+    let Some(platform) = &o.platform else {
+        return;
+    };
+    let x86 = |s: &str| s.trim().eq_ignore_ascii_case("x86");
+    let (view, note, evidence) = if !x86(&platform.value) {
+        (
+            "native",
+            format!(
+                "64-bit Office (Platform {}) reads WinHTTP's native view",
+                platform.value
+            ),
+            platform.evidence.clone(),
+        )
+    } else {
+        let Some(arch) = arch else {
+            return;
+        };
+        let evidence = [platform.evidence.clone(), arch.evidence.clone()].concat();
+        if x86(&arch.value) {
+            (
+                "native",
+                "32-bit Office on 32-bit Windows reads WinHTTP's only view".to_owned(),
+                evidence,
+            )
+        } else {
+            (
+                "Wow6432Node",
+                format!(
+                    "32-bit Office on 64-bit Windows ({}) reads WinHTTP's Wow6432Node view",
+                    arch.value
+                ),
+                evidence,
+            )
+        }
+    };
+    o.winhttp_view = Some(Fact::new(view.to_owned(), evidence).with_note(note));
 }
 
 /// Adds the collector's listing of the licence folders.
