@@ -804,3 +804,182 @@ fn thirty_two_bit_office_fails_when_only_the_wow6432node_view_lacks_tls12() {
         "win11-healthy/registry/office-c2r.reg"
     );
 }
+
+// --- 4. An unknown says what to collect.
+
+/// Every `unknown` names, per missing fact, what to collect — unless the snapshot already
+/// holds every source of it (then its message says so).
+fn assert_unknowns_say_what_to_collect(a: &Analysis) {
+    for f in a.findings.iter().filter(|f| f.status.as_str() == "unknown") {
+        assert!(!f.missing.is_empty(), "{}: names no fact", f.rule);
+        let asks = f.missing.iter().any(|m| !m.collect.is_empty());
+        if asks {
+            assert!(
+                f.messages[0].contains("; to collect: "),
+                "{}: {}",
+                f.rule,
+                f.messages[0]
+            );
+        } else {
+            assert!(
+                f.messages[0].contains("does not say"),
+                "{}: {}",
+                f.rule,
+                f.messages[0]
+            );
+        }
+        for w in f.missing.iter().flat_map(|m| &m.collect) {
+            assert!(
+                w.registry_key.is_some()
+                    || w.command.is_some()
+                    || w.event_log.is_some()
+                    || w.document.is_some(),
+                "{}: {w:?}",
+                f.rule
+            );
+            assert!(!w.how.is_empty());
+        }
+    }
+}
+
+#[test]
+fn a_hand_export_is_told_what_to_collect() {
+    // Two files of win10-proxy-browser-only under other names, no manifest.
+    let src = |p: &str| sample_file("win10-proxy-browser-only", p);
+    let a = hand(
+        "collect-hand",
+        &[
+            ("export1.reg", src("registry/os-version.txt")),
+            ("proxy.log", src("commands/netsh-winhttp-show-proxy.txt")),
+        ],
+    );
+    assert_unknowns_say_what_to_collect(&a);
+    let winsock = finding(&a, "winsock");
+    assert_eq!(winsock.status.as_str(), "unknown");
+    let w = &winsock.missing[0].collect[0];
+    assert_eq!(
+        (w.step.as_str(), w.command.as_deref(), w.how.as_str()),
+        (
+            "cmd-netsh-winsock-catalog",
+            Some("netsh winsock show catalog"),
+            "netsh winsock show catalog > netsh-winsock-show-catalog.txt"
+        )
+    );
+    assert!(
+        winsock.messages[0].ends_with(
+            "; to collect: `netsh winsock show catalog > netsh-winsock-show-catalog.txt`"
+        ),
+        "{}",
+        winsock.messages[0]
+    );
+    // tls12 lacks the TLS settings, not the version the snapshot has: it asks for the keys.
+    let tls = finding(&a, "tls12");
+    let keys: Vec<&str> = tls
+        .missing
+        .iter()
+        .flat_map(|m| &m.collect)
+        .filter_map(|w| w.registry_key.as_deref())
+        .collect();
+    assert!(
+        keys.contains(&r"HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL"),
+        "{keys:?}"
+    );
+    assert!(
+        !keys.contains(&r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion"),
+        "{keys:?}"
+    );
+    // proxy has WinHTTP's proxy from netsh; it needs the browser's settings.
+    let proxy = finding(&a, "proxy");
+    let steps: Vec<&str> = proxy
+        .missing
+        .iter()
+        .flat_map(|m| &m.collect)
+        .map(|w| w.step.as_str())
+        .collect();
+    assert!(steps.contains(&"reg-internet-settings-hkcu"), "{steps:?}");
+    assert!(!steps.contains(&"cmd-netsh-winhttp-proxy"), "{steps:?}");
+}
+
+#[test]
+fn the_json_and_table_reports_say_what_to_collect() {
+    let dir = scratch("verdicts-collect-report");
+    std::fs::copy(
+        repo().join("samples/win10-proxy-browser-only/registry/os-version.txt"),
+        dir.join("a.txt"),
+    )
+    .unwrap();
+    let path = dir.to_str().unwrap();
+    let report = common::report_of(path, 0);
+    let winsock = common::finding(&report, "winsock");
+    assert_eq!(winsock["status"], "unknown");
+    assert_eq!(
+        winsock["missing"][0]["collect"][0],
+        serde_json::json!({
+            "step": "cmd-netsh-winsock-catalog",
+            "command": "netsh winsock show catalog",
+            "how": "netsh winsock show catalog > netsh-winsock-show-catalog.txt"
+        })
+    );
+    let ncsi = common::finding(&report, "ncsi-probe");
+    let ways = ncsi["missing"][0]["collect"].as_array().unwrap();
+    assert!(
+        ways.iter().any(|w| w["registry_key"]
+            == r"HKLM\SOFTWARE\Policies\Microsoft\Windows\NetworkConnectivityStatusIndicator"),
+        "{ways:?}"
+    );
+    let out = common::caadoctor(&["analyze", path, "--color", "never"]);
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        table.contains("  winsock: winsock.")
+            && table.contains(
+                "    collect: netsh winsock show catalog > netsh-winsock-show-catalog.txt"
+            ),
+        "{table}"
+    );
+}
+
+#[test]
+fn a_collector_zip_missing_a_file_is_told_to_collect_that_file() {
+    let a = sample_with(
+        "win11-healthy",
+        "collect-zip",
+        &[
+            ("commands/netsh-winsock-show-catalog.txt", &|_| None),
+            ("registry/internet-settings-hklm-wow64.reg", &|_| None),
+            (
+                "registry/office-c2r.reg",
+                &edit("\"Platform\"=\"x64\"", "\"Platform\"=\"x86\""),
+            ),
+        ],
+    );
+    assert_unknowns_say_what_to_collect(&a);
+    let winsock = finding(&a, "winsock");
+    assert_eq!(winsock.status.as_str(), "unknown");
+    assert_eq!(
+        winsock.missing[0].collect[0].step,
+        "cmd-netsh-winsock-catalog"
+    );
+    // 32-bit Office without the Wow6432Node export: only that export is asked for.
+    let tls = finding(&a, "tls12");
+    assert_eq!(tls.status.as_str(), "unknown");
+    let steps: Vec<&str> = tls
+        .missing
+        .iter()
+        .flat_map(|m| &m.collect)
+        .map(|w| w.step.as_str())
+        .collect();
+    assert_eq!(steps, ["reg-internet-settings-hklm-wow64"]);
+    assert!(
+        tls.messages[0].ends_with(r#"to collect: `reg export "HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Internet Settings" internet-settings-hklm-wow64.reg`"#),
+        "{}",
+        tls.messages[0]
+    );
+    // The rest of the sample still decides every other rule.
+    let unknown: Vec<&str> = a
+        .findings
+        .iter()
+        .filter(|f| f.status.as_str() == "unknown")
+        .map(|f| f.rule.as_str())
+        .collect();
+    assert_eq!(unknown, ["tls12", "winsock"]);
+}

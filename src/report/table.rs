@@ -115,10 +115,14 @@ pub fn render(report: &Report<'_>, style: Style) -> String {
         .filter(|f| f.status == Status::Unknown && !f.missing.is_empty())
         .collect();
     if !unknown.is_empty() {
-        let _ = writeln!(out, "\nCould not decide (the snapshot lacks these facts)");
+        let _ = writeln!(
+            out,
+            "\nCould not decide (the snapshot lacks these facts, and what to collect)"
+        );
         for f in unknown {
             let facts: Vec<&str> = f.missing.iter().map(|m| m.fact.as_str()).collect();
             let _ = writeln!(out, "  {}: {}", f.rule, facts.join(", "));
+            collect(&mut out, f, "    ");
         }
     }
     if !report.problems.is_empty() {
@@ -140,6 +144,17 @@ pub fn render(report: &Report<'_>, style: Style) -> String {
         .collect();
     let _ = writeln!(out, "\nSummary: {}", counts.join(", "));
     out
+}
+
+/// What to collect for the finding's missing facts, one line per collector step.
+fn collect(out: &mut String, f: &Finding, indent: &str) {
+    let mut steps: Vec<&str> = Vec::new();
+    for w in f.missing.iter().flat_map(|m| &m.collect) {
+        if !steps.contains(&w.step.as_str()) {
+            steps.push(&w.step);
+            let _ = writeln!(out, "{indent}collect: {}", w.how);
+        }
+    }
 }
 
 fn sources(out: &mut String, sources: &[crate::facts::Evidence], indent: &str) {
@@ -186,6 +201,7 @@ fn details(out: &mut String, f: &Finding, style: Style) {
     if !f.missing.is_empty() {
         let facts: Vec<&str> = f.missing.iter().map(|m| m.fact.as_str()).collect();
         let _ = writeln!(out, "  not evaluated (missing): {}", facts.join(", "));
+        collect(out, f, "    ");
     }
     if !f.remediation.is_empty() {
         let _ = writeln!(out, "  remediation:");

@@ -9,7 +9,7 @@
 //! evaluate beside it. With no check holding and none unknown, `otherwise` applies.
 
 use super::expr::{CmpOp, Expr, Func};
-use super::{FactEvidence, Finding, Missing, Rule, Status};
+use super::{FactEvidence, Finding, Missing, Rule, Status, collect};
 use crate::facts::{self, Disagreement, Evidence, Facts, Value};
 use regex::Regex;
 use std::sync::LazyLock;
@@ -313,21 +313,55 @@ fn disagreements(evidence: &[FactEvidence]) -> Vec<String> {
         .collect()
 }
 
-fn missing(paths: &[String]) -> Vec<Missing> {
+/// Whether the snapshot already holds what a collector step gives: asking for it again
+/// would not help.
+pub type Collected<'a> = &'a dyn Fn(&collect::Way) -> bool;
+
+/// The ways to collect `fact` that the snapshot does not hold yet.
+fn to_collect(fact: &str, collected: Collected<'_>) -> Vec<collect::Way> {
+    collect::ways(fact)
+        .into_iter()
+        .filter(|w| !collected(w))
+        .collect()
+}
+
+fn missing(paths: &[String], collected: Collected<'_>) -> Vec<Missing> {
     paths
         .iter()
         .map(|p| Missing {
             fact: p.clone(),
             about: facts::doc_of(p).unwrap_or("").to_owned(),
+            collect: to_collect(p, collected),
         })
         .collect()
 }
 
-fn unknown_message(paths: &[String]) -> String {
-    format!("cannot decide: the snapshot lacks {}", paths.join(", "))
+/// Why a rule cannot decide, and what to collect so that it can (each way once).
+fn unknown_message(paths: &[String], collected: Collected<'_>) -> String {
+    let ways: Vec<collect::Way> = paths
+        .iter()
+        .flat_map(|p| to_collect(p, collected))
+        .collect();
+    let mut distinct: Vec<&collect::Way> = Vec::new();
+    for w in &ways {
+        if !distinct.iter().any(|d| d.step == w.step) {
+            distinct.push(w);
+        }
+    }
+    let lacks = format!("cannot decide: the snapshot lacks {}", paths.join(", "));
+    if distinct.is_empty() {
+        format!("{lacks} (what the collector gathers for them is in the snapshot and does not say)")
+    } else {
+        format!("{lacks}; to collect: {}", collect::say(&distinct))
+    }
 }
 
-pub(super) fn evaluate(rule: &Rule, facts: &Facts) -> Finding {
+#[cfg(test)]
+fn evaluate(rule: &Rule, facts: &Facts) -> Finding {
+    evaluate_with(rule, facts, &|_| false)
+}
+
+pub(super) fn evaluate_with(rule: &Rule, facts: &Facts, collected: Collected<'_>) -> Finding {
     let mut finding = Finding {
         rule: rule.id.clone(),
         status: Status::Unknown,
@@ -352,9 +386,11 @@ pub(super) fn evaluate(rule: &Rule, facts: &Facts) -> Finding {
                 return finding;
             }
             None => {
-                finding.messages.push(unknown_message(&t.missing));
+                finding
+                    .messages
+                    .push(unknown_message(&t.missing, collected));
                 finding.evidence = evidence(&t.touched, facts);
-                finding.missing = missing(&t.missing);
+                finding.missing = missing(&t.missing, collected);
                 finding.messages.extend(disagreements(&finding.evidence));
                 return finding;
             }
@@ -420,16 +456,18 @@ pub(super) fn evaluate(rule: &Rule, facts: &Facts) -> Finding {
             }
             finding.status = status;
             finding.evidence = evidence(&trace.touched, facts);
-            finding.missing = missing(&blocked_above(status.rank()));
+            finding.missing = missing(&blocked_above(status.rank()), collected);
         }
         _ if !undecided.is_empty() => {
             let mut trace = context;
             for r in &results {
                 trace = trace.merge(r.2.clone());
             }
-            finding.messages.push(unknown_message(&trace.missing));
+            finding
+                .messages
+                .push(unknown_message(&trace.missing, collected));
             finding.evidence = evidence(&trace.touched, facts);
-            finding.missing = missing(&trace.missing);
+            finding.missing = missing(&trace.missing, collected);
         }
         _ => {
             let mut trace = context;

@@ -6,6 +6,7 @@
 //! names the file, line and column.
 
 mod builtin;
+pub mod collect;
 mod eval;
 pub mod expr;
 mod load;
@@ -13,6 +14,7 @@ mod typecheck;
 pub mod verdict;
 
 pub use builtin::BUILTIN;
+pub use eval::Collected;
 pub use load::{RuleError, parse_rule};
 pub use verdict::{FactEvidence, Finding, Missing, Severity, Status};
 
@@ -132,11 +134,12 @@ impl RuleSet {
         Wanted { services }
     }
 
-    /// Every rule's verdict, in rule order.
-    pub fn evaluate(&self, facts: &Facts) -> Vec<Finding> {
+    /// Every rule's verdict, in rule order. `collected` says which of the collector's steps
+    /// the snapshot already holds, so that a missing fact asks only for the others.
+    pub fn evaluate(&self, facts: &Facts, collected: eval::Collected<'_>) -> Vec<Finding> {
         self.rules
             .iter()
-            .map(|r| eval::evaluate(r, facts))
+            .map(|r| eval::evaluate_with(r, facts, collected))
             .collect()
     }
 }

@@ -110,6 +110,10 @@ pub struct Missing {
     pub fact: String,
     /// What the fact is and where it comes from.
     pub about: String,
+    /// How to collect it: the collector's steps that give it, each with the registry key to
+    /// export, the command to run or the log to export, and the command line to do it by hand.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub collect: Vec<super::collect::Way>,
 }
 
 /// The verdict of one rule on one snapshot.
