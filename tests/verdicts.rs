@@ -138,23 +138,27 @@ fn hkcu_proxy() -> Vec<u8> {
 
 // --- 1. An observed value beats an inferred default; disagreeing observations are shown.
 
+/// A hand export of the machine's Internet Settings whose Connections key holds
+/// `connections`, the browser's proxy, and `netsh winhttp show proxy` showing that proxy.
+fn winhttp_hand(name: &str, connections: &str) -> Analysis {
+    let machine = export(&format!(
+        "[{HKLM_SETTINGS}]\n\"MinorVersion\"=\"0\"\n\n[{HKLM_SETTINGS}\\Connections]{connections}"
+    ));
+    hand(
+        name,
+        &[
+            ("machine settings.reg", machine),
+            ("user.dat", hkcu_proxy()),
+            ("netsh.log", utf16(NETSH_PROXY)),
+        ],
+    )
+}
+
 /// The issue's example: the export of Internet Settings has no `WinHttpSettings` (so "direct,
 /// the Windows default") while `netsh winhttp show proxy` shows the proxy the browser uses.
 #[test]
 fn winhttp_netsh_observation_beats_an_export_without_the_blob() {
-    let a = hand(
-        "winhttp-observed",
-        &[
-            (
-                "machine settings.reg",
-                export(&format!(
-                    "[{HKLM_SETTINGS}]\n\"MinorVersion\"=\"0\"\n\n[{HKLM_SETTINGS}\\Connections]"
-                )),
-            ),
-            ("user.dat", hkcu_proxy()),
-            ("netsh.log", utf16(NETSH_PROXY)),
-        ],
-    );
+    let a = winhttp_hand("winhttp-observed", "");
     let mode = a.facts.proxy.winhttp_mode.as_ref().unwrap();
     assert_eq!(mode.value, "proxy");
     assert_eq!(mode.evidence[0].artifact, "netsh.log");
@@ -184,30 +188,18 @@ fn winhttp_blob_and_netsh_that_disagree_are_both_shown() {
     // A hand export: the blob says direct, netsh a proxy.
     let direct_blob =
         "\"WinHttpSettings\"=hex:18,00,00,00,00,00,00,00,01,00,00,00,00,00,00,00,00,00,00,\\\n  00";
-    let a = hand(
-        "winhttp-disagree",
-        &[
-            (
-                "a",
-                export(&format!(
-                    "[{HKLM_SETTINGS}]\n\"MinorVersion\"=\"0\"\n\n[{HKLM_SETTINGS}\\Connections]\n{direct_blob}"
-                )),
-            ),
-            ("b", hkcu_proxy()),
-            ("c", utf16(NETSH_PROXY)),
-        ],
-    );
+    let a = winhttp_hand("winhttp-disagree", &format!("\n{direct_blob}"));
     let mode = a.facts.proxy.winhttp_mode.as_ref().unwrap();
     assert_eq!(mode.value, "direct", "the blob WinHTTP reads is preferred");
     let d = mode.disagreement.as_ref().unwrap();
-    assert_eq!(d.others[0].sources[0].artifact, "c");
+    assert_eq!(d.others[0].sources[0].artifact, "netsh.log");
     let proxy = finding(&a, "proxy");
     assert_eq!(proxy.status.as_str(), "fail");
     let m = disagreement_message(proxy, "proxy.winhttp_mode");
     assert!(
-        m.contains("the registry's WinHttpSettings: direct access (a:")
+        m.contains("the registry's WinHttpSettings: direct access (machine settings.reg:")
             && m.contains(
-                "netsh winhttp show proxy: proxy proxy.contoso.com:8080, bypass <local> (c:4)"
+                "netsh winhttp show proxy: proxy proxy.contoso.com:8080, bypass <local> (netsh.log:4)"
             ),
         "{m}"
     );
@@ -423,13 +415,10 @@ fn two_registry_files_that_set_a_value_differently_are_both_shown() {
 
 #[test]
 fn whoami_and_dsregcmd_that_name_different_accounts_are_both_kept() {
-    let dsreg = "+----------------------------------------------------------------------+\n| Device State                                                         |\n+----------------------------------------------------------------------+\n\n             AzureAdJoined : YES\n              DomainJoined : NO\n\n+----------------------------------------------------------------------+\n| Diagnostic Data                                                      |\n+----------------------------------------------------------------------+\n\n    Executing Account Name : AzureAD\\bob, bob@contoso.com\n";
+    let dsreg = dsregcmd(true, false, &[], r"AzureAD\bob, bob@contoso.com");
     let a = hand(
         "upn-disagree",
-        &[
-            ("who.txt", utf16("alice@contoso.com\n")),
-            ("ds.txt", utf16(dsreg)),
-        ],
+        &[("who.txt", utf16("alice@contoso.com\n")), ("ds.txt", dsreg)],
     );
     let upn = a.facts.accounts.signed_in_upn.as_ref().unwrap();
     assert_eq!(upn.value, "alice@contoso.com");
@@ -509,6 +498,11 @@ fn office_identity(name: &str, tenant: &str) -> Vec<u8> {
     ))
 }
 
+/// A hand export of Windows 10 (so the rule applies) and its dsregcmd output.
+fn windows10_with(name: &str, dsreg: Vec<u8>) -> Analysis {
+    hand(name, &[("os.txt", windows10()), ("dsreg.txt", dsreg)])
+}
+
 /// Windows 10's version key, so the rule applies.
 fn windows10() -> Vec<u8> {
     utf16(
@@ -573,12 +567,9 @@ fn a_work_account_on_a_pc_that_signs_in_with_a_personal_account_warns_and_says_o
     assert_eq!((f.status.as_str(), f.messages.len()), ("warn", 1), "{f:#?}");
 
     // Without Office's identities the warning is still given: the join state decides it.
-    let a = hand(
+    let a = windows10_with(
         "work-account-personal-no-identity",
-        &[
-            ("os.txt", windows10()),
-            ("dsreg.txt", dsregcmd(false, false, &[FABRIKAM], "")),
-        ],
+        dsregcmd(false, false, &[FABRIKAM], ""),
     );
     let f = finding(&a, "work-account");
     assert_eq!(f.status.as_str(), "warn", "{f:#?}");
@@ -591,20 +582,14 @@ fn a_work_account_on_a_pc_that_signs_in_with_a_personal_account_warns_and_says_o
 
 #[test]
 fn a_work_account_on_a_domain_pc_not_joined_to_entra_warns() {
-    let a = hand(
+    let a = windows10_with(
         "work-account-domain",
-        &[
-            ("os.txt", windows10()),
-            (
-                "dsreg.txt",
-                dsregcmd(
-                    false,
-                    true,
-                    &[FABRIKAM],
-                    r"CONTOSO\martin, martin@contoso.com",
-                ),
-            ),
-        ],
+        dsregcmd(
+            false,
+            true,
+            &[FABRIKAM],
+            r"CONTOSO\martin, martin@contoso.com",
+        ),
     );
     let f = finding(&a, "work-account");
     assert_eq!(f.status.as_str(), "warn");
@@ -618,47 +603,29 @@ fn a_work_account_on_a_domain_pc_not_joined_to_entra_warns() {
 #[test]
 fn work_account_passes_only_with_no_account_besides_the_windows_sign_in() {
     // Entra ID joined, nothing else connected: the Windows account is the work account.
-    let a = hand(
+    let a = windows10_with(
         "work-account-entra",
-        &[
-            ("os.txt", windows10()),
-            (
-                "dsreg.txt",
-                dsregcmd(true, false, &[], r"AzureAD\amelie, amelie@contoso.com"),
-            ),
-        ],
+        dsregcmd(true, false, &[], r"AzureAD\amelie, amelie@contoso.com"),
     );
     assert_eq!(finding(&a, "work-account").status.as_str(), "pass");
     let account = a.facts.accounts.windows_account.as_ref().unwrap();
     assert_eq!(account.value, "entra");
     // Not joined, no work account connected: nothing to disconnect.
-    let a = hand(
+    let a = windows10_with(
         "work-account-none",
-        &[
-            ("os.txt", windows10()),
-            (
-                "dsreg.txt",
-                dsregcmd(false, false, &[], r"DESKTOP-7Q\martin"),
-            ),
-        ],
+        dsregcmd(false, false, &[], r"DESKTOP-7Q\martin"),
     );
     assert_eq!(finding(&a, "work-account").status.as_str(), "pass");
     // Entra ID joined with a second tenant's account connected: fail (the sample
     // win11-second-work-account is the same on a hybrid-joined PC).
-    let a = hand(
+    let a = windows10_with(
         "work-account-second",
-        &[
-            ("os.txt", windows10()),
-            (
-                "dsreg.txt",
-                dsregcmd(
-                    true,
-                    false,
-                    &[FABRIKAM],
-                    r"AzureAD\amelie, amelie@contoso.com",
-                ),
-            ),
-        ],
+        dsregcmd(
+            true,
+            false,
+            &[FABRIKAM],
+            r"AzureAD\amelie, amelie@contoso.com",
+        ),
     );
     let f = finding(&a, "work-account");
     assert_eq!(f.status.as_str(), "fail");

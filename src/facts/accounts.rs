@@ -261,29 +261,18 @@ fn windows_account(artifact: &str, d: &Dsreg) -> Option<Fact<String>> {
             (false, _) => fact("local", why, vec![at(f)]),
         };
     }
+    let fields = |names: [&str; 2]| names.into_iter().filter_map(|n| field(n).map(at)).collect();
     match (entra_joined, domain_joined) {
-        (Some(false), Some(false)) => {
-            let evidence = ["AzureAdJoined", "DomainJoined"]
-                .into_iter()
-                .filter_map(|n| field(n).map(at))
-                .collect();
-            fact(
-                "local",
-                "the PC is joined to neither Entra ID nor a domain".to_owned(),
-                evidence,
-            )
-        }
-        (Some(true), _) if flag("AzureAdPrt") == Some(true) => {
-            let evidence = ["AzureAdJoined", "AzureAdPrt"]
-                .into_iter()
-                .filter_map(|n| field(n).map(at))
-                .collect();
-            fact(
-                "entra",
-                "the PC is joined to Entra ID and the user has a Primary Refresh Token".to_owned(),
-                evidence,
-            )
-        }
+        (Some(false), Some(false)) => fact(
+            "local",
+            "the PC is joined to neither Entra ID nor a domain".to_owned(),
+            fields(["AzureAdJoined", "DomainJoined"]),
+        ),
+        (Some(true), _) if flag("AzureAdPrt") == Some(true) => fact(
+            "entra",
+            "the PC is joined to Entra ID and the user has a Primary Refresh Token".to_owned(),
+            fields(["AzureAdJoined", "AzureAdPrt"]),
+        ),
         _ => None,
     }
 }

@@ -127,46 +127,30 @@ mod tests {
         }]
     }
 
+    /// A default inferred from absence, then a command's observation.
+    fn default_then(observed: bool) -> Fact<bool> {
+        let sources = [
+            Source::inferred(false, "not set", "the registry", ev("a.reg")),
+            Source::observed(observed, "seen", "the command", ev("b.txt")),
+        ];
+        merge(&sources, |a, b| a == b, "").unwrap()
+    }
+
     #[test]
     fn an_observation_beats_an_inferred_default() {
-        let f = merge(
-            &[
-                Source::inferred(false, "not set", "the registry", ev("a.reg")),
-                Source::observed(true, "set", "the command", ev("b.txt")),
-            ],
-            |a, b| a == b,
-            "",
-        )
-        .unwrap();
+        let f = default_then(true);
         assert!(f.value);
         assert_eq!(f.evidence, ev("b.txt"));
-        // A default that agrees backs the observation up.
-        let f = merge(
-            &[
-                Source::inferred(false, "not set", "the registry", ev("a.reg")),
-                Source::observed(false, "off", "the command", ev("b.txt")),
-            ],
-            |a, b| a == b,
-            "",
-        )
-        .unwrap();
-        assert_eq!(f.evidence.len(), 2);
-        assert!(f.note.is_none());
-        let f = merge(
-            &[
-                Source::inferred(false, "not set", "the registry", ev("a.reg")),
-                Source::observed(true, "set", "the command", ev("b.txt")),
-            ],
-            |a, b| a == b,
-            "",
-        )
-        .unwrap();
         assert!(f.disagreement.is_none());
         assert!(
             f.note
                 .unwrap()
                 .contains("beats the default inferred from the registry")
         );
+        // A default that agrees backs the observation up.
+        let f = default_then(false);
+        assert_eq!(f.evidence.len(), 2);
+        assert!(f.note.is_none());
     }
 
     #[test]

@@ -166,7 +166,7 @@ pub fn say(ways: &[&Way]) -> String {
 mod tests {
     use super::*;
     use crate::facts::catalog;
-    use crate::rules::{RuleSet, visit_facts};
+    use crate::rules::RuleSet;
 
     #[test]
     fn the_table_loads_and_names_only_steps_the_collector_declares() {
@@ -211,15 +211,9 @@ mod tests {
         // The built-in rules' facts, with the services they name.
         let rules = RuleSet::builtin().unwrap();
         for rule in &rules.rules {
-            let conds = rule
-                .applies
-                .iter()
-                .chain(rule.checks.iter().map(|c| &c.when));
-            for c in conds {
-                visit_facts(&c.expr, &mut |path| {
-                    assert!(!ways(path).is_empty(), "{}: {path}", rule.id);
-                });
-            }
+            rule.each_fact(&mut |path| {
+                assert!(!ways(path).is_empty(), "{}: {path}", rule.id);
+            });
         }
     }
 

@@ -62,6 +62,19 @@ pub struct Rule {
     pub origin: String,
 }
 
+impl Rule {
+    /// Calls `f` with every fact path its conditions name (`applies` and every check).
+    pub fn each_fact(&self, f: &mut impl FnMut(&str)) {
+        let conds = self
+            .applies
+            .iter()
+            .chain(self.checks.iter().map(|c| &c.when));
+        for c in conds {
+            visit_facts(&c.expr, f);
+        }
+    }
+}
+
 /// The rules in effect, in report order (built-in order, then added rules by id).
 #[derive(Debug, Clone)]
 pub struct RuleSet {
@@ -116,20 +129,14 @@ impl RuleSet {
     pub fn wanted(&self) -> Wanted {
         let mut services: Vec<String> = Vec::new();
         for rule in &self.rules {
-            let conds = rule
-                .applies
-                .iter()
-                .chain(rule.checks.iter().map(|c| &c.when));
-            for c in conds {
-                visit_facts(&c.expr, &mut |path| {
-                    if let Some(rest) = path.strip_prefix("services.")
-                        && let Some((name, _)) = rest.split_once('.')
-                        && !services.iter().any(|s| s.eq_ignore_ascii_case(name))
-                    {
-                        services.push(name.to_owned());
-                    }
-                });
-            }
+            rule.each_fact(&mut |path| {
+                if let Some(rest) = path.strip_prefix("services.")
+                    && let Some((name, _)) = rest.split_once('.')
+                    && !services.iter().any(|s| s.eq_ignore_ascii_case(name))
+                {
+                    services.push(name.to_owned());
+                }
+            });
         }
         Wanted { services }
     }
