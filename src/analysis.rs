@@ -12,7 +12,7 @@ use crate::parse::{
     winsock,
 };
 use crate::problem::{Problem, ProblemKind};
-use crate::rules::{Finding, RuleSet};
+use crate::rules::{Finding, RuleSet, collect};
 use crate::snapshot::{Artifact, Snapshot, SourceFormat};
 use serde::Serialize;
 
@@ -222,7 +222,7 @@ pub fn analyze(snapshot: Snapshot, rules: &RuleSet) -> Analysis {
 
     let (facts, fact_problems) = Facts::build(&inputs, &rules.wanted());
     problems.extend(fact_problems);
-    let findings = rules.evaluate(&facts, &|way| collected(&inputs, way));
+    let findings = rules.evaluate(&facts, &|way| collect::collected(&inputs, way));
     let snapshot_info = snapshot_info(&snapshot, &inputs, &facts, notes);
     Analysis {
         snapshot: snapshot_info,
@@ -231,61 +231,6 @@ pub fn analyze(snapshot: Snapshot, rules: &RuleSet) -> Analysis {
         findings,
         artifacts,
         problems,
-    }
-}
-
-/// Whether the snapshot already holds what a collector step gives, so a rule that misses a
-/// fact does not ask for it again: the manifest says the step found nothing to collect on
-/// the PC (`absent`), or the snapshot has data of the step's kind — a registry key an
-/// export or query covers, a log of the channel, a parsed command output or document, in
-/// files of any names.
-fn collected(inputs: &Inputs, way: &crate::rules::collect::Way) -> bool {
-    let absent = inputs.manifest.as_ref().is_some_and(|(_, m)| {
-        m.steps.iter().any(|s| {
-            s.id.as_deref() == Some(way.step.as_str()) && s.status == manifest::StepStatus::Absent
-        })
-    });
-    if absent {
-        return true;
-    }
-    if let Some(key) = &way.registry_key {
-        let view = &inputs.registry;
-        return view.covers(key).is_some() || view.key(key).is_some_and(|k| k.listed);
-    }
-    if let Some(channel) = &way.event_log {
-        let named = |c: &str| c.eq_ignore_ascii_case(channel);
-        return inputs
-            .event_logs
-            .iter()
-            .any(|(_, l)| l.channel.as_deref().is_some_and(named))
-            || inputs.absent_logs().iter().any(|(c, _)| named(c));
-    }
-    // `sc query NlaSvc`: the output of that command for that service.
-    let sc = |label: &str| {
-        let name = way.command.as_deref().and_then(|c| c.rsplit(' ').next());
-        inputs.service_states.iter().any(|s| {
-            s.command == label && name.is_some_and(|n| s.state.name.eq_ignore_ascii_case(n))
-        })
-    };
-    match way.kind.as_str() {
-        "netsh-winhttp-proxy" => inputs.netsh_proxy.is_some(),
-        "netsh-winhttp-advproxy" => inputs.advproxy.is_some(),
-        "sc-query" => sc("sc query"),
-        "sc-qc" => sc("sc qc"),
-        "services-json" => inputs
-            .service_states
-            .iter()
-            .any(|s| s.command == "Get-Service"),
-        "cmdkey-list" => inputs.cmdkey.is_some(),
-        "dsregcmd" => inputs.dsregcmd.is_some(),
-        "whoami-upn" => inputs.whoami_upn.is_some(),
-        "netsh-winsock-catalog" => inputs.winsock.is_some(),
-        "ipconfig-all" => inputs.ipconfig.is_some(),
-        "hotfix-list" => inputs.hotfixes.is_some(),
-        "office-licenses" => inputs.licenses.is_some(),
-        "probe-results" => inputs.probes.is_some(),
-        "manifest" => inputs.manifest.is_some(),
-        _ => false,
     }
 }
 

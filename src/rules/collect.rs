@@ -1,9 +1,12 @@
 //! What to collect for a fact the snapshot lacks: the collector's steps that give it
 //! (`analyzers/data/collect.toml`, by step id), told as the registry key to export, the
 //! command to run or the event log to export that the collector's own tables declare
-//! ([`crate::collector::declared`]), with the command line to do it by hand.
+//! ([`crate::collector::declared`]), with the command line to do it by hand — leaving out
+//! the steps whose data the snapshot already holds ([`collected`]).
 
 use crate::collector::{self, Declared};
+use crate::facts::Inputs;
+use crate::parse::manifest::StepStatus;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -146,9 +149,89 @@ pub fn ways(fact: &str) -> Vec<Way> {
         .collect()
 }
 
+/// Whether the snapshot already holds what a collector step gives: asking for it again
+/// would not help.
+pub type Collected<'a> = &'a dyn Fn(&Way) -> bool;
+
+/// Whether the snapshot already holds what a collector step gives, so a rule that misses a
+/// fact does not ask for it again: the manifest says the step found nothing to collect on
+/// the PC (`absent`), or the snapshot has data of the step's kind — a registry key an
+/// export or query covers, a log of the channel, a parsed command output or document, in
+/// files of any names.
+pub fn collected(inputs: &Inputs, way: &Way) -> bool {
+    let absent = inputs.manifest.as_ref().is_some_and(|(_, m)| {
+        m.steps
+            .iter()
+            .any(|s| s.id.as_deref() == Some(way.step.as_str()) && s.status == StepStatus::Absent)
+    });
+    if absent {
+        return true;
+    }
+    if let Some(key) = &way.registry_key {
+        let view = &inputs.registry;
+        return view.covers(key).is_some() || view.key(key).is_some_and(|k| k.listed);
+    }
+    if let Some(channel) = &way.event_log {
+        let named = |c: &str| c.eq_ignore_ascii_case(channel);
+        return inputs
+            .event_logs
+            .iter()
+            .any(|(_, l)| l.channel.as_deref().is_some_and(named))
+            || inputs.absent_logs().iter().any(|(c, _)| named(c));
+    }
+    // `sc query NlaSvc`: the output of that command for that service.
+    let sc = |label: &str| {
+        let name = way.command.as_deref().and_then(|c| c.rsplit(' ').next());
+        inputs.service_states.iter().any(|s| {
+            s.command == label && name.is_some_and(|n| s.state.name.eq_ignore_ascii_case(n))
+        })
+    };
+    match way.kind.as_str() {
+        "netsh-winhttp-proxy" => inputs.netsh_proxy.is_some(),
+        "netsh-winhttp-advproxy" => inputs.advproxy.is_some(),
+        "sc-query" => sc("sc query"),
+        "sc-qc" => sc("sc qc"),
+        "services-json" => inputs
+            .service_states
+            .iter()
+            .any(|s| s.command == "Get-Service"),
+        "cmdkey-list" => inputs.cmdkey.is_some(),
+        "dsregcmd" => inputs.dsregcmd.is_some(),
+        "whoami-upn" => inputs.whoami_upn.is_some(),
+        "netsh-winsock-catalog" => inputs.winsock.is_some(),
+        "ipconfig-all" => inputs.ipconfig.is_some(),
+        "hotfix-list" => inputs.hotfixes.is_some(),
+        "office-licenses" => inputs.licenses.is_some(),
+        "probe-results" => inputs.probes.is_some(),
+        "manifest" => inputs.manifest.is_some(),
+        _ => false,
+    }
+}
+
+/// The ways to collect `fact` that the snapshot does not hold yet.
+pub fn to_collect(fact: &str, collected: Collected<'_>) -> Vec<Way> {
+    ways(fact).into_iter().filter(|w| !collected(w)).collect()
+}
+
+/// What to collect for all of `facts`, each step once, as a clause (`to collect: ...`);
+/// `None` when the snapshot holds every step already.
+pub fn clause(facts: &[String], collected: Collected<'_>) -> Option<String> {
+    let ways: Vec<Way> = facts
+        .iter()
+        .flat_map(|p| to_collect(p, collected))
+        .collect();
+    let mut distinct: Vec<&Way> = Vec::new();
+    for w in &ways {
+        if !distinct.iter().any(|d| d.step == w.step) {
+            distinct.push(w);
+        }
+    }
+    (!distinct.is_empty()).then(|| format!("to collect: {}", say(&distinct)))
+}
+
 /// The ways as a clause of a sentence: the command lines in backticks, the instructions
 /// as they are.
-pub fn say(ways: &[&Way]) -> String {
+fn say(ways: &[&Way]) -> String {
     let parts: Vec<String> = ways
         .iter()
         .map(|w| {

@@ -8,8 +8,9 @@
 //! higher status could not be evaluated; a `fail` or `warn` is, and lists what it could not
 //! evaluate beside it. With no check holding and none unknown, `otherwise` applies.
 
+use super::collect::{self, Collected};
 use super::expr::{CmpOp, Expr, Func};
-use super::{FactEvidence, Finding, Missing, Rule, Status, collect};
+use super::{FactEvidence, Finding, Missing, Rule, Status};
 use crate::facts::{self, Disagreement, Evidence, Facts, Value};
 use regex::Regex;
 use std::sync::LazyLock;
@@ -313,46 +314,25 @@ fn disagreements(evidence: &[FactEvidence]) -> Vec<String> {
         .collect()
 }
 
-/// Whether the snapshot already holds what a collector step gives: asking for it again
-/// would not help.
-pub type Collected<'a> = &'a dyn Fn(&collect::Way) -> bool;
-
-/// The ways to collect `fact` that the snapshot does not hold yet.
-fn to_collect(fact: &str, collected: Collected<'_>) -> Vec<collect::Way> {
-    collect::ways(fact)
-        .into_iter()
-        .filter(|w| !collected(w))
-        .collect()
-}
-
 fn missing(paths: &[String], collected: Collected<'_>) -> Vec<Missing> {
     paths
         .iter()
         .map(|p| Missing {
             fact: p.clone(),
             about: facts::doc_of(p).unwrap_or("").to_owned(),
-            collect: to_collect(p, collected),
+            collect: collect::to_collect(p, collected),
         })
         .collect()
 }
 
-/// Why a rule cannot decide, and what to collect so that it can (each way once).
+/// Why a rule cannot decide, and what to collect so that it can.
 fn unknown_message(paths: &[String], collected: Collected<'_>) -> String {
-    let ways: Vec<collect::Way> = paths
-        .iter()
-        .flat_map(|p| to_collect(p, collected))
-        .collect();
-    let mut distinct: Vec<&collect::Way> = Vec::new();
-    for w in &ways {
-        if !distinct.iter().any(|d| d.step == w.step) {
-            distinct.push(w);
-        }
-    }
     let lacks = format!("cannot decide: the snapshot lacks {}", paths.join(", "));
-    if distinct.is_empty() {
-        format!("{lacks} (what the collector gathers for them is in the snapshot and does not say)")
-    } else {
-        format!("{lacks}; to collect: {}", collect::say(&distinct))
+    match collect::clause(paths, collected) {
+        Some(clause) => format!("{lacks}; {clause}"),
+        None => format!(
+            "{lacks} (what the collector gathers for them is in the snapshot and does not say)"
+        ),
     }
 }
 

@@ -14,7 +14,7 @@ mod typecheck;
 pub mod verdict;
 
 pub use builtin::BUILTIN;
-pub use eval::Collected;
+pub use collect::Collected;
 pub use load::{RuleError, parse_rule};
 pub use verdict::{FactEvidence, Finding, Missing, Severity, Status};
 
@@ -143,7 +143,7 @@ impl RuleSet {
 
     /// Every rule's verdict, in rule order. `collected` says which of the collector's steps
     /// the snapshot already holds, so that a missing fact asks only for the others.
-    pub fn evaluate(&self, facts: &Facts, collected: eval::Collected<'_>) -> Vec<Finding> {
+    pub fn evaluate(&self, facts: &Facts, collected: Collected<'_>) -> Vec<Finding> {
         self.rules
             .iter()
             .map(|r| eval::evaluate_with(r, facts, collected))
