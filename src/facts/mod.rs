@@ -5,7 +5,10 @@
 //! which also yields the catalog ([`catalog`], [`kind_of`]) that rule files are checked
 //! against when they load, and the lookup ([`Facts::get`]) the engine evaluates with.
 //! A fact is absent when the snapshot does not say; a value that is not set on the machine
-//! is present with the Windows default and evidence saying "not set".
+//! is present with the Windows default and evidence saying "not set". Where one truth has
+//! several sources (a registry value and a command's output, two registry files), the
+//! merge follows the order `merge.rs` states: an observation beats a default inferred from absence,
+//! and observations that disagree are all kept on the fact.
 
 pub mod accounts;
 pub mod events;

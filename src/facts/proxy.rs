@@ -2,7 +2,7 @@
 //! WinINet (per user, what the browser and Internet Options use).
 //!
 //! WinHTTP comes from the `WinHttpSettings` blob (language-independent) and
-//! `netsh winhttp show proxy` text, merged as [`winhttp`] says: an observation beats the
+//! `netsh winhttp show proxy` text, merged as `winhttp` says: an observation beats the
 //! default inferred from an export without the blob, and when the two disagree both are
 //! kept; `show advproxy` (Windows 11) adds PAC, auto-detect and "use the user's settings". WinINet comes from the user's `DefaultConnectionSettings` blob
 //! (what WinINet reads) and falls back to the `ProxyEnable`/`ProxyServer`/`ProxyOverride`/

@@ -1,6 +1,6 @@
 //! Windows services: whether each exists and how it starts (the registry key
 //! `HKLM\SYSTEM\CurrentControlSet\Services\<name>`, `sc qc` and `Get-Service`), and whether
-//! it runs (`Get-Service` JSON and `sc query`), merged as [`one`] says: the Service Control
+//! it runs (`Get-Service` JSON and `sc query`), merged as `one` says: the Service Control
 //! Manager's answer before the registry's, every disagreement kept. Every service in the
 //! snapshot becomes a group; the services the rules name are looked up even when absent, so
 //! "not installed" is a fact rather than a gap.
