@@ -12,7 +12,7 @@ use crate::parse::{
     services, winsock,
 };
 use crate::problem::{Problem, ProblemKind};
-use crate::rules::{Finding, RuleSet};
+use crate::rules::{Finding, RuleSet, collect};
 use crate::snapshot::{Artifact, Snapshot, SourceFormat};
 use serde::Serialize;
 
@@ -222,7 +222,7 @@ pub fn analyze(snapshot: Snapshot, rules: &RuleSet) -> Analysis {
 
     let (facts, fact_problems) = Facts::build(&inputs, &rules.wanted());
     problems.extend(fact_problems);
-    let findings = rules.evaluate(&facts);
+    let findings = rules.evaluate(&facts, &|way| collect::collected(&inputs, way));
     let snapshot_info = snapshot_info(&snapshot, &inputs, &facts, notes);
     Analysis {
         snapshot: snapshot_info,

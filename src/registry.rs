@@ -91,13 +91,16 @@ pub struct Coverage {
     pub absent: bool,
 }
 
-/// A value defined differently by two files; the later one is used.
+/// A value defined differently by two files, and which one is used.
 #[derive(Debug, Clone)]
 pub struct Conflict {
     pub key: String,
     pub name: String,
     pub used: Origin,
     pub overridden: Origin,
+    /// What each file sets.
+    pub used_data: RegData,
+    pub overridden_data: RegData,
 }
 
 /// What the snapshot says about one value.
@@ -186,15 +189,17 @@ impl RegistryView {
                 let keep_old = old.origin.scope.lists_values() && !lists;
                 if old.data != *data && *old.origin.artifact != *artifact {
                     let (used, overridden) = if keep_old {
-                        (old.origin.clone(), entry.origin.clone())
+                        (old as &ValueEntry, &entry)
                     } else {
-                        (entry.origin.clone(), old.origin.clone())
+                        (&entry, old as &ValueEntry)
                     };
                     self.conflicts.push(Conflict {
                         key: path.clone(),
                         name: v.name.clone(),
-                        used,
-                        overridden,
+                        used: used.origin.clone(),
+                        overridden: overridden.origin.clone(),
+                        used_data: used.data.clone(),
+                        overridden_data: overridden.data.clone(),
                     });
                 }
                 if !keep_old {

@@ -80,9 +80,17 @@ fn the_version_checker_finds_each_construct_and_accepts_guarded_ones() {
 /// The tables of the script that declare its artifacts.
 const TABLES: &[&str] = &["$RegistryExports", "$Commands", "$Documents", "$EventLogs"];
 
-/// `(step id, artifact path, kind)` the script declares: the `@('id', 'path', 'kind',
-/// 'what')` rows of its four tables, read from the syntax tree.
+/// `(step id, artifact path, kind)` the script declares.
 fn declared() -> Vec<(String, String, String)> {
+    declared_rows()
+        .into_iter()
+        .map(|r| (r.0, r.1, r.2))
+        .collect()
+}
+
+/// `(step id, artifact path, kind, what)`: the `@('id', 'path', 'kind', 'what')` rows of the
+/// script's four tables, read from the syntax tree.
+fn declared_rows() -> Vec<(String, String, String, String)> {
     let src = script();
     let tree = parse(&src);
     let mut rows = Vec::new();
@@ -109,11 +117,28 @@ fn declared() -> Vec<(String, String, String)> {
             });
             if !nested {
                 assert_eq!(strings.len(), 4, "{target}: {}", text(row, &src));
-                rows.push((strings[0].clone(), strings[1].clone(), strings[2].clone()));
+                rows.push((
+                    strings[0].clone(),
+                    strings[1].clone(),
+                    strings[2].clone(),
+                    strings[3].clone(),
+                ));
             }
         });
     });
     rows
+}
+
+/// The analyzer reads the same tables from the embedded script to say what to collect for
+/// a missing fact (`analyzers/data/collect.toml` names steps; their keys and commands come
+/// from these rows).
+#[test]
+fn the_analyzer_reads_the_declared_artifacts_as_the_syntax_tree_has_them() {
+    let analyzer: Vec<(String, String, String, String)> = caadoctor::collector::declared()
+        .into_iter()
+        .map(|d| (d.step, d.artifact, d.kind, d.what))
+        .collect();
+    assert_eq!(analyzer, declared_rows());
 }
 
 #[test]

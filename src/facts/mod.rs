@@ -5,13 +5,18 @@
 //! which also yields the catalog ([`catalog`], [`kind_of`]) that rule files are checked
 //! against when they load, and the lookup ([`Facts::get`]) the engine evaluates with.
 //! A fact is absent when the snapshot does not say; a value that is not set on the machine
-//! is present with the Windows default and evidence saying "not set".
+//! is present with the Windows default and evidence saying "not set". Where one truth has
+//! several sources (a registry value and a command's output, two registry files), the
+//! merge follows the order `merge.rs` states: an observation beats a default inferred from absence,
+//! and observations that disagree are all kept on the fact.
 
 pub mod accounts;
 pub mod events;
+pub mod identities;
 pub mod inspection;
 pub mod ipv6;
 pub mod licensing;
+mod merge;
 pub(crate) mod model;
 pub mod ncsi;
 pub mod network;
@@ -25,7 +30,9 @@ pub mod tls;
 pub mod updates;
 pub mod winsock;
 
-pub use model::{Evidence, Fact, FactGroup, FactRef, FieldDef, Kind, Value};
+pub use model::{
+    Disagreement, Evidence, Fact, FactGroup, FactRef, FieldDef, Kind, Observation, Value,
+};
 
 use crate::parse::manifest::{Manifest, StepStatus};
 use crate::parse::netsh_winhttp::{AdvProxy, NetshProxy};
@@ -219,13 +226,15 @@ impl Facts {
         };
         let logs = events::build(&inputs.event_logs, inputs.absent_logs());
         let mut services = services::build(view, &wanted.services, &inputs.service_states);
+        let cached_identities = identities::cached(view);
         events::apply_services(&mut services, &wanted.services, &inputs.event_logs);
         let office = {
             let mut o = office::build_office(view, collected.as_ref());
             office::apply_licenses(&mut o, inputs.licenses.as_ref());
+            office::apply_winhttp_view(&mut o, os.arch.as_ref());
             o
         };
-        let facts = Facts {
+        let mut facts = Facts {
             tls: tls::build(view, build, arch),
             ncsi: ncsi::build(view),
             ipv6: ipv6::build(view),
@@ -250,7 +259,7 @@ impl Facts {
                 events::apply_updates(&mut u, &inputs.event_logs);
                 u
             },
-            identity: office::build_identity(view),
+            identity: office::build_identity(view, cached_identities.as_ref()),
             probes: probes::build(inputs.probes.as_ref()),
             inspection: inspection::build(inputs.probes.as_ref()),
             network: network::build(inputs.ipconfig.as_ref()),
@@ -260,7 +269,32 @@ impl Facts {
             schannel: logs.schannel,
             os,
         };
+        facts.accounts.work_account_in_office =
+            identities::in_work_tenants(&facts.accounts, cached_identities.as_ref());
+        facts.each_mut(&mut |f| registry_read::file_disagreements(view, f));
         (facts, problems)
+    }
+
+    /// Calls `f` with every fact present, in every group.
+    fn each_mut(&mut self, f: &mut dyn FnMut(&mut dyn model::Provenance)) {
+        self.os.each_mut(f);
+        self.tls.each_mut(f);
+        self.ncsi.each_mut(f);
+        self.ipv6.each_mut(f);
+        self.proxy.each_mut(f);
+        self.accounts.each_mut(f);
+        self.winsock.each_mut(f);
+        self.updates.each_mut(f);
+        self.office.each_mut(f);
+        self.identity.each_mut(f);
+        self.probes.each_mut(f);
+        self.network.each_mut(f);
+        self.events.each_mut(f);
+        self.symptom.each_mut(f);
+        self.schannel.each_mut(f);
+        for s in self.services.values_mut() {
+            s.each_mut(f);
+        }
     }
 
     /// The fact at a dotted path (`os.build`, `services.NlaSvc.start`), if present.

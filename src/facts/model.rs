@@ -2,6 +2,10 @@
 //! [`fact_group!`] declares a typed group of facts once and derives from that one
 //! declaration the struct, its JSON form, the catalog of field names and types the rule
 //! loader validates against, and the lookup the rule engine evaluates with.
+//!
+//! Where several sources speak of one fact, the fact keeps them all: sources that agree
+//! pool their [`Evidence`]; a source that observed something else is kept as a
+//! [`Disagreement`] beside the value, and every finding that rests on the fact shows it.
 
 use serde::Serialize;
 use std::fmt;
@@ -20,6 +24,26 @@ pub struct Evidence {
     pub seen: String,
 }
 
+/// What one source observed, when it is not the value a fact took.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Observation {
+    /// The value as that source shows it (`proxy proxy.contoso.com:8080`, `disabled (4)`).
+    pub value: String,
+    pub sources: Vec<Evidence>,
+}
+
+/// Two or more sources observed different values for one fact. The fact's value is the
+/// preferred source's; the others are kept here, never dropped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Disagreement {
+    /// The source the value comes from, and the value as it shows it.
+    pub used: String,
+    /// Why the merge prefers that source.
+    pub why: String,
+    /// What the other sources observed.
+    pub others: Vec<Observation>,
+}
+
 /// One fact: a value and where it came from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Fact<T> {
@@ -28,6 +52,9 @@ pub struct Fact<T> {
     /// How a derived fact was reached, or which default applied.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Sources that observed something else (see [`Disagreement`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disagreement: Option<Disagreement>,
 }
 
 impl<T> Fact<T> {
@@ -36,12 +63,36 @@ impl<T> Fact<T> {
             value,
             evidence,
             note: None,
+            disagreement: None,
         }
     }
 
     pub fn with_note(mut self, note: impl Into<String>) -> Self {
         self.note = Some(note.into());
         self
+    }
+
+    /// Records that other sources observed something else.
+    pub fn with_disagreement(mut self, disagreement: Option<Disagreement>) -> Self {
+        self.disagreement = disagreement;
+        self
+    }
+}
+
+/// The provenance of a fact of any type, for passes over the whole model (the registry
+/// files that disagree about a value the fact was read from).
+pub trait Provenance {
+    fn evidence(&self) -> &[Evidence];
+    fn disagreement_mut(&mut self) -> &mut Option<Disagreement>;
+}
+
+impl<T> Provenance for Fact<T> {
+    fn evidence(&self) -> &[Evidence] {
+        &self.evidence
+    }
+
+    fn disagreement_mut(&mut self) -> &mut Option<Disagreement> {
+        &mut self.disagreement
     }
 }
 
@@ -135,12 +186,15 @@ pub struct FactRef<'a> {
     pub value: Value,
     pub evidence: &'a [Evidence],
     pub note: Option<&'a str>,
+    pub disagreement: Option<&'a Disagreement>,
 }
 
 /// A typed group of facts (`os`, `tls`, one service...).
 pub trait FactGroup {
     const FIELDS: &'static [FieldDef];
     fn get(&self, field: &str) -> Option<FactRef<'_>>;
+    /// Calls `f` with every fact present.
+    fn each_mut(&mut self, f: &mut dyn FnMut(&mut dyn Provenance));
 }
 
 impl<T: FactType> Fact<T> {
@@ -149,6 +203,7 @@ impl<T: FactType> Fact<T> {
             value: self.value.to_value(),
             evidence: &self.evidence,
             note: self.note.as_deref(),
+            disagreement: self.disagreement.as_ref(),
         }
     }
 }
@@ -188,6 +243,13 @@ macro_rules! fact_group {
                     $( stringify!($field) => self.$field.as_ref().map(|f| f.as_ref_dyn()), )*
                     _ => None,
                 }
+            }
+
+            fn each_mut(
+                &mut self,
+                f: &mut dyn FnMut(&mut dyn $crate::facts::model::Provenance),
+            ) {
+                $( if let Some(x) = self.$field.as_mut() { f(x) } )*
             }
         }
     };

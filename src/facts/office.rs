@@ -5,6 +5,7 @@
 //! about 100 a month (16.0.16026 was Version 2301, January 2023; 16.0.18429 Version 2501,
 //! January 2025). The fact says so in its note.
 
+use super::merge::{Source, merge};
 use super::model::{Evidence, Fact, fact_group};
 use super::ncsi::{only_set, with_default};
 use super::registry_read::{Reading, int, key_evidence, text};
@@ -44,6 +45,8 @@ fact_group! {
         channel: String,
         /// Platform: x86 or x64.
         platform: String,
+        /// The WinHTTP view Office's own processes read: "native" (64-bit Office, or any Office on 32-bit Windows) or "Wow6432Node" (32-bit Office on 64-bit Windows).
+        winhttp_view: String,
         /// ProductReleaseIds (O365ProPlusRetail, O365BusinessRetail, ...).
         products: String,
         /// Shared computer activation is on.
@@ -121,17 +124,7 @@ pub fn build_office(view: &RegistryView, collected: Option<&(Date, Evidence)>) -
             }
         }
     }
-    let channel = match text(view, C2R, "UpdateChannel") {
-        Reading::Set(url, ev) => channel_of(&url).map(|c| (c, ev)),
-        _ => None,
-    }
-    .or_else(|| match text(view, C2R, "CDNBaseUrl") {
-        Reading::Set(url, ev) => channel_of(&url).map(|c| (c, ev)),
-        _ => None,
-    });
-    if let Some((c, ev)) = channel {
-        o.channel = Some(Fact::new(c.to_owned(), vec![ev]));
-    }
+    o.channel = channel(view);
     o.platform = only_set(text(view, C2R, "Platform"));
     o.products = only_set(text(view, C2R, "ProductReleaseIds"));
     o.shared_computer_licensing = match text(view, C2R, "SharedComputerLicensing") {
@@ -160,31 +153,32 @@ pub fn build_office(view: &RegistryView, collected: Option<&(Date, Evidence)>) -
     o
 }
 
-pub fn build_identity(view: &RegistryView) -> IdentityFacts {
-    let identities = format!(r"{IDENTITY}\Identities");
+const CHANNEL_WHY: &str =
+    "UpdateChannel is the channel Office updates from; CDNBaseUrl the one its build came from";
+
+/// The update channel, merged in this order (see `merge.rs`): the channel GUID of
+/// `UpdateChannel`, then of `CDNBaseUrl`. When they name different channels (a channel
+/// change not applied yet) both are kept.
+fn channel(view: &RegistryView) -> Option<Fact<String>> {
+    let sources: Vec<Source<String>> = ["UpdateChannel", "CDNBaseUrl"]
+        .into_iter()
+        .filter_map(|name| match text(view, C2R, name) {
+            Reading::Set(url, ev) => {
+                let c = channel_of(&url)?;
+                Some(Source::observed(c.to_owned(), c, name, vec![ev]))
+            }
+            _ => None,
+        })
+        .collect();
+    merge(&sources, |a, b| a == b, CHANNEL_WHY)
+}
+
+pub fn build_identity(
+    view: &RegistryView,
+    cached: Option<&(Evidence, Vec<super::identities::CachedIdentity>)>,
+) -> IdentityFacts {
     // Only a whole export lists every identity.
-    let cached = match (
-        view.key(&identities).filter(|n| n.listed),
-        view.covers(&identities),
-    ) {
-        (Some(node), _) => {
-            let n = view
-                .subkeys(&identities)
-                .iter()
-                .filter(|k| k.listed)
-                .count() as i64;
-            let ev = Evidence {
-                artifact: node.origin.artifact.to_string(),
-                line: Some(node.origin.line),
-                locator: node.path.clone(),
-                seen: format!("{n} subkey(s)"),
-            };
-            Some(Fact::new(n, vec![ev]))
-        }
-        (None, Some(_)) => super::registry_read::absent_key_evidence(view, &identities)
-            .map(|ev| Fact::new(0, vec![ev])),
-        (None, None) => None,
-    };
+    let cached = cached.map(|(ev, ids)| Fact::new(ids.len() as i64, vec![ev.clone()]));
     IdentityFacts {
         enable_adal: with_default(int(view, IDENTITY, "EnableADAL"), 1),
         disable_aad_wam: with_default(int(view, IDENTITY, "DisableAADWAM"), 0),
@@ -194,6 +188,49 @@ pub fn build_identity(view: &RegistryView) -> IdentityFacts {
         ),
         cached_identities: cached,
     }
+}
+
+/// Which WinHTTP view Office reads, from its platform and Windows' architecture: a 32-bit
+/// program on 64-bit Windows reads `HKLM\SOFTWARE\Wow6432Node`, a 64-bit one (and any
+/// program on 32-bit Windows) the native keys. Unknown without the platform, or for 32-bit
+/// Office without the architecture.
+pub fn apply_winhttp_view(o: &mut OfficeFacts, arch: Option<&Fact<String>>) {
+    let Some(platform) = &o.platform else {
+        return;
+    };
+    let x86 = |s: &str| s.trim().eq_ignore_ascii_case("x86");
+    let (view, note, evidence) = if !x86(&platform.value) {
+        (
+            "native",
+            format!(
+                "64-bit Office (Platform {}) reads WinHTTP's native view",
+                platform.value
+            ),
+            platform.evidence.clone(),
+        )
+    } else {
+        let Some(arch) = arch else {
+            return;
+        };
+        let evidence = [platform.evidence.clone(), arch.evidence.clone()].concat();
+        if x86(&arch.value) {
+            (
+                "native",
+                "32-bit Office on 32-bit Windows reads WinHTTP's only view".to_owned(),
+                evidence,
+            )
+        } else {
+            (
+                "Wow6432Node",
+                format!(
+                    "32-bit Office on 64-bit Windows ({}) reads WinHTTP's Wow6432Node view",
+                    arch.value
+                ),
+                evidence,
+            )
+        }
+    };
+    o.winhttp_view = Some(Fact::new(view.to_owned(), evidence).with_note(note));
 }
 
 /// Adds the collector's listing of the licence folders.

@@ -1,13 +1,15 @@
 //! Proxy settings of the two HTTP stacks: WinHTTP (machine-wide, what activation uses) and
 //! WinINet (per user, what the browser and Internet Options use).
 //!
-//! WinHTTP comes from the `WinHttpSettings` blob (language-independent) and falls back to
-//! `netsh winhttp show proxy` text; `show advproxy` (Windows 11) adds PAC, auto-detect and
-//! "use the user's settings". WinINet comes from the user's `DefaultConnectionSettings` blob
+//! WinHTTP comes from the `WinHttpSettings` blob (language-independent) and
+//! `netsh winhttp show proxy` text, merged as `winhttp` says: an observation beats the
+//! default inferred from an export without the blob, and when the two disagree both are
+//! kept; `show advproxy` (Windows 11) adds PAC, auto-detect and "use the user's settings". WinINet comes from the user's `DefaultConnectionSettings` blob
 //! (what WinINet reads) and falls back to the `ProxyEnable`/`ProxyServer`/`ProxyOverride`/
 //! `AutoConfigURL` values; with the policy `ProxySettingsPerUser` = 0 the machine's keys are
 //! read instead of the user's.
 
+use super::merge::{Source, merge};
 use super::model::{Evidence, Fact, fact_group};
 use super::registry_read::{Reading, int, read, reword, text};
 use crate::endpoints;
@@ -132,61 +134,147 @@ pub fn build(
     p
 }
 
+/// WinHTTP's proxy as one source shows it.
+#[derive(Debug, Clone)]
+struct WinhttpSetting {
+    proxy: Option<String>,
+    bypass: Vec<String>,
+}
+
+impl WinhttpSetting {
+    fn mode(&self) -> String {
+        if self.proxy.is_some() {
+            "proxy"
+        } else {
+            "direct"
+        }
+        .to_owned()
+    }
+
+    fn shown(&self) -> String {
+        match &self.proxy {
+            Some(p) if self.bypass.is_empty() => format!("proxy {p}"),
+            Some(p) => format!("proxy {p}, bypass {}", self.bypass.join(";")),
+            None => "direct access".to_owned(),
+        }
+    }
+}
+
+const BLOB_SOURCE: &str = "the registry's WinHttpSettings";
+const NETSH_SOURCE: &str = "netsh winhttp show proxy";
+const WINHTTP_WHY: &str =
+    "WinHTTP reads its proxy from WinHttpSettings, and the value reads the same in every language";
+
+/// WinHTTP's proxy, merged from two sources in this order (see `merge.rs`):
+///
+/// 1. the `WinHttpSettings` value, when a registry file has it: what WinHTTP reads, the
+///    same in every language, so it is preferred when the two disagree;
+/// 2. `netsh winhttp show proxy`, an observation of the same setting;
+/// 3. an export of `...\Internet Settings\Connections` without `WinHttpSettings`: direct
+///    access, the Windows default — inferred from absence, so either observation beats it.
+///
+/// Mode, proxy and bypass list are merged one by one, so a disagreement is shown on the
+/// fact it concerns; the other source is kept beside the value.
 fn winhttp(
     view: &RegistryView,
     sources: &Sources<'_>,
     problems: &mut Vec<Problem>,
     p: &mut ProxyFacts,
 ) {
-    let (mode, proxy, bypass, ev) =
-        match blob(view, WINHTTP_CONNECTIONS, "WinHttpSettings", problems) {
-            Reading::Set(b, ev) => {
-                let mode = if b.uses_proxy() { "proxy" } else { "direct" };
-                (
-                    mode,
-                    b.uses_proxy().then(|| b.proxy.clone()),
-                    b.bypass.clone(),
-                    ev,
-                )
-            }
-            // No blob at all: WinHTTP was never given a proxy.
-            Reading::NotSet(ev) => ("direct", None, String::new(), ev),
-            Reading::NotCollected => match sources.netsh {
-                Some((artifact, n)) if n.direct => {
-                    let ev = netsh_evidence(
-                        artifact,
-                        n.proxy_line,
-                        "netsh winhttp show proxy",
-                        "direct access",
-                    );
-                    ("direct", None, String::new(), ev)
-                }
-                Some((artifact, n)) => {
-                    let proxy = n.proxy.clone().unwrap_or_default();
-                    let ev =
-                        netsh_evidence(artifact, n.proxy_line, "netsh winhttp show proxy", &proxy);
-                    (
-                        "proxy",
-                        Some(proxy),
-                        n.bypass.clone().unwrap_or_default(),
-                        ev,
-                    )
-                }
-                None => return advanced(sources, p),
+    let mut found: Vec<Source<WinhttpSetting>> = Vec::new();
+    match blob(view, WINHTTP_CONNECTIONS, "WinHttpSettings", problems) {
+        Reading::Set(b, ev) => {
+            let setting = WinhttpSetting {
+                proxy: b.uses_proxy().then(|| b.proxy.clone()),
+                bypass: proxy_blob::bypass_entries(&b.bypass),
+            };
+            let shown = setting.shown();
+            found.push(Source::observed(setting, shown, BLOB_SOURCE, vec![ev]));
+        }
+        // No value: WinHTTP was never given a proxy — unless a command saw one.
+        Reading::NotSet(ev) => found.push(Source::inferred(
+            WinhttpSetting {
+                proxy: None,
+                bypass: Vec::new(),
             },
+            "not set, so direct access",
+            BLOB_SOURCE,
+            vec![ev],
+        )),
+        Reading::NotCollected => {}
+    }
+    if let Some((artifact, n)) = sources.netsh {
+        let setting = WinhttpSetting {
+            proxy: (!n.direct).then(|| n.proxy.clone().unwrap_or_default()),
+            bypass: proxy_blob::bypass_entries(n.bypass.as_deref().unwrap_or_default()),
         };
-    let entries = proxy_blob::bypass_entries(&bypass);
-    if let Some(proxy) = proxy {
-        p.winhttp_proxy = Some(Fact::new(proxy, vec![ev.clone()]));
+        let shown = setting.shown();
+        let seen = setting
+            .proxy
+            .clone()
+            .unwrap_or_else(|| "direct access".to_owned());
+        let ev = netsh_evidence(artifact, n.proxy_line, NETSH_SOURCE, &seen);
+        // An observation: it goes before the inferred default, after the registry's value.
+        let at = found
+            .iter()
+            .position(|s| !s.observed)
+            .unwrap_or(found.len());
+        found.insert(at, Source::observed(setting, shown, NETSH_SOURCE, vec![ev]));
+    }
+    let by = |f: fn(&WinhttpSetting) -> Option<String>| -> Vec<Source<String>> {
+        found
+            .iter()
+            .filter_map(|s| {
+                Some(Source {
+                    value: f(&s.value)?,
+                    shown: s.shown.clone(),
+                    evidence: s.evidence.clone(),
+                    observed: s.observed,
+                    name: s.name.clone(),
+                })
+            })
+            .collect()
+    };
+    let same_text = |a: &String, b: &String| a.eq_ignore_ascii_case(b);
+    let Some(mode) = merge(&by(|s| Some(s.mode())), same_text, WINHTTP_WHY) else {
+        return advanced(sources, p);
+    };
+    let proxied = mode.value == "proxy";
+    // Without a proxy a bypass list is a leftover nothing reads: the first source's stands.
+    let bypass_sources: Vec<Source<Vec<String>>> = found
+        .iter()
+        .filter(|s| s.value.proxy.is_some() == proxied)
+        .take(if proxied { found.len() } else { 1 })
+        .map(|s| Source {
+            value: s.value.bypass.clone(),
+            shown: s.shown.clone(),
+            evidence: s.evidence.clone(),
+            observed: s.observed,
+            name: s.name.clone(),
+        })
+        .collect();
+    let same_list = |a: &Vec<String>, b: &Vec<String>| {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y))
+    };
+    let bypass = merge(&bypass_sources, same_list, WINHTTP_WHY);
+    if proxied && let Some(proxy) = merge(&by(|s| s.proxy.clone()), same_text, WINHTTP_WHY) {
+        let entries = bypass.as_ref().map(|b| b.value.clone()).unwrap_or_default();
         let bypassed: Vec<String> = endpoints::hosts()
             .into_iter()
             .filter(|h| entries.iter().any(|e| endpoints::bypass_matches(e, h)))
             .map(str::to_owned)
             .collect();
-        p.winhttp_bypassed_endpoints = Some(Fact::new(bypassed, vec![ev.clone()]));
+        let mut evidence = proxy.evidence.clone();
+        for e in bypass.iter().flat_map(|b| &b.evidence) {
+            if !evidence.contains(e) {
+                evidence.push(e.clone());
+            }
+        }
+        p.winhttp_bypassed_endpoints = Some(Fact::new(bypassed, evidence));
+        p.winhttp_proxy = Some(proxy);
     }
-    p.winhttp_bypass = Some(Fact::new(entries, vec![ev.clone()]));
-    p.winhttp_mode = Some(Fact::new(mode.to_owned(), vec![ev]));
+    p.winhttp_bypass = bypass;
+    p.winhttp_mode = Some(mode);
     advanced(sources, p);
 }
 
@@ -222,6 +310,16 @@ fn advanced(sources: &Sources<'_>, p: &mut ProxyFacts) {
     }
 }
 
+const WININET_BLOB: &str = "the registry's DefaultConnectionSettings";
+const WININET_WHY: &str = "WinINet reads its settings from DefaultConnectionSettings; the single values are what Internet Options writes beside it";
+const PAC_WHY: &str = "Internet Options writes AutoConfigURL when the script box is ticked and deletes it when it is not";
+
+/// The browser's (WinINet's) proxy, merged in this order (see `merge.rs`): the
+/// `DefaultConnectionSettings` blob, which WinINet reads, before the single values
+/// `ProxyEnable`, `ProxyServer` and `ProxyOverride`; for the PAC URL, `AutoConfigURL` before
+/// the blob's. A value that is absent from an export is a default inferred from absence
+/// (`ProxyEnable` off) and loses to any observation; an empty string in the blob says
+/// nothing about the single value. Observations that disagree are both kept.
 fn wininet(view: &RegistryView, problems: &mut Vec<Problem>, p: &mut ProxyFacts) {
     let per_machine = int(view, POLICY, "ProxySettingsPerUser");
     let machine_wide = matches!(per_machine, Reading::Set(0, _));
@@ -234,77 +332,102 @@ fn wininet(view: &RegistryView, problems: &mut Vec<Problem>, p: &mut ProxyFacts)
         USER_SETTINGS
     };
     let connections = format!(r"{base}\Connections");
-    let enable = int(view, base, "ProxyEnable");
-    let server = text(view, base, "ProxyServer");
-    let overrides = text(view, base, "ProxyOverride");
-    let pac = text(view, base, "AutoConfigURL");
-
     let blob = blob(view, &connections, "DefaultConnectionSettings", problems);
-    let (enabled, detect) = match &blob {
-        Reading::Set(b, ev) => (
-            Some((b.flags & proxy_blob::FLAG_PROXY != 0, ev.clone())),
-            Some((b.auto_detect(), ev.clone())),
-        ),
-        _ => match &enable {
-            Reading::Set(v, ev) => (Some((*v != 0, ev.clone())), None),
-            Reading::NotSet(ev) => (Some((false, ev.clone())), None),
-            Reading::NotCollected => (None, None),
-        },
-    };
-    let blob_value = |f: fn(&ProxyBlob) -> &String| match &blob {
-        Reading::Set(b, ev) if !f(b).is_empty() => Some((f(b).clone(), ev.clone())),
+    let from_blob = |name: &str, f: &dyn Fn(&ProxyBlob) -> Option<String>| match &blob {
+        Reading::Set(b, ev) => f(b).map(|v| Source::observed(v.clone(), v, name, vec![ev.clone()])),
         _ => None,
     };
-    let set = |r: &Reading<String>| match r {
-        Reading::Set(v, ev) if !v.trim().is_empty() => Some((v.trim().to_owned(), ev.clone())),
-        _ => None,
-    };
-    let proxy = blob_value(|b| &b.proxy).or_else(|| set(&server));
-    let bypass = blob_value(|b| &b.bypass).or_else(|| set(&overrides));
-    let pac = set(&pac).or_else(|| match &blob {
-        Reading::Set(b, ev) if b.uses_auto_config() => {
-            Some((b.auto_config_url.clone(), ev.clone()))
+    let from_value = |name: &str| match text(view, base, name) {
+        Reading::Set(v, ev) if !v.trim().is_empty() => {
+            let v = v.trim().to_owned();
+            Some(Source::observed(
+                v.clone(),
+                v,
+                &format!("the registry's {name}"),
+                vec![ev],
+            ))
         }
         _ => None,
-    });
+    };
+    let same_text = |a: &String, b: &String| a.eq_ignore_ascii_case(b);
+    let non_empty = |s: &String| (!s.is_empty()).then(|| s.clone());
 
-    if let Some((on, ev)) = &enabled {
-        p.wininet_proxy_enabled = Some(Fact::new(*on, vec![ev.clone()]));
+    let mut switch: Vec<Source<bool>> = Vec::new();
+    if let Reading::Set(b, ev) = &blob {
+        let on = b.flags & proxy_blob::FLAG_PROXY != 0;
+        let shown = format!("proxy flag {}", if on { "on" } else { "off" });
+        switch.push(Source::observed(on, shown, WININET_BLOB, vec![ev.clone()]));
+        p.wininet_auto_detect = Some(Fact::new(b.auto_detect(), vec![ev.clone()]));
     }
-    if let Some((d, ev)) = detect {
-        p.wininet_auto_detect = Some(Fact::new(d, vec![ev]));
+    match int(view, base, "ProxyEnable") {
+        Reading::Set(v, ev) => switch.push(Source::observed(
+            v != 0,
+            format!("ProxyEnable={v}"),
+            "the registry's ProxyEnable",
+            vec![ev],
+        )),
+        Reading::NotSet(ev) => switch.push(Source::inferred(
+            false,
+            "not set, so off",
+            "the registry's ProxyEnable",
+            vec![ev],
+        )),
+        Reading::NotCollected => {}
     }
-    if let Some((v, ev)) = &proxy {
-        p.wininet_proxy = Some(Fact::new(v.clone(), vec![ev.clone()]));
-    }
-    if let Some((v, ev)) = bypass {
-        p.wininet_bypass = Some(Fact::new(proxy_blob::bypass_entries(&v), vec![ev]));
-    }
-    if let Some((v, ev)) = &pac {
-        p.wininet_auto_config_url = Some(Fact::new(v.clone(), vec![ev.clone()]));
-    }
+    let enabled = merge(&switch, |a, b| a == b, WININET_WHY);
+    let proxy_sources: Vec<Source<String>> = from_blob(WININET_BLOB, &|b| non_empty(&b.proxy))
+        .into_iter()
+        .chain(from_value("ProxyServer"))
+        .collect();
+    let proxy = merge(&proxy_sources, same_text, WININET_WHY);
+    let bypass_sources: Vec<Source<String>> = from_blob(WININET_BLOB, &|b| non_empty(&b.bypass))
+        .into_iter()
+        .chain(from_value("ProxyOverride"))
+        .collect();
+    let bypass = merge(&bypass_sources, same_text, WININET_WHY);
+    let pac_sources: Vec<Source<String>> = from_value("AutoConfigURL")
+        .into_iter()
+        .chain(from_blob(WININET_BLOB, &|b| {
+            b.uses_auto_config().then(|| b.auto_config_url.clone())
+        }))
+        .collect();
+    let pac = merge(&pac_sources, same_text, PAC_WHY);
+
+    p.wininet_bypass = bypass.map(|b| {
+        let entries = proxy_blob::bypass_entries(&b.value);
+        Fact {
+            value: entries,
+            evidence: b.evidence,
+            note: b.note,
+            disagreement: b.disagreement,
+        }
+    });
     // Uses a proxy: a proxy turned on with a server, or a PAC URL. Needs the on/off answer,
     // unless a PAC URL settles it (a file that only sets one says nothing of the switch).
-    let switch = match enabled {
-        Some((on, ev)) => Some((on, Some(ev))),
-        None => pac.is_some().then_some((false, None)),
-    };
-    if let Some((on, on_ev)) = switch {
-        let mut evidence: Vec<Evidence> = on_ev.into_iter().collect();
-        let via_server = on && proxy.is_some();
-        if let Some((_, ev)) = proxy.as_ref().filter(|_| on) {
-            evidence.push(ev.clone());
+    let on = enabled.as_ref().map(|f| f.value);
+    if on.is_some() || pac.is_some() {
+        let mut evidence: Vec<Evidence> = enabled
+            .iter()
+            .flat_map(|f| f.evidence.iter().cloned())
+            .collect();
+        let via_server = on == Some(true) && proxy.is_some();
+        if let Some(f) = proxy.as_ref().filter(|_| on == Some(true)) {
+            evidence.extend(f.evidence.iter().cloned());
         }
-        if let Some((_, ev)) = &pac {
-            evidence.push(ev.clone());
+        if let Some(f) = &pac {
+            evidence.extend(f.evidence.iter().cloned());
         }
-        let uses = via_server || pac.is_some();
+        evidence.dedup();
         let note = match (via_server, &pac) {
             (true, Some(_)) => "a proxy server and a PAC file",
             (true, None) => "a proxy server",
             (false, Some(_)) => "a PAC file",
             (false, None) => "no proxy server and no PAC file",
         };
-        p.wininet_uses_proxy = Some(Fact::new(uses, evidence).with_note(note));
+        p.wininet_uses_proxy =
+            Some(Fact::new(via_server || pac.is_some(), evidence).with_note(note));
     }
+    p.wininet_proxy_enabled = enabled;
+    p.wininet_proxy = proxy;
+    p.wininet_auto_config_url = pac;
 }

@@ -3,9 +3,9 @@
 //! exist, or nothing known. A value read from a `.reg` that is not a whole export says so in
 //! its evidence, and what such a file leaves out is not known rather than "not set".
 
-use super::model::Evidence;
+use super::model::{Disagreement, Evidence, Observation, Provenance};
 use crate::parse::reg::RegData;
-use crate::registry::{Lookup, Origin, RegistryView, Scope};
+use crate::registry::{Conflict, Lookup, Origin, RegistryView, Scope};
 
 /// What the snapshot says about one value.
 pub(super) enum Reading<T> {
@@ -131,6 +131,56 @@ pub(super) fn key_evidence(view: &RegistryView, key: &str) -> Option<Evidence> {
     view.key(key)
         .filter(|node| node.listed)
         .map(|node| evidence(&node.origin, node.path.clone(), "key present".to_owned()))
+}
+
+const FILES_WHY: &str =
+    "a whole export's value beats a file that is not one; otherwise the later file (by path) wins";
+
+/// Registry files that set a value a fact was read from differently: each other file's
+/// value is kept as the fact's disagreement, whatever value the registry view used (its
+/// order: a whole export's before a partial file's, else the later file's by path).
+pub(super) fn file_disagreements(view: &RegistryView, fact: &mut dyn Provenance) {
+    let conflicts = view.conflicts();
+    if conflicts.is_empty() {
+        return;
+    }
+    let mut found: Vec<(String, Vec<Observation>)> = Vec::new();
+    for e in fact.evidence() {
+        let same_value = |c: &&Conflict| locator(&c.key, &c.name).eq_ignore_ascii_case(&e.locator);
+        let from =
+            |o: &Origin| *o.artifact == *e.artifact && (o.line > 0).then_some(o.line) == e.line;
+        let Some(mine) = conflicts.iter().filter(same_value).find(|c| from(&c.used)) else {
+            continue;
+        };
+        let mut others: Vec<Observation> = Vec::new();
+        let mut seen: Vec<&Origin> = Vec::new();
+        for c in conflicts.iter().filter(same_value) {
+            for (o, data) in [(&c.used, &c.used_data), (&c.overridden, &c.overridden_data)] {
+                if *data == mine.used_data || seen.contains(&o) {
+                    continue;
+                }
+                seen.push(o);
+                others.push(Observation {
+                    value: format!("{}: {data}", o.artifact),
+                    sources: vec![evidence(o, e.locator.clone(), data.to_string())],
+                });
+            }
+        }
+        found.push((format!("{}: {}", e.artifact, mine.used_data), others));
+    }
+    let slot = fact.disagreement_mut();
+    for (used, others) in found {
+        match slot {
+            Some(d) => d.others.extend(others),
+            None => {
+                *slot = Some(Disagreement {
+                    used,
+                    why: FILES_WHY.to_owned(),
+                    others,
+                })
+            }
+        }
+    }
 }
 
 /// Evidence that a key is known not to exist (a whole export of a parent lacks it, or the

@@ -1,9 +1,11 @@
 //! Windows services: whether each exists and how it starts (the registry key
-//! `HKLM\SYSTEM\CurrentControlSet\Services\<name>`, else `sc qc` / `Get-Service`), and
-//! whether it runs (`Get-Service` JSON, else `sc query`). Every service in the snapshot
-//! becomes a group; the services the rules name are looked up even when absent, so "not
-//! installed" is a fact rather than a gap.
+//! `HKLM\SYSTEM\CurrentControlSet\Services\<name>`, `sc qc` and `Get-Service`), and whether
+//! it runs (`Get-Service` JSON and `sc query`), merged as `one` says: the Service Control
+//! Manager's answer before the registry's, every disagreement kept. Every service in the
+//! snapshot becomes a group; the services the rules name are looked up even when absent, so
+//! "not installed" is a fact rather than a gap.
 
+use super::merge::{Source, merge};
 use super::model::{Evidence, Fact, fact_group};
 use super::registry_read::{Reading, absent_key_evidence, int, key_evidence};
 use crate::registry::RegistryView;
@@ -66,19 +68,7 @@ pub fn build(
     }
     for name in names {
         let key = format!(r"{SERVICES}\{name}");
-        let mut facts = if let Some(present) = key_evidence(view, &key) {
-            one(view, &key, Some(present))
-        } else if let Some(absent) = absent_key_evidence(view, &key) {
-            ServiceFacts {
-                installed: Some(Fact::new(false, vec![absent])),
-                ..Default::default()
-            }
-        } else {
-            // A file that is not a whole export may set its start type; it does not show
-            // whether the service is installed (importing it creates the key).
-            one(view, &key, None)
-        };
-        apply_states(&mut facts, &name, states);
+        let facts = one(view, &key, &name, states);
         if facts != ServiceFacts::default() {
             out.insert(name, facts);
         }
@@ -95,40 +85,136 @@ fn state_evidence(s: &StateSource, seen: &str) -> Evidence {
     }
 }
 
-/// Adds what command outputs say: the state (Get-Service before sc), and the start type and
-/// existence where the registry did not say.
-fn apply_states(facts: &mut ServiceFacts, name: &str, states: &[StateSource]) {
+const SCM_WHY: &str = "the Service Control Manager's answer is what applies until the next restart; the registry's Start takes effect at the next restart";
+const STATE_WHY: &str = "Get-Service runs after sc query in the collector: the later look";
+
+/// One service, merged from the registry and the commands in this order (see `merge.rs`):
+///
+/// * **installed**: what the Service Control Manager answers (`Get-Service`, `sc query`,
+///   `sc qc`: a state or start type, or error 1060), then the registry key listed by an
+///   export, then a key an export lacks (inferred from absence: any observation beats it);
+/// * **start**, **start_type**: `sc qc`, then `Get-Service`, then the registry's `Start`
+///   (with `DelayedAutostart`) — when they disagree, the Service Control Manager's value is
+///   used (it applies until the next restart) and the registry's is kept beside it;
+/// * **state**, **running**: `Get-Service`, then `sc query`.
+///
+/// A file that is not a whole export may set the start type; it does not show whether the
+/// service is installed (importing it creates the key).
+fn one(view: &RegistryView, key: &str, name: &str, states: &[StateSource]) -> ServiceFacts {
     let mut mine: Vec<&StateSource> = states
         .iter()
         .filter(|s| s.state.name.eq_ignore_ascii_case(name))
         .collect();
-    mine.sort_by_key(|s| s.command != "Get-Service");
-    if let Some(s) = mine.iter().find(|s| s.state.state.is_some()) {
-        let word = s.state.state.unwrap_or_default();
-        let ev = state_evidence(s, word);
-        facts.state = Some(Fact::new(word.to_owned(), vec![ev.clone()]));
-        facts.running = Some(Fact::new(word == "running", vec![ev]));
-        facts
-            .installed
-            .get_or_insert_with(|| Fact::new(true, vec![state_evidence(s, word)]));
+    // Get-Service, then sc query, then sc qc.
+    mine.sort_by_key(|s| match s.command {
+        "Get-Service" => 0,
+        "sc query" => 1,
+        _ => 2,
+    });
+    let mut f = ServiceFacts::default();
+
+    let mut installed: Vec<Source<bool>> = Vec::new();
+    for s in &mine {
+        let shown = if s.state.missing {
+            "error 1060: not installed"
+        } else {
+            s.state.state.or(s.state.start_type).unwrap_or("listed")
+        };
+        let source = Source::observed(
+            !s.state.missing,
+            shown,
+            s.command,
+            vec![state_evidence(s, shown)],
+        );
+        installed.push(source);
     }
-    if facts.start_type.is_none()
-        && let Some(s) = mine.iter().find(|s| s.state.start_type.is_some())
-    {
-        let word = s.state.start_type.unwrap_or_default();
-        facts.start_type = Some(Fact::new(word.to_owned(), vec![state_evidence(s, word)]));
-        if let Some(n) = start_number(word) {
-            facts.start = Some(Fact::new(n, vec![state_evidence(s, word)]));
+    if let Some(ev) = key_evidence(view, key) {
+        installed.push(Source::observed(
+            true,
+            "key present",
+            "the registry",
+            vec![ev],
+        ));
+    } else if let Some(ev) = absent_key_evidence(view, key) {
+        // The collector's `reg` found the key missing: observed; an export lacks it: inferred.
+        let source = if view.covers(key).is_some_and(|c| c.absent) {
+            Source::observed(false, "key absent", "the registry", vec![ev])
+        } else {
+            Source::inferred(false, "key absent", "the registry", vec![ev])
+        };
+        installed.push(source);
+    }
+    f.installed = merge(&installed, |a, b| a == b, SCM_WHY);
+
+    let mut start: Vec<Source<(i64, &'static str)>> = Vec::new();
+    for s in mine.iter().rev() {
+        if let Some(word) = s.state.start_type
+            && let Some(n) = start_number(word)
+        {
+            let shown = format!("{word} ({n})");
+            start.push(Source::observed(
+                (n, word),
+                shown.clone(),
+                s.command,
+                vec![state_evidence(s, word)],
+            ));
         }
     }
-    if facts.installed.is_none()
-        && let Some(s) = mine.iter().find(|s| s.state.missing)
-    {
-        facts.installed = Some(Fact::new(
-            false,
-            vec![state_evidence(s, "error 1060: not installed")],
+    if let Some((n, word, evidence)) = registry_start(view, key) {
+        let shown = format!("{word} (Start={n})");
+        start.push(Source::observed(
+            (n, word),
+            shown,
+            "the registry's Start",
+            evidence,
         ));
     }
+    if let Some(merged) = merge(&start, |a, b| a.0 == b.0, SCM_WHY) {
+        let (n, word) = merged.value;
+        // Get-Service cannot say "delayed": a source that agrees on automatic and can, does.
+        let delayed = n == 2 && start.iter().any(|s| s.value == (2, "automatic-delayed"));
+        let word = if delayed { "automatic-delayed" } else { word };
+        f.start = Some(Fact {
+            value: n,
+            evidence: merged.evidence.clone(),
+            note: merged.note.clone(),
+            disagreement: merged.disagreement.clone(),
+        });
+        f.start_type = Some(Fact {
+            value: word.to_owned(),
+            evidence: merged.evidence,
+            note: merged.note,
+            disagreement: merged.disagreement,
+        });
+    }
+
+    let state: Vec<Source<&'static str>> = mine
+        .iter()
+        .filter_map(|s| {
+            let word = s.state.state?;
+            Some(Source::observed(
+                word,
+                word,
+                s.command,
+                vec![state_evidence(s, word)],
+            ))
+        })
+        .collect();
+    if let Some(merged) = merge(&state, |a, b| a == b, STATE_WHY) {
+        f.running = Some(Fact {
+            value: merged.value == "running",
+            evidence: merged.evidence.clone(),
+            note: merged.note.clone(),
+            disagreement: merged.disagreement.clone(),
+        });
+        f.state = Some(Fact {
+            value: merged.value.to_owned(),
+            evidence: merged.evidence,
+            note: merged.note,
+            disagreement: merged.disagreement,
+        });
+    }
+    f
 }
 
 fn start_number(word: &str) -> Option<i64> {
@@ -142,29 +228,25 @@ fn start_number(word: &str) -> Option<i64> {
     })
 }
 
-fn one(view: &RegistryView, key: &str, present: Option<Evidence>) -> ServiceFacts {
-    let mut s = ServiceFacts {
-        installed: present.map(|ev| Fact::new(true, vec![ev])),
-        ..Default::default()
+/// The registry's `Start` (and `DelayedAutostart`): number, word, evidence.
+fn registry_start(view: &RegistryView, key: &str) -> Option<(i64, &'static str, Vec<Evidence>)> {
+    let Reading::Set(start, e) = int(view, key, "Start") else {
+        return None;
     };
-    if let Reading::Set(start, e) = int(view, key, "Start") {
-        let delayed = int(view, key, "DelayedAutostart");
-        let is_delayed = start == 2 && delayed.value() == Some(&1);
-        let word = match start {
-            0 => "boot",
-            1 => "system",
-            2 if is_delayed => "automatic-delayed",
-            2 => "automatic",
-            3 => "manual",
-            4 => "disabled",
-            _ => "unknown",
-        };
-        let mut evidence = vec![e.clone()];
-        if is_delayed {
-            evidence.extend(delayed.evidence().cloned());
-        }
-        s.start = Some(Fact::new(start, vec![e]));
-        s.start_type = Some(Fact::new(word.to_owned(), evidence));
+    let delayed = int(view, key, "DelayedAutostart");
+    let is_delayed = start == 2 && delayed.value() == Some(&1);
+    let word = match start {
+        0 => "boot",
+        1 => "system",
+        2 if is_delayed => "automatic-delayed",
+        2 => "automatic",
+        3 => "manual",
+        4 => "disabled",
+        _ => "unknown",
+    };
+    let mut evidence = vec![e];
+    if is_delayed {
+        evidence.extend(delayed.evidence().cloned());
     }
-    s
+    Some((start, word, evidence))
 }

@@ -96,16 +96,33 @@ pub fn render(report: &Report<'_>, style: Style) -> String {
             details(&mut out, f, style);
         }
     }
+    // A verdict that needs no action but rests on sources that disagree is shown too.
+    let disputed: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| !matches!(f.status, Status::Fail | Status::Warn | Status::Manual))
+        .filter(|f| f.evidence.iter().any(|e| e.disagreement.is_some()))
+        .collect();
+    if !disputed.is_empty() {
+        let _ = writeln!(out, "\nSources that disagree");
+        for f in disputed {
+            details(&mut out, f, style);
+        }
+    }
     let unknown: Vec<&Finding> = report
         .findings
         .iter()
         .filter(|f| f.status == Status::Unknown && !f.missing.is_empty())
         .collect();
     if !unknown.is_empty() {
-        let _ = writeln!(out, "\nCould not decide (the snapshot lacks these facts)");
+        let _ = writeln!(
+            out,
+            "\nCould not decide (the snapshot lacks these facts, and what to collect)"
+        );
         for f in unknown {
             let facts: Vec<&str> = f.missing.iter().map(|m| m.fact.as_str()).collect();
             let _ = writeln!(out, "  {}: {}", f.rule, facts.join(", "));
+            collect(&mut out, f, "    ");
         }
     }
     if !report.problems.is_empty() {
@@ -129,6 +146,27 @@ pub fn render(report: &Report<'_>, style: Style) -> String {
     out
 }
 
+/// What to collect for the finding's missing facts, one line per collector step.
+fn collect(out: &mut String, f: &Finding, indent: &str) {
+    let mut steps: Vec<&str> = Vec::new();
+    for w in f.missing.iter().flat_map(|m| &m.collect) {
+        if !steps.contains(&w.step.as_str()) {
+            steps.push(&w.step);
+            let _ = writeln!(out, "{indent}collect: {}", w.how);
+        }
+    }
+}
+
+fn sources(out: &mut String, sources: &[crate::facts::Evidence], indent: &str) {
+    for s in sources {
+        let at = match s.line {
+            Some(l) => format!("{}:{l}", s.artifact),
+            None => s.artifact.clone(),
+        };
+        let _ = writeln!(out, "{indent}{at}  {}  {}", s.locator, s.seen);
+    }
+}
+
 fn details(out: &mut String, f: &Finding, style: Style) {
     let tag = paint(&f.status.as_str().to_uppercase(), f.status, style);
     let _ = writeln!(
@@ -146,18 +184,24 @@ fn details(out: &mut String, f: &Finding, style: Style) {
             if let Some(n) = &e.note {
                 let _ = writeln!(out, "      ({n})");
             }
-            for s in &e.sources {
-                let at = match s.line {
-                    Some(l) => format!("{}:{l}", s.artifact),
-                    None => s.artifact.clone(),
-                };
-                let _ = writeln!(out, "      {at}  {}  {}", s.locator, s.seen);
+            sources(out, &e.sources, "      ");
+            if let Some(d) = &e.disagreement {
+                let _ = writeln!(
+                    out,
+                    "      but the sources disagree; used {} ({})",
+                    d.used, d.why
+                );
+                for o in &d.others {
+                    let _ = writeln!(out, "      other: {}", o.value);
+                    sources(out, &o.sources, "        ");
+                }
             }
         }
     }
     if !f.missing.is_empty() {
         let facts: Vec<&str> = f.missing.iter().map(|m| m.fact.as_str()).collect();
         let _ = writeln!(out, "  not evaluated (missing): {}", facts.join(", "));
+        collect(out, f, "    ");
     }
     if !f.remediation.is_empty() {
         let _ = writeln!(out, "  remediation:");

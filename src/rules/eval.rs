@@ -8,9 +8,10 @@
 //! higher status could not be evaluated; a `fail` or `warn` is, and lists what it could not
 //! evaluate beside it. With no check holding and none unknown, `otherwise` applies.
 
+use super::collect::{self, Collected};
 use super::expr::{CmpOp, Expr, Func};
 use super::{FactEvidence, Finding, Missing, Rule, Status};
-use crate::facts::{self, Evidence, Facts, Value};
+use crate::facts::{self, Disagreement, Evidence, Facts, Value};
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -259,27 +260,88 @@ fn evidence(paths: &[String], facts: &Facts) -> Vec<FactEvidence> {
                     value: f.value,
                     note: f.note.map(str::to_owned),
                     sources,
+                    disagreement: f.disagreement.cloned(),
                 }
             })
         })
         .collect()
 }
 
-fn missing(paths: &[String]) -> Vec<Missing> {
+/// Where evidence was read, short: `artifact:line`.
+fn places(sources: &[Evidence]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for s in sources {
+        let at = match s.line {
+            Some(l) => format!("{}:{l}", s.artifact),
+            None => s.artifact.clone(),
+        };
+        if !out.contains(&at) {
+            out.push(at);
+        }
+    }
+    out.join(", ")
+}
+
+/// One sentence per disagreement among the evidence's sources: both observations and
+/// where each was read, and which one the verdict uses. Facts that rest on the same
+/// disagreement (a service's `start` and `start_type`) share the sentence.
+fn disagreements(evidence: &[FactEvidence]) -> Vec<String> {
+    let mut groups: Vec<(&Disagreement, Vec<&str>, &[Evidence])> = Vec::new();
+    for e in evidence {
+        let Some(d) = &e.disagreement else { continue };
+        match groups.iter_mut().find(|(g, _, _)| *g == d) {
+            Some((_, facts, _)) => facts.push(&e.fact),
+            None => groups.push((d, vec![&e.fact], &e.sources)),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(d, facts, sources)| {
+            let others: Vec<String> = d
+                .others
+                .iter()
+                .map(|o| format!("{} ({})", o.value, places(&o.sources)))
+                .collect();
+            format!(
+                "The sources disagree on {}: {} ({}), but {}; the verdict uses the first ({}).",
+                facts.join(", "),
+                d.used,
+                places(sources),
+                others.join(", and "),
+                d.why
+            )
+        })
+        .collect()
+}
+
+fn missing(paths: &[String], collected: Collected<'_>) -> Vec<Missing> {
     paths
         .iter()
         .map(|p| Missing {
             fact: p.clone(),
             about: facts::doc_of(p).unwrap_or("").to_owned(),
+            collect: collect::to_collect(p, collected),
         })
         .collect()
 }
 
-fn unknown_message(paths: &[String]) -> String {
-    format!("cannot decide: the snapshot lacks {}", paths.join(", "))
+/// Why a rule cannot decide, and what to collect so that it can.
+fn unknown_message(paths: &[String], collected: Collected<'_>) -> String {
+    let lacks = format!("cannot decide: the snapshot lacks {}", paths.join(", "));
+    match collect::clause(paths, collected) {
+        Some(clause) => format!("{lacks}; {clause}"),
+        None => format!(
+            "{lacks} (what the collector gathers for them is in the snapshot and does not say)"
+        ),
+    }
 }
 
-pub(super) fn evaluate(rule: &Rule, facts: &Facts) -> Finding {
+#[cfg(test)]
+fn evaluate(rule: &Rule, facts: &Facts) -> Finding {
+    evaluate_with(rule, facts, &|_| false)
+}
+
+pub(super) fn evaluate_with(rule: &Rule, facts: &Facts, collected: Collected<'_>) -> Finding {
     let mut finding = Finding {
         rule: rule.id.clone(),
         status: Status::Unknown,
@@ -300,12 +362,16 @@ pub(super) fn evaluate(rule: &Rule, facts: &Facts) -> Finding {
                 finding.status = Status::NotApplicable;
                 finding.messages.push(render(&rule.not_applicable, facts));
                 finding.evidence = evidence(&t.touched, facts);
+                finding.messages.extend(disagreements(&finding.evidence));
                 return finding;
             }
             None => {
-                finding.messages.push(unknown_message(&t.missing));
+                finding
+                    .messages
+                    .push(unknown_message(&t.missing, collected));
                 finding.evidence = evidence(&t.touched, facts);
-                finding.missing = missing(&t.missing);
+                finding.missing = missing(&t.missing, collected);
+                finding.messages.extend(disagreements(&finding.evidence));
                 return finding;
             }
         }
@@ -370,16 +436,18 @@ pub(super) fn evaluate(rule: &Rule, facts: &Facts) -> Finding {
             }
             finding.status = status;
             finding.evidence = evidence(&trace.touched, facts);
-            finding.missing = missing(&blocked_above(status.rank()));
+            finding.missing = missing(&blocked_above(status.rank()), collected);
         }
         _ if !undecided.is_empty() => {
             let mut trace = context;
             for r in &results {
                 trace = trace.merge(r.2.clone());
             }
-            finding.messages.push(unknown_message(&trace.missing));
+            finding
+                .messages
+                .push(unknown_message(&trace.missing, collected));
             finding.evidence = evidence(&trace.touched, facts);
-            finding.missing = missing(&trace.missing);
+            finding.missing = missing(&trace.missing, collected);
         }
         _ => {
             let mut trace = context;
@@ -393,6 +461,7 @@ pub(super) fn evaluate(rule: &Rule, facts: &Facts) -> Finding {
             finding.evidence = evidence(&trace.touched, facts);
         }
     }
+    finding.messages.extend(disagreements(&finding.evidence));
     if matches!(finding.status, Status::Fail | Status::Warn | Status::Manual) {
         finding.remediation = rule.remediation.clone();
     }
@@ -493,6 +562,37 @@ mod tests {
             evaluate(&r, &facts(Some(7600), None)).status,
             Status::Unknown
         );
+    }
+
+    #[test]
+    fn disagreeing_sources_are_said_once_with_both_evidences() {
+        use crate::facts::{Disagreement, Observation};
+        let at = |artifact: &str, line| Evidence {
+            artifact: artifact.to_owned(),
+            line: Some(line),
+            locator: "l".to_owned(),
+            seen: "s".to_owned(),
+        };
+        let d = Disagreement {
+            used: "sc qc: automatic (2)".to_owned(),
+            why: "it applies now".to_owned(),
+            others: vec![Observation {
+                value: "the registry's Start: disabled (Start=4)".to_owned(),
+                sources: vec![at("svc.reg", 7)],
+            }],
+        };
+        let mut f = Facts::default();
+        f.os.build =
+            Some(Fact::new(7600, vec![at("sc.txt", 3)]).with_disagreement(Some(d.clone())));
+        f.os.legacy = Some(Fact::new(true, vec![at("sc.txt", 3)]).with_disagreement(Some(d)));
+        let r = rule(TWO);
+        let out = evaluate(&r, &f);
+        assert_eq!(out.status, Status::Fail);
+        assert_eq!(
+            out.messages[2..],
+            ["The sources disagree on os.legacy, os.build: sc qc: automatic (2) (sc.txt:3), but the registry's Start: disabled (Start=4) (svc.reg:7); the verdict uses the first (it applies now).".to_owned()]
+        );
+        assert!(out.evidence.iter().all(|e| e.disagreement.is_some()));
     }
 
     #[test]

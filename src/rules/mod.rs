@@ -6,6 +6,7 @@
 //! names the file, line and column.
 
 mod builtin;
+pub mod collect;
 mod eval;
 pub mod expr;
 mod load;
@@ -13,6 +14,7 @@ mod typecheck;
 pub mod verdict;
 
 pub use builtin::BUILTIN;
+pub use collect::Collected;
 pub use load::{RuleError, parse_rule};
 pub use verdict::{FactEvidence, Finding, Missing, Severity, Status};
 
@@ -58,6 +60,19 @@ pub struct Rule {
     pub otherwise: Otherwise,
     /// Where the rule was loaded from (`builtin:tls12.toml` or a path).
     pub origin: String,
+}
+
+impl Rule {
+    /// Calls `f` with every fact path its conditions name (`applies` and every check).
+    pub fn each_fact(&self, f: &mut impl FnMut(&str)) {
+        let conds = self
+            .applies
+            .iter()
+            .chain(self.checks.iter().map(|c| &c.when));
+        for c in conds {
+            visit_facts(&c.expr, f);
+        }
+    }
 }
 
 /// The rules in effect, in report order (built-in order, then added rules by id).
@@ -114,29 +129,24 @@ impl RuleSet {
     pub fn wanted(&self) -> Wanted {
         let mut services: Vec<String> = Vec::new();
         for rule in &self.rules {
-            let conds = rule
-                .applies
-                .iter()
-                .chain(rule.checks.iter().map(|c| &c.when));
-            for c in conds {
-                visit_facts(&c.expr, &mut |path| {
-                    if let Some(rest) = path.strip_prefix("services.")
-                        && let Some((name, _)) = rest.split_once('.')
-                        && !services.iter().any(|s| s.eq_ignore_ascii_case(name))
-                    {
-                        services.push(name.to_owned());
-                    }
-                });
-            }
+            rule.each_fact(&mut |path| {
+                if let Some(rest) = path.strip_prefix("services.")
+                    && let Some((name, _)) = rest.split_once('.')
+                    && !services.iter().any(|s| s.eq_ignore_ascii_case(name))
+                {
+                    services.push(name.to_owned());
+                }
+            });
         }
         Wanted { services }
     }
 
-    /// Every rule's verdict, in rule order.
-    pub fn evaluate(&self, facts: &Facts) -> Vec<Finding> {
+    /// Every rule's verdict, in rule order. `collected` says which of the collector's steps
+    /// the snapshot already holds, so that a missing fact asks only for the others.
+    pub fn evaluate(&self, facts: &Facts, collected: Collected<'_>) -> Vec<Finding> {
         self.rules
             .iter()
-            .map(|r| eval::evaluate(r, facts))
+            .map(|r| eval::evaluate_with(r, facts, collected))
             .collect()
     }
 }

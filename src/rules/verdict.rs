@@ -1,7 +1,7 @@
 //! What a rule says about one snapshot: a status, the messages of the checks that decided
 //! it, the evidence behind them, and what could not be evaluated.
 
-use crate::facts::{Evidence, Value};
+use crate::facts::{Disagreement, Evidence, Value};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -99,6 +99,9 @@ pub struct FactEvidence {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     pub sources: Vec<Evidence>,
+    /// Other sources observed something else: kept and shown beside the value used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disagreement: Option<Disagreement>,
 }
 
 /// A fact a check needed and the snapshot does not have.
@@ -107,6 +110,10 @@ pub struct Missing {
     pub fact: String,
     /// What the fact is and where it comes from.
     pub about: String,
+    /// How to collect it: the collector's steps that give it, each with the registry key to
+    /// export, the command to run or the log to export, and the command line to do it by hand.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub collect: Vec<super::collect::Way>,
 }
 
 /// The verdict of one rule on one snapshot.
