@@ -445,6 +445,7 @@ function Get-ManifestText {
             'process', $script:ProcessInfo,
             'codepages', (New-JsonObject @('oem', $script:OemCodePage, 'ansi', $script:AnsiCodePage)),
             'locale', $script:Locale,
+            'user_hive', $script:UserHive,
             'options', (New-JsonObject @('days', $Days, 'probes', (-not $NoProbes))),
             'limits', (New-JsonObject @('command_s', $CommandTimeout, 'probes_s', $ProbeTimeout,
                 'eventlogs_s', $Budgets['eventlogs'], 'registry_s', $Budgets['registry'],
@@ -669,12 +670,14 @@ function Read-ConsoleFile([string]$Path) {
 # The steps.
 
 function Test-RegistryKey([string]$Key) {
-    $long = $Key -replace '^HKLM\\', 'HKEY_LOCAL_MACHINE\' -replace '^HKCU\\', 'HKEY_CURRENT_USER\'
+    $long = $Key -replace '^HKLM\\', 'HKEY_LOCAL_MACHINE\' -replace '^HKCU\\', 'HKEY_CURRENT_USER\' -replace '^HKU\\', 'HKEY_USERS\'
     return (Test-Path -LiteralPath ('Registry::' + $long))
 }
 
 function Invoke-RegistryStep($Entry) {
     $id, $artifact, $kind, $key = $Entry
+    # The signed-in user's hive when this runs elevated as another account.
+    if ($script:UserHiveSid -and $key.StartsWith('HKCU\')) { $key = 'HKU\' + $script:UserHiveSid + $key.Substring(4) }
     Show-Progress "Settings: $key"
     $full = Get-WorkPath $artifact
     New-ParentFolder $full
@@ -1694,6 +1697,8 @@ try {
 } catch { }
 $script:NativeReady = $false
 $script:NativeError = $null
+$script:UserHive = $null
+$script:UserHiveSid = $null
 $script:Group = 'startup'
 $script:GroupBudget = $StartupReserve
 $script:GroupStarted = Get-Now
@@ -1766,17 +1771,40 @@ try {
     if ($script:FullLanguage) {
         $identity = [System.Security.Principal.WindowsIdentity]::GetCurrent()
         $script:Elevated = (New-Object System.Security.Principal.WindowsPrincipal($identity)).IsInRole([System.Security.Principal.WindowsBuiltInRole]::Administrator)
+        $mySid = $identity.User.Value
     } else {
         # The high integrity level's SID is in the token of an elevated process.
         $groups = Invoke-Console 'whoami /groups' 10
         $script:Elevated = $groups['Text'].Contains('S-1-16-12288')
+        $mySid = $null
+        $me = Invoke-Console 'whoami /user' 10
+        if ($me['Text'] -match '(S-1-5-[0-9-]+)') { $mySid = $matches[1] }
+    }
+    # Elevated as another account ("Run as administrator" with an IT account): HKCU is that
+    # account's. The signed-in user's settings are in HKEY_USERS under their SID, which
+    # LogonUI records; export that hive's keys instead, and say so in the manifest.
+    if ($script:Elevated -and $mySid) {
+        $logonErrors = $null
+        $logon = Get-ItemProperty -LiteralPath 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Authentication\LogonUI' -ErrorAction SilentlyContinue -ErrorVariable logonErrors
+        $signedIn = $null
+        $signedInUser = $null
+        try { $signedIn = [string]$logon.LastLoggedOnUserSID; $signedInUser = [string]$logon.LastLoggedOnSAMUser } catch { }
+        if ($signedIn -match '^S-1-5-21-[0-9-]+$' -and $signedIn -ne $mySid -and (Test-Path -LiteralPath ('Registry::HKEY_USERS\' + $signedIn))) {
+            $script:UserHive = New-JsonObject @('sid', $signedIn, 'user', $signedInUser)
+            $script:UserHiveSid = $signedIn
+        }
     }
     Save-Manifest
 
     Write-Host 'If this window is closed early, what was collected so far is in:'
     Write-Host "  $($script:Work)"
     Write-Host ''
-    if ($script:Elevated) {
+    if ($script:Elevated -and $script:UserHiveSid) {
+        Write-Host 'Note: this window runs as another account, as administrator. The settings of the' -ForegroundColor Yellow
+        Write-Host 'account signed in to Windows are read from its own registry hive; its stored' -ForegroundColor Yellow
+        Write-Host 'sign-in entries cannot be. If you can, run it again without "Run as administrator".' -ForegroundColor Yellow
+        Write-Host ''
+    } elseif ($script:Elevated) {
         Write-Host 'Note: this window runs as administrator. Settings of your own account (HKCU) are' -ForegroundColor Yellow
         Write-Host 'then the administrator''s; if you can, run it again without "Run as administrator".' -ForegroundColor Yellow
         Write-Host ''

@@ -111,6 +111,16 @@ pub fn analyze(snapshot: Snapshot, rules: &RuleSet) -> Analysis {
             }
         }
     }
+    // Run elevated as another account, the collector read the signed-in user's settings
+    // from HKEY_USERS\<sid>: they are HKCU.
+    if let Some(sid) = inputs
+        .manifest
+        .as_ref()
+        .and_then(|(_, m)| m.user_hive.as_ref())
+        .map(|h| h.sid.clone())
+    {
+        inputs.registry.read_user_hive_as_hkcu(&sid);
+    }
     let paths: Vec<&str> = snapshot.artifacts.iter().map(|a| a.path.as_str()).collect();
     let account = crate::collection::account(
         inputs.manifest.as_ref().map(|(p, m)| (p.as_str(), m)),
@@ -522,11 +532,17 @@ fn snapshot_info(
     mut notes: Vec<String>,
 ) -> SnapshotInfo {
     let m = inputs.manifest.as_ref().map(|(_, m)| m);
-    if m.and_then(|m| m.elevated) == Some(true) {
-        notes.push(
+    match (m.and_then(|m| m.elevated), m.and_then(|m| m.user_hive.as_ref())) {
+        (Some(true), Some(h)) => notes.push(format!(
+            "the collector ran elevated as another account: the signed-in user's settings ({}) were read from HKEY_USERS\\{} as HKCU; Credential Manager and the licence folders are still the administrator's",
+            h.user.as_deref().unwrap_or("user"),
+            h.sid
+        )),
+        (Some(true), None) => notes.push(
             "the collector ran elevated: HKCU settings are the administrator's, not the user's"
                 .to_owned(),
-        );
+        ),
+        _ => {}
     }
     let os = facts.os.name.as_ref().map(|n| {
         let build = facts.os.build.as_ref().map(|b| b.value);

@@ -121,6 +121,9 @@ pub enum Lookup<'a> {
 
 #[derive(Debug, Default)]
 pub struct RegistryView {
+    /// The SID whose `HKEY_USERS` hive stands for HKCU: the signed-in user's, when the
+    /// collector ran elevated as another account (lower-case).
+    user_hive: Option<String>,
     keys: HashMap<String, KeyNode>,
     coverage: Vec<(String, Coverage)>,
     conflicts: Vec<Conflict>,
@@ -129,6 +132,26 @@ pub struct RegistryView {
 impl RegistryView {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Reads `HKEY_USERS\<sid>` as HKCU from now on: the collector ran elevated as another
+    /// account and exported the signed-in user's hive under its SID (the manifest's
+    /// `user_hive`).
+    pub fn read_user_hive_as_hkcu(&mut self, sid: &str) {
+        self.user_hive = Some(sid.to_ascii_lowercase());
+    }
+
+    /// [`canonical`], with the signed-in user's `HKU\<sid>` read as HKCU.
+    fn canon(&self, path: &str) -> String {
+        let c = canonical(path);
+        if let Some(sid) = &self.user_hive {
+            let prefix = format!("hku\\{sid}");
+            let lower = c.to_ascii_lowercase();
+            if lower == prefix || lower.starts_with(&format!("{prefix}\\")) {
+                return format!("HKCU{}", &c[prefix.len()..]);
+            }
+        }
+        c
     }
 
     /// Merges one parsed `.reg` file of the given scope.
@@ -143,10 +166,10 @@ impl RegistryView {
             .keys
             .iter()
             .filter(|k| !k.delete)
-            .map(|k| fold(&canonical(&k.path)))
+            .map(|k| fold(&self.canon(&k.path)))
             .collect();
         for block in file.keys.iter().filter(|k| !k.delete) {
-            let path = canonical(&block.path);
+            let path = self.canon(&block.path);
             let folded = fold(&path);
             let whole = scope == Scope::WholeExport;
             let lists = scope.lists_values();
@@ -236,7 +259,7 @@ impl RegistryView {
 
     /// Records that `key` does not exist on the machine (the collector tried to export it).
     pub fn mark_absent(&mut self, key: &str, artifact: &str) {
-        let path = canonical(key);
+        let path = self.canon(key);
         self.coverage.push((
             fold(&path),
             Coverage {
@@ -286,7 +309,7 @@ impl RegistryView {
     /// Direct subkeys of `key` present in the snapshot, in path order (the key itself need
     /// not be: the collector exports single service keys, not all of `Services`).
     pub fn subkeys(&self, key: &str) -> Vec<&KeyNode> {
-        let folded = fold(&canonical(key));
+        let folded = fold(&self.canon(key));
         let mut parents = vec![folded.clone()];
         if let Some(alias) = folded.strip_prefix(r"hklm\system\currentcontrolset") {
             parents.push(format!(r"hklm\system\controlset001{alias}"));
@@ -318,7 +341,7 @@ impl RegistryView {
     /// Looks `key` up as given, then (for `CurrentControlSet`, which exports of a whole
     /// SYSTEM hive spell `ControlSet001`) under the first control set.
     fn resolve<'s, T>(&'s self, key: &str, get: impl Fn(&'s Self, &str) -> Option<T>) -> Option<T> {
-        let folded = fold(&canonical(key));
+        let folded = fold(&self.canon(key));
         if let Some(found) = get(self, &folded) {
             return Some(found);
         }
@@ -367,6 +390,24 @@ fn is_within(folded: &str, root: &str) -> bool {
 mod tests {
     use super::*;
     use crate::parse::reg;
+
+    #[test]
+    fn the_signed_in_users_hive_reads_as_hkcu() {
+        let sid = "S-1-5-21-1004336348-1177238915-682003330-1107";
+        let text = format!(
+            "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_USERS\\{sid}\\Software\\Microsoft\\Office\\16.0\\Common\\Identity]\r\n\"EnableADAL\"=dword:00000000\r\n\r\n"
+        );
+        let mut v = RegistryView::new();
+        v.read_user_hive_as_hkcu(sid);
+        v.merge("x.reg", &reg::parse(&text), Scope::WholeExport);
+        let key = r"HKCU\Software\Microsoft\Office\16.0\Common\Identity";
+        assert!(matches!(v.value(key, "EnableADAL"), Lookup::Found(..)));
+        // Another SID's hive stays where it is.
+        let mut w = RegistryView::new();
+        w.read_user_hive_as_hkcu("S-1-5-21-1-2-3-500");
+        w.merge("x.reg", &reg::parse(&text), Scope::WholeExport);
+        assert!(matches!(w.value(key, "EnableADAL"), Lookup::NotCollected));
+    }
 
     fn scoped(files: &[(&str, &str, Scope)]) -> RegistryView {
         let mut v = RegistryView::new();

@@ -169,3 +169,57 @@ fn a_collection_that_did_not_go_to_plan_is_read_for_what_it_is() {
     // Without probes, the endpoint rule cannot decide.
     assert_eq!(finding(&report, "endpoints")["status"], "unknown");
 }
+
+/// Run elevated as another account, the collector exports the signed-in user's keys from
+/// HKEY_USERS\<sid>; the analyzer reads them as HKCU, and says so.
+#[test]
+fn the_signed_in_users_hive_is_read_as_hkcu_after_an_elevated_run() {
+    let sid = "S-1-5-21-1004336348-1177238915-682003330-1107";
+    let dir = scratch("collection-user-hive").join("caadoctor-PC-ADAL-20261120-101203");
+    copy_dir(&repo().join("samples/win11-adal-disabled"), &dir);
+    let manifest_path = dir.join("manifest.json");
+    let mut m: Value = serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
+    m["elevated"] = json!(true);
+    m["user_hive"] = json!({"sid": sid, "user": "CONTOSO\\a.user"});
+    for s in m["steps"].as_array_mut().unwrap() {
+        if let Some(k) = s["registry_key"].as_str().map(str::to_owned)
+            && let Some(rest) = k.strip_prefix("HKCU\\")
+        {
+            s["registry_key"] = json!(format!("HKU\\{sid}\\{rest}"));
+        }
+    }
+    std::fs::write(&manifest_path, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+    for e in std::fs::read_dir(dir.join("registry")).unwrap() {
+        let path = e.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        let text = String::from_utf16_lossy(
+            &bytes[2..]
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .collect::<Vec<_>>(),
+        );
+        if text.contains("HKEY_CURRENT_USER") {
+            let moved = text.replace("HKEY_CURRENT_USER", &format!("HKEY_USERS\\{sid}"));
+            std::fs::write(&path, utf16(&moved)).unwrap();
+        }
+    }
+    let report = report_of(dir.to_str().unwrap(), 1);
+    // EnableADAL=0 is read from the user's hive: the rule still fails on it.
+    assert_eq!(finding(&report, "identity-policy")["status"], "fail");
+    assert_eq!(report["problems"], json!([]));
+    let notes = report["snapshot"]["notes"].to_string();
+    assert!(
+        notes.contains(&format!("HKEY_USERS\\\\{sid} as HKCU")),
+        "{notes}"
+    );
+    // Without the manifest's word, another SID's hive is not HKCU: not read as such.
+    m["user_hive"] = Value::Null;
+    std::fs::write(&manifest_path, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+    let report = common::json_of(&common::caadoctor(&[
+        "analyze",
+        dir.to_str().unwrap(),
+        "--format",
+        "json",
+    ]));
+    assert_ne!(finding(&report, "identity-policy")["status"], "fail");
+}

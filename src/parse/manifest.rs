@@ -44,11 +44,23 @@ pub struct Manifest {
     /// Why the collection ended early (an error, Ctrl+C); absent when it ran to the end.
     #[serde(default)]
     pub stopped: Option<String>,
+    /// The signed-in user's hive, exported from `HKEY_USERS\\<sid>` because the collector
+    /// ran elevated as another account.
+    #[serde(default)]
+    pub user_hive: Option<UserHive>,
     /// Files left out of the zip (still locked by a program), as snapshot paths.
     #[serde(default)]
     pub excluded: Vec<String>,
     #[serde(default)]
     pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct UserHive {
+    pub sid: String,
+    /// The account of that SID, as the collector found it.
+    #[serde(default)]
+    pub user: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
