@@ -17,6 +17,9 @@ pub enum ProblemKind {
     Limit,
     /// The bytes could not be read (corrupt archive member, I/O error).
     Unreadable,
+    /// The bytes are in a form caadoctor cannot read, not damaged: an encrypted archive
+    /// member, a compression method it does not support.
+    Unsupported,
     /// The bytes were read but are not valid text in any encoding we know.
     Decode,
     /// The artifact was recognised but some or all of it could not be parsed.
@@ -32,6 +35,7 @@ impl fmt::Display for ProblemKind {
             ProblemKind::Refused => "refused",
             ProblemKind::Limit => "limit",
             ProblemKind::Unreadable => "unreadable",
+            ProblemKind::Unsupported => "unsupported",
             ProblemKind::Decode => "decode",
             ProblemKind::Parse => "parse",
             ProblemKind::Collection => "collection",

@@ -116,3 +116,51 @@ fn symbolic_links_in_a_folder_are_not_followed() {
     assert_eq!(report["problems"][0]["kind"], "refused");
     assert_eq!(report["artifacts"].as_array().unwrap().len(), 0);
 }
+
+#[cfg(unix)]
+#[test]
+fn fifos_and_sockets_in_a_folder_are_skipped_and_said() {
+    let dir = scratch("special-files");
+    std::fs::copy(
+        common::repo().join("samples/win11-healthy/registry/tcpip6.txt"),
+        dir.join("tcpip6.txt"),
+    )
+    .unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(dir.join("pipe.reg"))
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let _socket = std::os::unix::net::UnixListener::bind(dir.join("socket.reg")).unwrap();
+    // Reading the FIFO would wait for a writer for ever: it must not be opened.
+    let out = caadoctor(&["analyze", dir.to_str().unwrap(), "--format", "json"]);
+    let report = json_of(&out);
+    let problems: Vec<(&str, &str, &str)> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["artifact"].as_str().unwrap(),
+                p["kind"].as_str().unwrap(),
+                p["message"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        problems,
+        [
+            (
+                "socket.reg",
+                "refused",
+                "not a regular file (a socket); skipped"
+            ),
+            (
+                "pipe.reg",
+                "refused",
+                "not a regular file (a FIFO); skipped"
+            ),
+        ]
+    );
+    assert_eq!(report["artifacts"].as_array().unwrap().len(), 1);
+}

@@ -23,9 +23,8 @@ pub fn with_method(entries: &[(&str, &[u8])], method: CompressionMethod) -> Vec<
 /// A zip written by Python's `zipfile` with `compression` (`ZIP_BZIP2`, `ZIP_LZMA`,
 /// `ZIP_DEFLATED`): the tool most scripts use, and its own encoders.
 pub fn by_python(dir: &Path, entries: &[(&str, &[u8])], compression: &str) -> Vec<u8> {
-    let mut script = format!(
-        "import zipfile,sys\nz=zipfile.ZipFile(sys.argv[1],'w',zipfile.{compression})\n"
-    );
+    let mut script =
+        format!("import zipfile,sys\nz=zipfile.ZipFile(sys.argv[1],'w',zipfile.{compression})\n");
     for (i, (name, data)) in entries.iter().enumerate() {
         let file = dir.join(format!("member-{i}"));
         std::fs::write(&file, data).expect("member file");
