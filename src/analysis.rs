@@ -57,6 +57,10 @@ pub struct Analysis {
     pub findings: Vec<Finding>,
     pub artifacts: Vec<ArtifactInfo>,
     pub problems: Vec<Problem>,
+    /// Set when no artifact could be read (none of a kind caadoctor knows): what became of
+    /// the snapshot's files, as `42 files: 40 encrypted, 2 not recognised`. The verdicts are
+    /// then all `unknown`, and the snapshot counts as not analyzed.
+    pub nothing_read: Option<String>,
 }
 
 /// What to say about an artifact no parser reads.
@@ -219,6 +223,14 @@ pub fn analyze(snapshot: Snapshot, rules: &RuleSet) -> Analysis {
         });
     }
     inputs.apply_manifest();
+    let nothing_read = nothing_read(&snapshot, &artifacts, &account.unread);
+    if let Some(what) = &nothing_read {
+        problems.push(Problem::new(
+            None,
+            ProblemKind::Unreadable,
+            format!("no snapshot artifact could be read ({what})"),
+        ));
+    }
 
     let (facts, fact_problems) = Facts::build(&inputs, &rules.wanted());
     problems.extend(fact_problems);
@@ -231,7 +243,27 @@ pub fn analyze(snapshot: Snapshot, rules: &RuleSet) -> Analysis {
         findings,
         artifacts,
         problems,
+        nothing_read,
     }
+}
+
+/// What became of the files when none of them is an artifact caadoctor reads.
+fn nothing_read(
+    snapshot: &Snapshot,
+    artifacts: &[ArtifactInfo],
+    unfinished: &std::collections::BTreeSet<String>,
+) -> Option<String> {
+    let read = |a: &&ArtifactInfo| a.kind != ArtifactKind::Unknown && !unfinished.contains(&a.path);
+    if artifacts.iter().any(|a| read(&a)) {
+        return None;
+    }
+    Some(snapshot.tally.describe(&[
+        (
+            artifacts.len().saturating_sub(unfinished.len()),
+            "not recognised",
+        ),
+        (unfinished.len(), "left unfinished by the collector"),
+    ]))
 }
 
 /// What parsing one artifact gave.
