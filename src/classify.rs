@@ -316,6 +316,8 @@ mod tests {
             error: None,
             partial: false,
             fallback: None,
+            size: None,
+            sha256: None,
         };
         assert_eq!(
             declared_kind(&step("sc query NcdAutoSetup", None)),
