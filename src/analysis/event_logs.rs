@@ -36,6 +36,9 @@ pub(super) fn take(path: &str, bytes: &[u8], inputs: &mut Inputs) -> Outcome {
             list.join(", ")
         ));
     }
+    if let Some(count) = &log.chunk_count {
+        parts.push(count.clone());
+    }
     if log.dropped > 0 {
         parts.push(format!(
             "{} selected events past the first {} were counted but not kept",

@@ -8,6 +8,7 @@
 //! the records around them are still read. The channel comes from the records, not from
 //! the file's name.
 
+mod layout;
 mod record;
 
 use evtx::{EvtxChunkData, EvtxParser, ParserSettings};
@@ -16,9 +17,6 @@ use record::{channel_and_computer, event_id_of, provider_of};
 use std::io::Cursor;
 use std::sync::Arc;
 
-/// Size of the file header and of a chunk, as the format fixes them.
-const FILE_HEADER: usize = 4096;
-const CHUNK: usize = 0x10000;
 /// Events kept per log; beyond it they are counted, not kept.
 pub const MAX_EVENTS: usize = 20_000;
 /// Characters kept of one data value.
@@ -184,6 +182,9 @@ pub struct EventLog {
     /// Chunks whose stored checksum does not match their bytes (a log Windows did not
     /// close cleanly); their records are read anyway.
     pub checksum_mismatches: Vec<u64>,
+    /// Set when the header's chunk count disagrees with the chunks the file holds: what to
+    /// say about it.
+    pub chunk_count: Option<String>,
 }
 
 /// Reads a log. Fails only when the bytes are not an event log at all (no file header).
@@ -202,18 +203,8 @@ pub fn parse(bytes: &[u8], selection: &Selection) -> Result<EventLog, String> {
             }),
         }
     }
-    // The crate reads whole chunks only: say so when the file ends inside one.
-    if bytes.len() > FILE_HEADER && !(bytes.len() - FILE_HEADER).is_multiple_of(CHUNK) {
-        let whole = (bytes.len() - FILE_HEADER) / CHUNK;
-        log.damage.push(Damage {
-            chunk: Some(whole as u64),
-            records: 0,
-            message: format!(
-                "the file ends {} bytes into chunk {whole}: it was cut short, and that chunk was not read",
-                (bytes.len() - FILE_HEADER) % CHUNK
-            ),
-        });
-    }
+    log.damage.extend(layout::cut_short(bytes));
+    log.chunk_count = layout::chunk_count(bytes);
     for (secs, text) in log.oldest.iter_mut().chain(log.newest.iter_mut()) {
         if let Ok(stamp) = evtx::Timestamp::from_second(*secs) {
             *text = iso(stamp);
@@ -509,7 +500,7 @@ mod tests {
         assert!(parse(b"", &sel).is_err());
         assert!(parse(b"ElfFile\0", &sel).is_err());
         let mut junk = b"ElfFile\0".to_vec();
-        junk.resize(FILE_HEADER + CHUNK + 100, 0x41);
+        junk.resize(layout::FILE_HEADER + layout::CHUNK + 100, 0x41);
         if let Ok(log) = parse(&junk, &sel) {
             assert_eq!(log.records, 0);
             assert!(!log.damage.is_empty());
