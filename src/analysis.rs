@@ -99,7 +99,10 @@ pub fn analyze(snapshot: Snapshot, rules: &RuleSet) -> Analysis {
 /// Analyzes a snapshot with a rule set and [`Settings`].
 pub fn analyze_with(snapshot: Snapshot, rules: &RuleSet, settings: Settings) -> Analysis {
     let mut problems = snapshot.problems.clone();
-    let mut inputs = Inputs::default();
+    let mut inputs = Inputs {
+        registry: crate::facts::registry_view(),
+        ..Inputs::default()
+    };
     let mut notes = Vec::new();
 
     // Pass 1: what is each artifact? The manifest, if any, tells the code pages; a `.reg`

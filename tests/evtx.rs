@@ -390,8 +390,10 @@ fn damaged_corpus_logs_are_one_problem_per_damaged_part_in_the_report() {
     // The System log was copied live: its header counts 3 chunks, 15 hold records.
     assert_eq!(
         of("system.evtx"),
-        ["the header counts 3 chunks but 15 hold records: a log copied while Windows was \
-          writing it (its header says it was not closed), whose header is behind; all 15 were read"]
+        [
+            "the header counts 3 chunks but 15 hold records: a log copied while Windows was \
+          writing it (its header says it was not closed), whose header is behind; all 15 were read"
+        ]
     );
     let cut = of("cut.evtx");
     assert_eq!(cut.len(), 1);
@@ -400,8 +402,10 @@ fn damaged_corpus_logs_are_one_problem_per_damaged_part_in_the_report() {
     let boundary = of("oalerts-cut.evtx");
     assert_eq!(
         boundary,
-        ["the header counts 16 chunks but the file holds 5: it was cut short, and the records \
-          of the missing 11 chunks are lost"]
+        [
+            "the header counts 16 chunks but the file holds 5: it was cut short, and the records \
+          of the missing 11 chunks are lost"
+        ]
     );
 
     // The intact System log still gives its facts: SCM 7040 events, no Schannel failure.

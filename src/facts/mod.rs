@@ -32,6 +32,40 @@ use crate::registry::RegistryView;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// The registry keys the facts read, each with how many levels of its subkeys they read
+/// too: an analysis keeps only these of its `.reg` files in memory. A fact that reads another
+/// key must add it here; in a debug build (the tests) a lookup outside them panics.
+pub const REGISTRY_READ: &[(&str, usize)] = &[
+    (os::CURRENT_VERSION, 0),
+    (os::ENVIRONMENT, 0),
+    (tls::SCHANNEL_TLS12_CLIENT, 0),
+    (tls::WINHTTP, 0),
+    (tls::WINHTTP_WOW64, 0),
+    (tls::SECURE_PROTOCOLS_KEYS[0], 0),
+    (tls::SECURE_PROTOCOLS_KEYS[1], 0),
+    (tls::SECURE_PROTOCOLS_KEYS[2], 0),
+    (tls::SECURE_PROTOCOLS_KEYS[3], 0),
+    // Each base's Connections subkey holds the WinINet blob.
+    (proxy::USER_SETTINGS, 1),
+    (proxy::MACHINE_SETTINGS, 1),
+    (proxy::POLICY, 0),
+    (proxy::WINHTTP_CONNECTIONS, 0),
+    (office::C2R, 0),
+    (office::UPDATE_POLICY, 0),
+    // Identity and its Identities subkey's subkeys (one per cached identity).
+    (office::IDENTITY, 2),
+    (ncsi::INTERNET, 0),
+    (ncsi::POLICY, 0),
+    (ipv6::PARAMETERS, 0),
+    // Every service's own key.
+    (services::SERVICES, 1),
+];
+
+/// A registry view that keeps what the facts read ([`REGISTRY_READ`]).
+pub fn registry_view() -> RegistryView {
+    RegistryView::keeping(crate::registry::Keep::new(REGISTRY_READ))
+}
+
 /// Everything the parsers produced for one snapshot, ready to be turned into facts.
 #[derive(Debug, Default)]
 pub struct Inputs {
