@@ -99,10 +99,8 @@ pub fn analyze(snapshot: Snapshot, rules: &RuleSet) -> Analysis {
 /// Analyzes a snapshot with a rule set and [`Settings`].
 pub fn analyze_with(snapshot: Snapshot, rules: &RuleSet, settings: Settings) -> Analysis {
     let mut problems = snapshot.problems.clone();
-    let mut inputs = Inputs {
-        registry: crate::facts::registry_view(),
-        ..Inputs::default()
-    };
+    let mut inputs = Inputs::default();
+    inputs.registry = crate::facts::registry_view();
     let mut notes = Vec::new();
 
     // Pass 1: what is each artifact? The manifest, if any, tells the code pages; a `.reg`
@@ -110,10 +108,17 @@ pub fn analyze_with(snapshot: Snapshot, rules: &RuleSet, settings: Settings) -> 
     let mut decoded: Vec<Decoded<'_>> = snapshot.artifacts.iter().map(|a| first_look(a)).collect();
     for d in decoded.iter().filter(|d| d.kind == ArtifactKind::Manifest) {
         let Some(text) = &d.text else { continue };
-        match manifest::parse(&text.text) {
-            Ok(m) if inputs.manifest.is_none() => {
-                inputs.manifest = Some((d.artifact.path.clone(), m))
-            }
+        let parsed = if text.text.len() > MAX_MANIFEST {
+            Err(format!(
+                "{} MiB, more than any collector writes ({} MiB at most is read)",
+                text.text.len() >> 20,
+                MAX_MANIFEST >> 20
+            ))
+        } else {
+            manifest::parse(&text.text)
+        };
+        match parsed {
+            Ok(m) if inputs.manifest.is_none() => inputs.set_manifest(&d.artifact.path, m),
             Ok(_) => notes.push(format!(
                 "more than one collector manifest; {} was not used",
                 d.artifact.path
@@ -352,6 +357,15 @@ fn keep_first<T>(slot: &mut Option<T>, value: T) -> Outcome {
     }
 }
 
+/// A command output or a document of ours larger than this is not read: the largest real
+/// ones (an update list, a Winsock catalog) are a few hundred KiB, and their parsers hold
+/// structures several times the size of their input.
+const MAX_DOCUMENT: usize = 16 << 20;
+/// The collector's manifest is a few tens of KiB; one larger than this is not read.
+const MAX_MANIFEST: usize = 4 << 20;
+/// Lines of a line-by-line output read at most: each costs its parser a place in an index.
+const MAX_LINES: usize = 200_000;
+
 /// Runs the parser of the artifact's kind and stores what it gives in `inputs`.
 fn take(
     kind: ArtifactKind,
@@ -360,7 +374,38 @@ fn take(
     ansi: CodePage,
     inputs: &mut Inputs,
 ) -> Outcome {
-    let lines = || text.lines().collect::<Vec<(usize, &str)>>();
+    if !matches!(kind, ArtifactKind::RegExport | ArtifactKind::RegQuery)
+        && text.text.len() > MAX_DOCUMENT
+    {
+        return not_read(format!(
+            "{} MiB of text, more than any {} (at most {} MiB is read)",
+            text.text.len() >> 20,
+            kind.name(),
+            MAX_DOCUMENT >> 20
+        ));
+    }
+    let lines = || text.lines().take(MAX_LINES).collect::<Vec<(usize, &str)>>();
+    let outcome = take_kind(kind, path, text, ansi, &lines, inputs);
+    let count = memchr::memchr_iter(b'\n', text.text.as_bytes()).count() + 1;
+    if count <= MAX_LINES || kind == ArtifactKind::RegExport {
+        return outcome;
+    }
+    let mut outcome = outcome;
+    outcome.parts.push(format!(
+        "only its first {MAX_LINES} lines of {count} were read: no real output of its kind is longer"
+    ));
+    outcome
+}
+
+/// Runs the parser of `kind`; `lines` gives the text's first [`MAX_LINES`] lines.
+fn take_kind<'t>(
+    kind: ArtifactKind,
+    path: &str,
+    text: &'t decode::Text,
+    ansi: CodePage,
+    lines: &dyn Fn() -> Vec<(usize, &'t str)>,
+    inputs: &mut Inputs,
+) -> Outcome {
     match kind {
         ArtifactKind::RegExport => reg_files::take(path, text, ansi, inputs),
         ArtifactKind::RegQuery => reg_files::take_query(path, &lines(), inputs),

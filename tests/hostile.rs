@@ -279,3 +279,59 @@ fn a_snapshot_with_nothing_readable_is_not_analyzed() {
     );
     assert!(out.stdout.is_empty());
 }
+
+/// Command outputs and documents are read within bounds: a parser holds a place for each
+/// line and structures larger than its text, so size is what a hostile file would use.
+#[test]
+fn outputs_larger_than_any_real_one_are_bounded() {
+    let dir = scratch("huge-outputs");
+    let ipconfig =
+        std::fs::read(common::repo().join("samples/win11-healthy/commands/ipconfig-all.txt"))
+            .unwrap();
+    let mut long = ipconfig.clone();
+    long.extend(std::iter::repeat_n([b'\r', 0, b'\n', 0], 250_000).flatten());
+    std::fs::write(dir.join("ipconfig.txt"), &long).unwrap();
+    let mut json = br#"[{"Name":"NlaSvc","DisplayName":"x","Status":4,"StartType":2}"#.to_vec();
+    while json.len() < 17 << 20 {
+        json.extend_from_slice(br#",{"Name":"X","DisplayName":"x","Status":4,"StartType":2}"#);
+    }
+    json.push(b']');
+    std::fs::write(dir.join("services.json"), &json).unwrap();
+    let mut manifest = br#"{"schema":"caadoctor.manifest/1","steps":[{"status":"ok"}"#.to_vec();
+    while manifest.len() < 5 << 20 {
+        manifest.extend_from_slice(br#",{"status":"ok"}"#);
+    }
+    manifest.extend_from_slice(b"]}");
+    std::fs::write(dir.join("manifest.json"), &manifest).unwrap();
+    let out = caadoctor(&["analyze", dir.to_str().unwrap(), "--format", "json"]);
+    let report = json_of(&out);
+    let said = |artifact: &str| -> String {
+        report["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["artifact"] == artifact)
+            .map(|p| p["message"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+            .join(" | ")
+    };
+    assert!(
+        said("ipconfig.txt").contains("only its first 200000 lines of 250"),
+        "{}",
+        said("ipconfig.txt")
+    );
+    assert!(
+        said("services.json").starts_with(
+            "not read: 17 MiB of text, more than any services-json (at most 16 MiB is read)"
+        ),
+        "{}",
+        said("services.json")
+    );
+    assert!(
+        said("manifest.json").starts_with(
+            "collector manifest unreadable (5 MiB, more than any collector writes (4 MiB at most is read))"
+        ),
+        "{}",
+        said("manifest.json")
+    );
+}

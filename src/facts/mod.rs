@@ -95,6 +95,8 @@ pub struct Inputs {
     pub licenses: Option<(String, crate::parse::licenses::Licenses)>,
     /// Event logs: artifact and what was read.
     pub event_logs: Vec<(String, crate::parse::eventlog::EventLog)>,
+    /// The manifest's first step for each artifact path it names (`/`-separated).
+    steps_by_artifact: std::collections::HashMap<String, usize>,
 }
 
 impl Inputs {
@@ -121,15 +123,30 @@ impl Inputs {
         crate::date::DateOrder::of_pattern(pattern)
     }
 
-    /// The manifest step that wrote `artifact` (its path may carry the zip's top folder).
+    /// Takes the collector's manifest found at `path`.
+    pub fn set_manifest(&mut self, path: &str, m: Manifest) {
+        self.steps_by_artifact.clear();
+        for (i, step) in m.steps.iter().enumerate() {
+            if let Some(a) = &step.artifact {
+                self.steps_by_artifact
+                    .entry(a.replace('\\', "/"))
+                    .or_insert(i);
+            }
+        }
+        self.manifest = Some((path.to_owned(), m));
+    }
+
+    /// The manifest step that wrote `artifact` (its path may carry the zip's top folder):
+    /// the first step whose artifact is the path or a tail of it after a `/`.
     pub fn step_for(&self, artifact: &str) -> Option<&crate::parse::manifest::Step> {
         let (_, m) = self.manifest.as_ref()?;
-        m.steps.iter().find(|s| {
-            s.artifact.as_deref().is_some_and(|a| {
-                let a = a.replace('\\', "/");
-                artifact == a || artifact.ends_with(&format!("/{a}"))
-            })
-        })
+        let tails = std::iter::once(artifact).chain(
+            artifact
+                .match_indices('/')
+                .map(|(at, _)| &artifact[at + 1..]),
+        );
+        let first = tails.filter_map(|t| self.steps_by_artifact.get(t)).min()?;
+        m.steps.get(*first)
     }
 
     /// Event log channels the collector found absent on the machine, with evidence.
