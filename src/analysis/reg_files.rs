@@ -45,9 +45,16 @@ struct Reading {
 /// Reads a `.reg` artifact item by item into the registry view with its scope: only the
 /// keys the facts read are kept, so a large export costs little more than its text.
 pub(super) fn take(path: &str, text: &Text, ansi: CodePage, inputs: &mut Inputs) -> Outcome {
+    // Only a file the manifest declares as an export, or one in UTF-16 with a BOM, can be
+    // taken for a whole export: for any other, its keys' shape is not tracked.
+    let utf16 = text.encoding == Encoding::Utf16leBom;
+    let mut staged = inputs.registry.stage();
+    if !utf16 && !declared_export(path, inputs) {
+        staged.never_whole();
+    }
     let mut r = Reading {
-        staged: inputs.registry.stage(),
-        seen: reg::Seen::default(),
+        staged,
+        seen: reg::Seen::new(utf16),
         keys: 0,
         deletions: 0,
         errors: Vec::new(),
@@ -92,13 +99,17 @@ pub(super) fn take(path: &str, text: &Text, ansi: CodePage, inputs: &mut Inputs)
     }
 }
 
+/// The collector's manifest declares the file a whole `reg export` of a key.
+fn declared_export(path: &str, inputs: &Inputs) -> bool {
+    inputs
+        .step_for(path)
+        .is_some_and(|s| s.status == StepStatus::Ok && s.registry_key.is_some())
+}
+
 /// Whole export or not, and what the report says of it (nothing for the collector's own
 /// exports, whose reading is the documented default).
 fn scope_of(path: &str, text: &Text, r: &mut Reading, inputs: &Inputs) -> (Scope, Option<String>) {
-    let declared = inputs
-        .step_for(path)
-        .is_some_and(|s| s.status == StepStatus::Ok && s.registry_key.is_some());
-    if declared {
+    if declared_export(path, inputs) {
         return (Scope::WholeExport, None);
     }
     match r

@@ -74,6 +74,8 @@ pub struct Staged {
     pub(super) blocks: Vec<KeyBlock>,
     /// The last key is kept.
     current: bool,
+    /// Top keys are looked for (the file may be taken for a whole export).
+    find_tops: bool,
     values: usize,
     /// Keys and values of kept keys past the limits.
     pub dropped_keys: usize,
@@ -88,10 +90,18 @@ impl Staged {
             tops: Vec::new(),
             blocks: Vec::new(),
             current: false,
+            find_tops: true,
             values: 0,
             dropped_keys: 0,
             dropped_values: 0,
         }
+    }
+
+    /// The file will not be taken for a whole export: its top keys are not looked for, which
+    /// saves a hash of each of its keys.
+    pub fn never_whole(&mut self) {
+        self.find_tops = false;
+        self.seen = HashSet::new();
     }
 
     /// A `[KEY]` line. A deleted key is neither kept nor a parent of anything.
@@ -102,8 +112,12 @@ impl Staged {
         }
         let path = canonical(path);
         let folded = fold(&path);
-        let top = parent(&folded).is_none_or(|p| !self.seen.contains(&hashed(p)));
-        let first = self.seen.insert(hashed(&folded));
+        let (top, first) = if self.find_tops {
+            let top = parent(&folded).is_none_or(|p| !self.seen.contains(&hashed(p)));
+            (top, self.seen.insert(hashed(&folded)))
+        } else {
+            (false, false)
+        };
         let kept = self.keep.as_ref().is_none_or(|k| k.keeps(&folded));
         let touches = kept || self.keep.as_ref().is_some_and(|k| k.touches(&folded));
         let room = self.blocks.len() < MAX_KEPT_KEYS && self.tops.len() < MAX_KEPT_KEYS;

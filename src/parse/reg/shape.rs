@@ -74,6 +74,8 @@ pub struct Seen {
     not_a_tree: Option<&'static str>,
 }
 
+const NOT_UTF16: &str = "it is not UTF-16 with a BOM, as reg export and regedit write";
+
 /// Values of one key whose names are checked; a key with more is not from an export (and
 /// checking it would cost memory in proportion).
 const MAX_VALUES_PER_KEY: usize = 65_536;
@@ -85,6 +87,15 @@ fn hashed(text: &str) -> u64 {
 }
 
 impl Seen {
+    /// For a file whose bytes were UTF-16LE with a BOM or not: only such a file can be a
+    /// whole export, so for any other the keys are not tracked.
+    pub fn new(utf16le_bom: bool) -> Seen {
+        Seen {
+            not_a_tree: (!utf16le_bom).then_some(NOT_UTF16),
+            ..Seen::default()
+        }
+    }
+
     /// Takes one item of the file.
     pub fn item(&mut self, item: &Item<'_>) {
         match item {
@@ -157,7 +168,7 @@ impl Seen {
             return Err("some of its lines could not be read");
         }
         if !utf16le_bom {
-            return Err("it is not UTF-16 with a BOM, as reg export and regedit write");
+            return Err(NOT_UTF16);
         }
         laid_out_as_export(text)?;
         if self.root.is_none() {
