@@ -13,9 +13,10 @@
 //!
 //! Run: `cargo bench --bench memory` (needs /usr/bin/time: `apt-get install time`).
 
+mod support;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 const MB: usize = 1 << 20;
 
@@ -67,22 +68,10 @@ fn tiny_values_utf8(mb: usize) -> Vec<u8> {
     text.into_bytes()
 }
 
-/// Peak RSS in KiB of `caadoctor ARGS`, from GNU time; `None` without it.
+/// Peak RSS in KiB of `caadoctor ARGS`.
 fn peak_kb(args: &[&str]) -> Option<u64> {
-    let out = Command::new("/usr/bin/time")
-        .arg("-f")
-        .arg("%M")
-        .arg(env!("CARGO_BIN_EXE_caadoctor"))
-        .args(args)
-        .stdout(Stdio::null())
-        .output()
-        .ok()?;
-    String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .last()?
-        .trim()
-        .parse()
-        .ok()
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_ref()).collect();
+    support::peak_rss_kb(&args)
 }
 
 fn zip_one(path: &Path, name: &str, bytes: &[u8]) {

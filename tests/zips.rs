@@ -8,7 +8,7 @@ mod zip_bytes;
 
 use caadoctor::problem::ProblemKind;
 use caadoctor::snapshot::{self, Limits};
-use common::{caadoctor, files_in, json_of, repo, scratch};
+use common::{caadoctor, files_in, json_of, repo, scratch, statuses};
 use std::path::Path;
 use zip::CompressionMethod;
 
@@ -39,21 +39,6 @@ fn borrowed(files: &[(String, Vec<u8>)]) -> Vec<(&str, &[u8])> {
     files
         .iter()
         .map(|(n, b)| (n.as_str(), b.as_slice()))
-        .collect()
-}
-
-/// The statuses of every rule, by rule.
-fn statuses(report: &serde_json::Value) -> Vec<(String, String)> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap().to_owned(),
-                f["status"].as_str().unwrap().to_owned(),
-            )
-        })
         .collect()
 }
 
