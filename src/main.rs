@@ -55,7 +55,7 @@ enum Command {
     /// Analyze many support archives (zips and snapshot folders): one record per archive,
     /// in input order, and a fleet summary.
     #[command(
-        after_help = "Examples:\n  caadoctor bulk tickets/ --format csv --output results.csv --summary summary.json\n  find /data -name '*.zip' | caadoctor bulk --from-list - --jobs 8 > results.jsonl\n  caadoctor bulk --from-list all.txt --shard 3/16 > part-3.jsonl\n\nExit codes: 0 every archive analyzed; 2 at least one could not be (its record says why), or bad usage."
+        after_help = "Examples:\n  caadoctor bulk tickets/ --format csv --output results.csv --summary summary.json\n  find /data -name '*.zip' | caadoctor bulk --from-list - --jobs 8 > results.jsonl\n  caadoctor bulk --from-list all.txt --shard 3/16 > part-3.jsonl\n\nExit codes: 0 every archive analyzed; 2 at least one could not be (its record says why), no archive under the paths, or bad usage."
     )]
     Bulk(BulkArgs),
     /// Explain error codes: 0xCAA… sign-in codes, HRESULTs, WinHTTP and Win32 numbers.
