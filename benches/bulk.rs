@@ -93,23 +93,15 @@ fn with_real_logs(sample: &Path, out: &Path) {
 }
 
 fn peak_rss_kb(dir: &Path) -> Option<u64> {
-    let time = Path::new("/usr/bin/time");
-    if !time.exists() {
-        return None;
-    }
-    let out = std::process::Command::new(time)
-        .args(["-f", "%M", env!("CARGO_BIN_EXE_caadoctor"), "bulk"])
-        .arg(dir)
-        .args(["--jobs", "2", "--summary", "/dev/null"])
-        .stdout(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .last()?
-        .trim()
-        .parse()
-        .ok()
+    let args: [&std::ffi::OsStr; 6] = [
+        "bulk".as_ref(),
+        dir.as_os_str(),
+        "--jobs".as_ref(),
+        "2".as_ref(),
+        "--summary".as_ref(),
+        "/dev/null".as_ref(),
+    ];
+    support::peak_rss_kb(&args)
 }
 
 fn main() {

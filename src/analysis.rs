@@ -8,15 +8,17 @@ use crate::decode::{self, CodePage, CodePageHints, Encoding};
 use crate::facts::services::StateSource;
 use crate::facts::{Facts, Inputs};
 use crate::parse::{
-    accounts, eventlog, hotfix, ipconfig, licenses, licensing, manifest, netsh_winhttp, probes,
-    services, winsock,
+    accounts, hotfix, ipconfig, licenses, licensing, manifest, netsh_winhttp, probes, services,
+    winsock,
 };
 use crate::problem::{Problem, ProblemKind};
 use crate::rules::{Finding, RuleSet, collect};
 use crate::snapshot::{Artifact, Snapshot, SourceFormat};
 use serde::Serialize;
 
+mod event_logs;
 mod reg_files;
+mod soundness;
 
 /// What the analyzer made of one artifact.
 #[derive(Debug, Clone, Serialize)]
@@ -57,6 +59,10 @@ pub struct Analysis {
     pub findings: Vec<Finding>,
     pub artifacts: Vec<ArtifactInfo>,
     pub problems: Vec<Problem>,
+    /// Set when no artifact could be read (none of a kind caadoctor knows): what became of
+    /// the snapshot's files, as `42 files: 40 encrypted, 2 not recognised`. The verdicts are
+    /// then all `unknown`, and the snapshot counts as not analyzed.
+    pub nothing_read: Option<String>,
 }
 
 /// What to say about an artifact no parser reads.
@@ -72,10 +78,30 @@ struct Decoded<'a> {
     declared: bool,
 }
 
+/// How an analysis is run.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// Check every artifact against the size and SHA-256 the manifest records
+    /// ([`integrity`](crate::integrity)). Off only to measure what the check costs.
+    pub verify: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { verify: true }
+    }
+}
+
 /// Analyzes a snapshot with a rule set.
 pub fn analyze(snapshot: Snapshot, rules: &RuleSet) -> Analysis {
+    analyze_with(snapshot, rules, Settings::default())
+}
+
+/// Analyzes a snapshot with a rule set and [`Settings`].
+pub fn analyze_with(snapshot: Snapshot, rules: &RuleSet, settings: Settings) -> Analysis {
     let mut problems = snapshot.problems.clone();
     let mut inputs = Inputs::default();
+    inputs.registry = crate::facts::registry_view();
     let mut notes = Vec::new();
 
     // Pass 1: what is each artifact? The manifest, if any, tells the code pages; a `.reg`
@@ -83,10 +109,17 @@ pub fn analyze(snapshot: Snapshot, rules: &RuleSet) -> Analysis {
     let mut decoded: Vec<Decoded<'_>> = snapshot.artifacts.iter().map(|a| first_look(a)).collect();
     for d in decoded.iter().filter(|d| d.kind == ArtifactKind::Manifest) {
         let Some(text) = &d.text else { continue };
-        match manifest::parse(&text.text) {
-            Ok(m) if inputs.manifest.is_none() => {
-                inputs.manifest = Some((d.artifact.path.clone(), m))
-            }
+        let parsed = if text.text.len() > MAX_MANIFEST {
+            Err(format!(
+                "{} MiB, more than any collector writes ({} MiB at most is read)",
+                text.text.len() >> 20,
+                MAX_MANIFEST >> 20
+            ))
+        } else {
+            manifest::parse(&text.text)
+        };
+        match parsed {
+            Ok(m) if inputs.manifest.is_none() => inputs.set_manifest(&d.artifact.path, m),
             Ok(_) => notes.push(format!(
                 "more than one collector manifest; {} was not used",
                 d.artifact.path
@@ -128,6 +161,12 @@ pub fn analyze(snapshot: Snapshot, rules: &RuleSet) -> Analysis {
     );
     problems.extend(account.problems);
     notes.extend(account.notes);
+    let to_verify = if settings.verify {
+        soundness::to_verify(&snapshot, &inputs, &account.unread)
+    } else {
+        Vec::new()
+    };
+    let verified_at = problems.len();
     let hints = code_page_hints(&inputs);
     let ansi = reg_files::ansi_page(&hints);
     for d in decoded.iter_mut() {
@@ -153,23 +192,78 @@ pub fn analyze(snapshot: Snapshot, rules: &RuleSet) -> Analysis {
         }
     }
 
-    // Pass 2: parse what we can.
+    // Pass 2: parse what we can. The digests of the artifacts are computed beside it, on a
+    // second thread: the analysis is one thread, and hashing every byte is its largest
+    // fixed cost.
+    let (artifacts, mismatches) = std::thread::scope(|scope| {
+        let hashing =
+            (!to_verify.is_empty()).then(|| scope.spawn(|| soundness::verify(&to_verify)));
+        let artifacts = parse_all(&decoded, &account.unread, ansi, &mut inputs, &mut problems);
+        (artifacts, hashing.map(|h| h.join()))
+    });
+    let mut mismatches = match mismatches {
+        None => Vec::new(),
+        Some(Ok(found)) => found,
+        Some(Err(_)) => vec![Problem::new(
+            None,
+            ProblemKind::Integrity,
+            "the artifacts could not be checked against the manifest (the check failed); please report this snapshot",
+        )],
+    };
+    if settings.verify {
+        mismatches.extend(soundness::missing(&snapshot, &inputs));
+    }
+    problems.splice(verified_at..verified_at, mismatches);
+    inputs.apply_manifest();
+    let nothing_read = soundness::nothing_read(&snapshot, &artifacts, &account.unread);
+    if let Some(what) = &nothing_read {
+        problems.push(Problem::new(
+            None,
+            ProblemKind::Unreadable,
+            format!("no snapshot artifact could be read ({what})"),
+        ));
+    }
+
+    let (facts, fact_problems) = Facts::build(&inputs, &rules.wanted());
+    problems.extend(fact_problems);
+    let findings = rules.evaluate(&facts, &|way| collect::collected(&inputs, way));
+    let snapshot_info = snapshot_info(&snapshot, &inputs, &facts, notes);
+    Analysis {
+        snapshot: snapshot_info,
+        inputs,
+        facts,
+        findings,
+        artifacts,
+        problems,
+        nothing_read,
+    }
+}
+
+/// Pass 2: runs the parser of each artifact's kind into `inputs`; says what was made of
+/// each artifact, and adds what could not be read to `problems`.
+fn parse_all(
+    decoded: &[Decoded<'_>],
+    unread: &std::collections::BTreeSet<String>,
+    ansi: CodePage,
+    inputs: &mut Inputs,
+    problems: &mut Vec<Problem>,
+) -> Vec<ArtifactInfo> {
     let mut artifacts = Vec::with_capacity(decoded.len());
-    for d in &decoded {
+    for d in decoded {
         let path = d.artifact.path.as_str();
         let damage = d
             .text
             .as_ref()
             .and_then(|t| t.damage.clone())
-            .filter(|_| d.kind != ArtifactKind::Unknown && !account.unread.contains(path));
+            .filter(|_| d.kind != ArtifactKind::Unknown && !unread.contains(path));
         let outcome = match &d.text {
-            _ if account.unread.contains(path) => Outcome {
+            _ if unread.contains(path) => Outcome {
                 note: Some("left by a collection step that did not finish; not read".to_owned()),
                 ..Outcome::default()
             },
-            Some(text) => take(d.kind, path, text, ansi, &mut inputs),
+            Some(text) => take(d.kind, path, text, ansi, inputs),
             None if d.kind == ArtifactKind::EventLog => {
-                take_event_log(path, &d.artifact.bytes, &mut inputs)
+                event_logs::take(path, &d.artifact.bytes, inputs)
             }
             None => Outcome::default(),
         };
@@ -228,20 +322,7 @@ pub fn analyze(snapshot: Snapshot, rules: &RuleSet) -> Analysis {
             },
         });
     }
-    inputs.apply_manifest();
-
-    let (facts, fact_problems) = Facts::build(&inputs, &rules.wanted());
-    problems.extend(fact_problems);
-    let findings = rules.evaluate(&facts, &|way| collect::collected(&inputs, way));
-    let snapshot_info = snapshot_info(&snapshot, &inputs, &facts, notes);
-    Analysis {
-        snapshot: snapshot_info,
-        inputs,
-        facts,
-        findings,
-        artifacts,
-        problems,
-    }
+    artifacts
 }
 
 /// What parsing one artifact gave.
@@ -256,70 +337,6 @@ struct Outcome {
     /// Damaged parts of an artifact that was otherwise read (an event log's chunks): one
     /// problem each.
     parts: Vec<String>,
-}
-
-/// Reads an event log; each damaged chunk is a problem of its own.
-fn take_event_log(path: &str, bytes: &[u8], inputs: &mut Inputs) -> Outcome {
-    let mut log = match eventlog::parse(bytes, &crate::facts::events::SELECTED) {
-        Ok(log) => log,
-        Err(e) => return not_read(e),
-    };
-    // An empty export names no channel in its records: the collector's step does.
-    let channel_from_step = log.records == 0
-        && log.channel.is_none()
-        && inputs
-            .step_for(path)
-            .and_then(|s| s.event_log.clone())
-            .map(|c| log.channel = Some(c))
-            .is_some();
-    let mut parts: Vec<String> = log
-        .damage
-        .iter()
-        .map(|d| match d.chunk {
-            Some(n) if d.records > 0 => format!("chunk {n}: {}", d.message),
-            Some(n) => format!("chunk {n} could not be read: {}", d.message),
-            None => d.message.clone(),
-        })
-        .collect();
-    if !log.checksum_mismatches.is_empty() {
-        let list: Vec<String> = log.checksum_mismatches.iter().map(u64::to_string).collect();
-        parts.push(format!(
-            "chunk{} {}: the stored checksum does not match (a log Windows did not close cleanly, or damage); the records were read anyway",
-            if list.len() == 1 { "" } else { "s" },
-            list.join(", ")
-        ));
-    }
-    if log.dropped > 0 {
-        parts.push(format!(
-            "{} selected events past the first {} were counted but not kept",
-            log.dropped,
-            eventlog::MAX_EVENTS
-        ));
-    }
-    let note = Some(format!(
-        "{}{}: {} record{}{}, {} kept for the rules",
-        log.channel.as_deref().unwrap_or("event log"),
-        if channel_from_step {
-            " (channel from the collector's manifest)"
-        } else {
-            ""
-        },
-        log.records,
-        if log.records == 1 { "" } else { "s" },
-        match (&log.oldest, &log.newest) {
-            (Some((_, a)), Some((_, b))) => format!(" from {a} to {b}"),
-            _ => String::new(),
-        },
-        log.events.len()
-    ));
-    let used = log.records > 0 || channel_from_step;
-    inputs.event_logs.push((path.to_owned(), log));
-    Outcome {
-        used,
-        problem: None,
-        note,
-        parts,
-    }
 }
 
 /// Keeps the first parsed copy, or turns the parser's error into a problem.
@@ -351,6 +368,15 @@ fn keep_first<T>(slot: &mut Option<T>, value: T) -> Outcome {
     }
 }
 
+/// A command output or a document of ours larger than this is not read: the largest real
+/// ones (an update list, a Winsock catalog) are a few hundred KiB, and their parsers hold
+/// structures several times the size of their input.
+const MAX_DOCUMENT: usize = 16 << 20;
+/// The collector's manifest is a few tens of KiB; one larger than this is not read.
+const MAX_MANIFEST: usize = 4 << 20;
+/// Lines of a line-by-line output read at most: each costs its parser a place in an index.
+const MAX_LINES: usize = 200_000;
+
 /// Runs the parser of the artifact's kind and stores what it gives in `inputs`.
 fn take(
     kind: ArtifactKind,
@@ -359,7 +385,38 @@ fn take(
     ansi: CodePage,
     inputs: &mut Inputs,
 ) -> Outcome {
-    let lines = || text.lines().collect::<Vec<(usize, &str)>>();
+    if !matches!(kind, ArtifactKind::RegExport | ArtifactKind::RegQuery)
+        && text.text.len() > MAX_DOCUMENT
+    {
+        return not_read(format!(
+            "{} MiB of text, more than any {} (at most {} MiB is read)",
+            text.text.len() >> 20,
+            kind.name(),
+            MAX_DOCUMENT >> 20
+        ));
+    }
+    let lines = || text.lines().take(MAX_LINES).collect::<Vec<(usize, &str)>>();
+    let outcome = take_kind(kind, path, text, ansi, &lines, inputs);
+    let count = memchr::memchr_iter(b'\n', text.text.as_bytes()).count() + 1;
+    if count <= MAX_LINES || kind == ArtifactKind::RegExport {
+        return outcome;
+    }
+    let mut outcome = outcome;
+    outcome.parts.push(format!(
+        "only its first {MAX_LINES} lines of {count} were read: no real output of its kind is longer"
+    ));
+    outcome
+}
+
+/// Runs the parser of `kind`; `lines` gives the text's first [`MAX_LINES`] lines.
+fn take_kind<'t>(
+    kind: ArtifactKind,
+    path: &str,
+    text: &'t decode::Text,
+    ansi: CodePage,
+    lines: &dyn Fn() -> Vec<(usize, &'t str)>,
+    inputs: &mut Inputs,
+) -> Outcome {
     match kind {
         ArtifactKind::RegExport => reg_files::take(path, text, ansi, inputs),
         ArtifactKind::RegQuery => reg_files::take_query(path, &lines(), inputs),

@@ -125,6 +125,9 @@ static CMDKEY_TARGET: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 
+/// Lines of a text looked at for the shapes of command outputs.
+const CLASSIFY_LINES: usize = 4096;
+
 /// Kinds recognised from decoded text.
 pub fn classify_text(text: &str) -> ArtifactKind {
     let head = first_line(text);
@@ -170,8 +173,11 @@ pub fn classify_text(text: &str) -> ArtifactKind {
     if text.contains("[SC] QueryServiceConfig") || text.contains("[SC] OpenService") {
         return ArtifactKind::ScQc;
     }
+    // The shapes below show in an output's first lines; a hostile file of millions of
+    // lines costs no more than these.
     let lines: Vec<(usize, &str)> = text
         .split('\n')
+        .take(CLASSIFY_LINES)
         .map(|l| l.strip_suffix('\r').unwrap_or(l))
         .enumerate()
         .map(|(i, l)| (i + 1, l))
@@ -330,6 +336,8 @@ mod tests {
             error: None,
             partial: false,
             fallback: None,
+            size: None,
+            sha256: None,
         };
         assert_eq!(
             declared_kind(&step("sc query NcdAutoSetup", None)),

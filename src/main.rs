@@ -55,7 +55,7 @@ enum Command {
     /// Analyze many support archives (zips and snapshot folders): one record per archive,
     /// in input order, and a fleet summary.
     #[command(
-        after_help = "Examples:\n  caadoctor bulk tickets/ --format csv --output results.csv --summary summary.json\n  find /data -name '*.zip' | caadoctor bulk --from-list - --jobs 8 > results.jsonl\n  caadoctor bulk --from-list all.txt --shard 3/16 > part-3.jsonl\n\nExit codes: 0 every archive analyzed; 2 at least one could not be (its record says why), or bad usage."
+        after_help = "Examples:\n  caadoctor bulk tickets/ --format csv --output results.csv --summary summary.json\n  find /data -name '*.zip' | caadoctor bulk --from-list - --jobs 8 > results.jsonl\n  caadoctor bulk --from-list all.txt --shard 3/16 > part-3.jsonl\n\nExit codes: 0 every archive analyzed; 2 at least one could not be (its record says why), no archive under the paths, or bad usage."
     )]
     Bulk(BulkArgs),
     /// Explain error codes: 0xCAA… sign-in codes, HRESULTs, WinHTTP and Win32 numbers.
@@ -140,6 +140,20 @@ fn open(path: &Path) -> Result<snapshot::Snapshot, String> {
     })
 }
 
+/// Says on standard error that nothing in the snapshot could be read (the report, with its
+/// problems, is written all the same); true when so.
+fn nothing_read(path: &Path, analysis: &analysis::Analysis) -> bool {
+    let Some(what) = &analysis.nothing_read else {
+        return false;
+    };
+    eprintln!(
+        "caadoctor: error: no snapshot artifact could be read from {} ({what})\n  \
+         the report lists why; give the collector's zip, the folder it made, or a folder of exported files",
+        path.display()
+    );
+    true
+}
+
 fn print(text: &str) -> Result<(), String> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
@@ -176,6 +190,9 @@ fn run(cli: Cli) -> Result<u8, String> {
                     print(&table::render(&report, table::Style { color, width }))?;
                 }
             }
+            if nothing_read(&path, &analysis) {
+                return Ok(EXIT_CANNOT_ANALYZE);
+            }
             let failed = analysis.findings.iter().any(|f| f.status == Status::Fail);
             Ok(if failed { EXIT_FAIL_FOUND } else { EXIT_CLEAN })
         }
@@ -183,6 +200,9 @@ fn run(cli: Cli) -> Result<u8, String> {
             let rules = load_rules(rules.as_deref())?;
             let analysis = analysis::analyze(open(&path)?, &rules);
             print(&(FactsDocument::new(&analysis).to_json() + "\n"))?;
+            if nothing_read(&path, &analysis) {
+                return Ok(EXIT_CANNOT_ANALYZE);
+            }
             Ok(EXIT_CLEAN)
         }
         Command::Bulk(args) => bulk(args),
@@ -285,6 +305,15 @@ fn bulk(a: BulkArgs) -> Result<u8, String> {
         );
     }
     let found = bulk::discover(&paths)?;
+    if found.archives.is_empty() {
+        let count = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+        return Err(format!(
+            "no archive under the given paths (found {} and {}, not read)\n  \
+             give snapshot zips, snapshot folders, or folders that hold them",
+            count(found.ignored_files, "other file"),
+            count(found.ignored_links, "link")
+        ));
+    }
     let mut archives = found.archives;
     if let Some(s) = &a.shard {
         archives = bulk::shard(archives, bulk::parse_shard(s)?);

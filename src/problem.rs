@@ -17,6 +17,12 @@ pub enum ProblemKind {
     Limit,
     /// The bytes could not be read (corrupt archive member, I/O error).
     Unreadable,
+    /// The bytes are in a form caadoctor cannot read, not damaged: an encrypted archive
+    /// member, a compression method it does not support.
+    Unsupported,
+    /// The file is not what the collector wrote: its size or SHA-256 differs from the
+    /// manifest's record, or a file the manifest records is not in the snapshot.
+    Integrity,
     /// The bytes were read but are not valid text in any encoding we know.
     Decode,
     /// The artifact was recognised but some or all of it could not be parsed.
@@ -32,6 +38,8 @@ impl fmt::Display for ProblemKind {
             ProblemKind::Refused => "refused",
             ProblemKind::Limit => "limit",
             ProblemKind::Unreadable => "unreadable",
+            ProblemKind::Unsupported => "unsupported",
+            ProblemKind::Integrity => "integrity",
             ProblemKind::Decode => "decode",
             ProblemKind::Parse => "parse",
             ProblemKind::Collection => "collection",

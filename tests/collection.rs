@@ -10,6 +10,7 @@ mod common;
 
 use common::{finding, repo, report_of, scratch};
 use serde_json::{Value, json};
+use sha2::Digest;
 use std::path::Path;
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -68,8 +69,17 @@ fn a_collection_that_did_not_go_to_plan_is_read_for_what_it_is() {
             .collect::<Vec<_>>(),
     );
     let cut = &text[..text.find("| SSO State").expect("an SSO section")];
-    std::fs::write(dir.join("commands/dsregcmd-status.txt"), utf16(cut)).unwrap();
+    let partial = utf16(cut);
+    std::fs::write(dir.join("commands/dsregcmd-status.txt"), &partial).unwrap();
     let s = step_mut(&mut m, "cmd-dsregcmd");
+    // The collector records the size and digest of what it kept.
+    s["size"] = json!(partial.len());
+    s["sha256"] = json!(
+        sha2::Sha256::digest(&partial)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
     s["status"] = json!("timeout");
     s["partial"] = json!(true);
     s["error"] = json!("stopped after 45 s; what it printed until then is kept");
@@ -186,6 +196,10 @@ fn the_signed_in_users_hive_is_read_as_hkcu_after_an_elevated_run() {
             && let Some(rest) = k.strip_prefix("HKCU\\")
         {
             s["registry_key"] = json!(format!("HKU\\{sid}\\{rest}"));
+            // The file is written anew below, as the collector would have written it.
+            let o = s.as_object_mut().unwrap();
+            o.remove("size");
+            o.remove("sha256");
         }
     }
     std::fs::write(&manifest_path, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
@@ -222,4 +236,53 @@ fn the_signed_in_users_hive_is_read_as_hkcu_after_an_elevated_run() {
         "json",
     ]));
     assert_ne!(finding(&report, "identity-policy")["status"], "fail");
+}
+
+/// A member changed, cut or removed after collection: the manifest's sizes and SHA-256s say
+/// so, and what is there is still read.
+#[test]
+fn members_changed_after_collection_are_visible() {
+    let dir = scratch("changed-after-collection").join("caadoctor-PC-HEALTHY-11-20261120-101203");
+    copy_dir(&repo().join("samples/win11-healthy"), &dir);
+    let schannel = dir.join("registry/schannel.reg");
+    let mut bytes = std::fs::read(&schannel).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0x20;
+    std::fs::write(&schannel, &bytes).unwrap();
+    let ipconfig = dir.join("commands/ipconfig-all.txt");
+    let cut = std::fs::read(&ipconfig).unwrap();
+    std::fs::write(&ipconfig, &cut[..cut.len() - 100]).unwrap();
+    std::fs::remove_file(dir.join("commands/whoami-upn.txt")).unwrap();
+    let report = report_of(dir.to_str().unwrap(), 0);
+    let integrity: Vec<(&str, &str)> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["kind"] == "integrity")
+        .map(|p| {
+            (
+                p["artifact"].as_str().unwrap(),
+                p["message"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(integrity.len(), 3, "{integrity:#?}");
+    assert_eq!(integrity[0].0, "commands/ipconfig-all.txt");
+    assert!(
+        integrity[0].1.starts_with(
+            "not the file the collector wrote (3,808 bytes, the manifest records 3,908)"
+        ),
+        "{}",
+        integrity[0].1
+    );
+    assert_eq!(integrity[1].0, "registry/schannel.reg");
+    assert!(
+        integrity[1].1.contains("SHA-256 ") && integrity[1].1.contains("the manifest records "),
+        "{}",
+        integrity[1].1
+    );
+    assert_eq!(integrity[2].0, "manifest.json");
+    assert!(integrity[2].1.starts_with(
+        "1 file the collector wrote is not in the snapshot (commands/whoami-upn.txt)"
+    ));
 }

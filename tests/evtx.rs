@@ -356,6 +356,8 @@ fn damaged_corpus_logs_are_one_problem_per_damaged_part_in_the_report() {
     // The same System log cut short in its fourth chunk.
     let bytes = std::fs::read(corpus().join("evtx/system.evtx")).unwrap();
     std::fs::write(dir.join("cut.evtx"), &bytes[..4096 + 3 * 65536 + 1000]).unwrap();
+    let oalerts = std::fs::read(corpus().join("evtx/OAlerts.evtx")).unwrap();
+    std::fs::write(dir.join("oalerts-cut.evtx"), &oalerts[..4096 + 5 * 65536]).unwrap();
     let report = report_of(dir.to_str().unwrap(), 0);
     let problems: Vec<(String, String)> = report["problems"]
         .as_array()
@@ -376,15 +378,35 @@ fn damaged_corpus_logs_are_one_problem_per_damaged_part_in_the_report() {
             .collect()
     };
     let magic = of("sample_with_a_bad_chunk_magic.evtx");
-    assert_eq!(magic.len(), 4, "{magic:?}");
+    assert_eq!(magic.len(), 5, "{magic:?}");
     assert!(magic[0].starts_with("chunk 6 could not be read: Failed to parse chunk number 6"));
     assert!(magic[1].starts_with("chunk 7: 1 record could not be read"));
     assert!(magic[2].starts_with("chunk 10 could not be read"));
     assert!(magic[3].starts_with("chunks 0, 7, 9: the stored checksum does not match"));
-    assert!(of("system.evtx").is_empty());
+    assert_eq!(
+        magic[4],
+        "the header counts 16 chunks but only 4 hold records: the other 12 are blank or damaged"
+    );
+    // The System log was copied live: its header counts 3 chunks, 15 hold records.
+    assert_eq!(
+        of("system.evtx"),
+        [
+            "the header counts 3 chunks but 15 hold records: a log copied while Windows was \
+          writing it (its header says it was not closed), whose header is behind; all 15 were read"
+        ]
+    );
     let cut = of("cut.evtx");
     assert_eq!(cut.len(), 1);
     assert!(cut[0].contains("cut short"), "{cut:?}");
+    // Cut on a chunk's boundary, a log still reads whole: only its header tells.
+    let boundary = of("oalerts-cut.evtx");
+    assert_eq!(
+        boundary,
+        [
+            "the header counts 16 chunks but the file holds 5: it was cut short, and the records \
+          of the missing 11 chunks are lost"
+        ]
+    );
 
     // The intact System log still gives its facts: SCM 7040 events, no Schannel failure.
     let facts = facts_of(dir.to_str().unwrap());

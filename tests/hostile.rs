@@ -116,3 +116,222 @@ fn symbolic_links_in_a_folder_are_not_followed() {
     assert_eq!(report["problems"][0]["kind"], "refused");
     assert_eq!(report["artifacts"].as_array().unwrap().len(), 0);
 }
+
+#[cfg(unix)]
+#[test]
+fn fifos_and_sockets_in_a_folder_are_skipped_and_said() {
+    let dir = scratch("special-files");
+    std::fs::copy(
+        common::repo().join("samples/win11-healthy/registry/tcpip6.txt"),
+        dir.join("tcpip6.txt"),
+    )
+    .unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(dir.join("pipe.reg"))
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let _socket = std::os::unix::net::UnixListener::bind(dir.join("socket.reg")).unwrap();
+    // Reading the FIFO would wait for a writer for ever: it must not be opened.
+    let out = caadoctor(&["analyze", dir.to_str().unwrap(), "--format", "json"]);
+    let report = json_of(&out);
+    let problems: Vec<(&str, &str, &str)> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["artifact"].as_str().unwrap(),
+                p["kind"].as_str().unwrap(),
+                p["message"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        problems,
+        [
+            (
+                "socket.reg",
+                "refused",
+                "not a regular file (a socket); skipped"
+            ),
+            (
+                "pipe.reg",
+                "refused",
+                "not a regular file (a FIFO); skipped"
+            ),
+        ]
+    );
+    assert_eq!(report["artifacts"].as_array().unwrap().len(), 1);
+}
+
+/// `caadoctor analyze` of what holds nothing readable: exit 2, the reasons on standard
+/// error, and the JSON report written all the same with its problems.
+fn nothing_read(path: &str) -> (String, serde_json::Value) {
+    let out = caadoctor(&["analyze", path, "--format", "json"]);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{path}: {err}");
+    assert!(err.contains("no snapshot artifact could be read"), "{err}");
+    let report = json_of(&out);
+    let last = report["problems"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    let message = last["message"].as_str().unwrap().to_owned();
+    assert!(err.contains(&message["no snapshot artifact could be read ".len()..]));
+    (message, report)
+}
+
+#[test]
+fn a_snapshot_with_nothing_readable_is_not_analyzed() {
+    use std::io::Write;
+    let dir = scratch("nothing-readable");
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let (message, _) = nothing_read(empty.to_str().unwrap());
+    assert_eq!(message, "no snapshot artifact could be read (no files)");
+
+    let zip_of = |name: &str, entries: &[(&str, &[u8])], encrypt: bool| {
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        for (n, b) in entries {
+            w.start_file(*n, opts).unwrap();
+            w.write_all(b).unwrap();
+        }
+        let mut bytes = w.finish().unwrap().into_inner();
+        if encrypt {
+            // The encryption flag (bit 0) in every local and central header.
+            for at in 0..bytes.len() - 4 {
+                if bytes[at..].starts_with(b"PK\x03\x04") {
+                    bytes[at + 6] |= 1;
+                } else if bytes[at..].starts_with(b"PK\x01\x02") {
+                    bytes[at + 8] |= 1;
+                }
+            }
+        }
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let (message, _) = nothing_read(&zip_of("empty.zip", &[], false));
+    assert!(message.ends_with("(no files)"), "{message}");
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0";
+    let photos = zip_of(
+        "photos.zip",
+        &[("IMG_0001.png", png), ("IMG_0002.png", png)],
+        false,
+    );
+    let (message, _) = nothing_read(&photos);
+    assert!(
+        message.ends_with("(2 files: 2 not recognised)"),
+        "{message}"
+    );
+    let reg =
+        std::fs::read(common::repo().join("samples/win11-healthy/registry/schannel.reg")).unwrap();
+    let locked = zip_of(
+        "locked.zip",
+        &[("registry/schannel.reg", &reg), ("notes.png", png)],
+        true,
+    );
+    let (message, report) = nothing_read(&locked);
+    assert!(message.ends_with("(2 files: 2 encrypted)"), "{message}");
+    assert_eq!(
+        report["problems"][0]["message"],
+        "encrypted; ask for the zip without a password"
+    );
+    #[cfg(unix)]
+    {
+        let (message, _) = nothing_read("/dev/null");
+        assert!(message.ends_with("(1 file: 1 not recognised)"), "{message}");
+    }
+    // `facts` says it the same way.
+    let out = caadoctor(&["facts", &locked]);
+    assert_eq!(out.status.code(), Some(2));
+
+    // bulk: the archive is an error record in the same words.
+    let out = caadoctor(&["bulk", &locked, &photos, "--summary", "/dev/null"]);
+    assert_eq!(out.status.code(), Some(2));
+    let records: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        records[0]["error"],
+        "holds no readable snapshot artifact (2 files: 2 encrypted)"
+    );
+    assert_eq!(
+        records[1]["error"],
+        "holds no readable snapshot artifact (2 files: 2 not recognised)"
+    );
+    // bulk over folders that hold no archive: said, and exit 2.
+    let none = dir.join("no-archives");
+    std::fs::create_dir_all(&none).unwrap();
+    std::fs::write(none.join("readme.txt"), "not an archive").unwrap();
+    let out = caadoctor(&["bulk", none.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no archive under the given paths (found 1 other file and 0 links, not read)"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+/// Command outputs and documents are read within bounds: a parser holds a place for each
+/// line and structures larger than its text, so size is what a hostile file would use.
+#[test]
+fn outputs_larger_than_any_real_one_are_bounded() {
+    let dir = scratch("huge-outputs");
+    let ipconfig =
+        std::fs::read(common::repo().join("samples/win11-healthy/commands/ipconfig-all.txt"))
+            .unwrap();
+    let mut long = ipconfig.clone();
+    long.extend(std::iter::repeat_n([b'\r', 0, b'\n', 0], 250_000).flatten());
+    std::fs::write(dir.join("ipconfig.txt"), &long).unwrap();
+    let mut json = br#"[{"Name":"NlaSvc","DisplayName":"x","Status":4,"StartType":2}"#.to_vec();
+    while json.len() < 17 << 20 {
+        json.extend_from_slice(br#",{"Name":"X","DisplayName":"x","Status":4,"StartType":2}"#);
+    }
+    json.push(b']');
+    std::fs::write(dir.join("services.json"), &json).unwrap();
+    let mut manifest = br#"{"schema":"caadoctor.manifest/1","steps":[{"status":"ok"}"#.to_vec();
+    while manifest.len() < 5 << 20 {
+        manifest.extend_from_slice(br#",{"status":"ok"}"#);
+    }
+    manifest.extend_from_slice(b"]}");
+    std::fs::write(dir.join("manifest.json"), &manifest).unwrap();
+    let out = caadoctor(&["analyze", dir.to_str().unwrap(), "--format", "json"]);
+    let report = json_of(&out);
+    let said = |artifact: &str| -> String {
+        report["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["artifact"] == artifact)
+            .map(|p| p["message"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+            .join(" | ")
+    };
+    assert!(
+        said("ipconfig.txt").contains("only its first 200000 lines of 250"),
+        "{}",
+        said("ipconfig.txt")
+    );
+    assert!(
+        said("services.json").starts_with(
+            "not read: 17 MiB of text, more than any services-json (at most 16 MiB is read)"
+        ),
+        "{}",
+        said("services.json")
+    );
+    assert!(
+        said("manifest.json").starts_with(
+            "collector manifest unreadable (5 MiB, more than any collector writes (4 MiB at most is read))"
+        ),
+        "{}",
+        said("manifest.json")
+    );
+}

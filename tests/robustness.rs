@@ -111,12 +111,7 @@ fn mutated_inputs_never_panic_the_pipeline() {
                 bytes: mutate(&mut rng, bytes),
             })
             .collect();
-        let snapshot = Snapshot {
-            source: format!("round-{round}"),
-            format: SourceFormat::Folder,
-            artifacts,
-            problems: Vec::new(),
-        };
+        let snapshot = Snapshot::of(&format!("round-{round}"), SourceFormat::Folder, artifacts);
         let analysis = analysis::analyze(snapshot, &rules);
         assert_eq!(analysis.findings.len(), rules.rules.len());
         assert!(!Report::new(&analysis).to_json().is_empty());
@@ -173,15 +168,14 @@ fn mutated_event_logs_never_panic() {
         if let Ok(log) = &log {
             assert!(log.events.len() <= log.records);
         }
-        let snapshot = Snapshot {
-            source: format!("evtx-{round}"),
-            format: SourceFormat::Folder,
-            artifacts: vec![Artifact {
+        let snapshot = Snapshot::of(
+            &format!("evtx-{round}"),
+            SourceFormat::Folder,
+            vec![Artifact {
                 path: format!("{round}/{name}"),
                 bytes,
             }],
-            problems: Vec::new(),
-        };
+        );
         let analysis = analysis::analyze(snapshot, &rules);
         assert_eq!(analysis.findings.len(), rules.rules.len());
     }

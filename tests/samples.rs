@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{caadoctor, finding, json_of, repo};
+use common::{caadoctor, finding, json_of, repo, statuses};
 use serde_json::Value;
 
 /// `(rule, status)` of every finding of a sample that is neither `pass` nor
@@ -114,20 +114,6 @@ const SAMPLES: &[(&str, i32, Expected)] = &[
         &[("services", "fail"), SYMPTOM],
     ),
 ];
-
-fn statuses(report: &Value) -> Vec<(String, String)> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap().to_owned(),
-                f["status"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
 
 /// Replaces every string that starts with `prefix` by the rest, so zip and folder reports
 /// (whose artifact paths differ by the zip's top folder) compare.

@@ -4,7 +4,6 @@
 //! the reason.
 
 use crate::analysis::{self, Analysis};
-use crate::classify::ArtifactKind;
 use crate::rules::{RuleSet, Status};
 use crate::snapshot::{self, Limits};
 use serde::Serialize;
@@ -209,23 +208,12 @@ fn from_snapshot(
     let analysis = analysis::analyze(snap, rules);
     let mut record = Record::error(source, format, size, sha256);
     fill(&mut record, &analysis);
-    let readable = analysis
-        .artifacts
-        .iter()
-        .filter(|a| a.kind != ArtifactKind::Unknown)
-        .count();
-    if readable == 0 {
-        record.status = "error";
-        record.error = Some(if analysis.artifacts.is_empty() {
-            "it holds no files".to_owned()
-        } else {
-            format!(
-                "none of its {} files is a snapshot artifact caadoctor knows",
-                analysis.artifacts.len()
-            )
-        });
-    } else {
-        record.status = "ok";
+    match &analysis.nothing_read {
+        Some(what) => {
+            record.status = "error";
+            record.error = Some(format!("holds no readable snapshot artifact ({what})"));
+        }
+        None => record.status = "ok",
     }
     record
 }

@@ -41,6 +41,40 @@ use crate::registry::RegistryView;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// The registry keys the facts read, each with how many levels of its subkeys they read
+/// too: an analysis keeps only these of its `.reg` files in memory. A fact that reads another
+/// key must add it here; in a debug build (the tests) a lookup outside them panics.
+pub const REGISTRY_READ: &[(&str, usize)] = &[
+    (os::CURRENT_VERSION, 0),
+    (os::ENVIRONMENT, 0),
+    (tls::SCHANNEL_TLS12_CLIENT, 0),
+    (tls::WINHTTP, 0),
+    (tls::WINHTTP_WOW64, 0),
+    (tls::SECURE_PROTOCOLS_KEYS[0], 0),
+    (tls::SECURE_PROTOCOLS_KEYS[1], 0),
+    (tls::SECURE_PROTOCOLS_KEYS[2], 0),
+    (tls::SECURE_PROTOCOLS_KEYS[3], 0),
+    // Each base's Connections subkey holds the WinINet blob.
+    (proxy::USER_SETTINGS, 1),
+    (proxy::MACHINE_SETTINGS, 1),
+    (proxy::POLICY, 0),
+    (proxy::WINHTTP_CONNECTIONS, 0),
+    (office::C2R, 0),
+    (office::UPDATE_POLICY, 0),
+    // Identity and its Identities subkey's subkeys (one per cached identity).
+    (office::IDENTITY, 2),
+    (ncsi::INTERNET, 0),
+    (ncsi::POLICY, 0),
+    (ipv6::PARAMETERS, 0),
+    // Every service's own key.
+    (services::SERVICES, 1),
+];
+
+/// A registry view that keeps what the facts read ([`REGISTRY_READ`]).
+pub fn registry_view() -> RegistryView {
+    RegistryView::keeping(crate::registry::Keep::new(REGISTRY_READ))
+}
+
 /// Everything the parsers produced for one snapshot, ready to be turned into facts.
 #[derive(Debug, Default)]
 pub struct Inputs {
@@ -74,6 +108,8 @@ pub struct Inputs {
     pub licenses: Option<(String, crate::parse::licenses::Licenses)>,
     /// Event logs: artifact and what was read.
     pub event_logs: Vec<(String, crate::parse::eventlog::EventLog)>,
+    /// The manifest's first step for each artifact path it names (`/`-separated).
+    steps_by_artifact: std::collections::HashMap<String, usize>,
 }
 
 impl Inputs {
@@ -100,15 +136,30 @@ impl Inputs {
         crate::date::DateOrder::of_pattern(pattern)
     }
 
-    /// The manifest step that wrote `artifact` (its path may carry the zip's top folder).
+    /// Takes the collector's manifest found at `path`.
+    pub fn set_manifest(&mut self, path: &str, m: Manifest) {
+        self.steps_by_artifact.clear();
+        for (i, step) in m.steps.iter().enumerate() {
+            if let Some(a) = &step.artifact {
+                self.steps_by_artifact
+                    .entry(a.replace('\\', "/"))
+                    .or_insert(i);
+            }
+        }
+        self.manifest = Some((path.to_owned(), m));
+    }
+
+    /// The manifest step that wrote `artifact` (its path may carry the zip's top folder):
+    /// the first step whose artifact is the path or a tail of it after a `/`.
     pub fn step_for(&self, artifact: &str) -> Option<&crate::parse::manifest::Step> {
         let (_, m) = self.manifest.as_ref()?;
-        m.steps.iter().find(|s| {
-            s.artifact.as_deref().is_some_and(|a| {
-                let a = a.replace('\\', "/");
-                artifact == a || artifact.ends_with(&format!("/{a}"))
-            })
-        })
+        let tails = std::iter::once(artifact).chain(
+            artifact
+                .match_indices('/')
+                .map(|(at, _)| &artifact[at + 1..]),
+        );
+        let first = tails.filter_map(|t| self.steps_by_artifact.get(t)).min()?;
+        m.steps.get(*first)
     }
 
     /// Event log channels the collector found absent on the machine, with evidence.

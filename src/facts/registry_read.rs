@@ -42,7 +42,7 @@ fn locator(key: &str, name: &str) -> String {
 }
 
 /// What evidence from a partial file adds to what was seen.
-const PARTIAL_NOTE: &str = "set by a .reg that is not a whole export (hand-written or edited): the values it does not set are not known";
+const PARTIAL_NOTE: &str = "set by a file that is not a whole export (a hand-written or edited .reg, a reg query /v): the values it does not set are not known";
 
 fn evidence(origin: &Origin, locator: String, seen: String) -> Evidence {
     let seen = match origin.scope {

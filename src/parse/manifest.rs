@@ -174,6 +174,32 @@ pub struct Step {
     /// How the step got its artifact another way (`reg query` when `reg export` failed).
     #[serde(default)]
     pub fallback: Option<String>,
+    /// The artifact's size in bytes as the collector wrote it (a field of any other shape
+    /// reads as absent: one odd field must not cost the whole manifest).
+    #[serde(default, deserialize_with = "lenient::size")]
+    pub size: Option<u64>,
+    /// The artifact's SHA-256 as the collector computed it, lower-case hex.
+    #[serde(default, deserialize_with = "lenient::sha256")]
+    pub sha256: Option<String>,
+}
+
+/// Deserializers that take a field of the wrong shape as absent.
+mod lenient {
+    use serde::{Deserialize, Deserializer};
+    use serde_json::Value;
+
+    pub(super) fn size<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+        Ok(Value::deserialize(d)?.as_u64())
+    }
+
+    pub(super) fn sha256<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        Ok(match Value::deserialize(d)? {
+            Value::String(s) if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                Some(s.to_ascii_lowercase())
+            }
+            _ => None,
+        })
+    }
 }
 
 impl Step {
@@ -223,8 +249,19 @@ mod tests {
             "process":{"bits":32,"os_bits":64,"relaunched":false},"stopped":"the collection was interrupted (Ctrl+C)",
             "excluded":["eventlogs/System.evtx"],
             "steps":[{"id":"cmd-dsregcmd","artifact":"commands/dsregcmd-status.txt","status":"timeout","partial":true},
-                     {"id":"reg-x","artifact":"registry/x-values.txt","status":"ok","fallback":"reg query"}]}"#;
+                     {"id":"reg-x","artifact":"registry/x-values.txt","status":"ok","fallback":"reg query",
+                      "size":12,"sha256":"E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"},
+                     {"id":"odd","status":"ok","size":"twelve","sha256":"abc"}]}"#;
         let m = parse(text).unwrap();
+        assert_eq!(m.steps[1].size, Some(12));
+        assert_eq!(
+            m.steps[1].sha256.as_deref(),
+            Some("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        );
+        assert_eq!(
+            (m.steps[2].size, m.steps[2].sha256.as_deref()),
+            (None, None)
+        );
         assert!(m.collected_32_bit_on_64() && m.constrained());
         assert!(m.steps[0].partial && m.steps[0].status == StepStatus::Timeout);
         assert_eq!(m.steps[1].fallback.as_deref(), Some("reg query"));

@@ -3,12 +3,25 @@
 //!
 //! Symbolic links are not followed: a snapshot folder comes from a stranger too.
 
-use super::Reader;
-use crate::problem::ProblemKind;
+use super::order::{self, Candidate, Rank};
+use super::{Reader, Skip};
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub(super) fn read(root: &Path, reader: &mut Reader<'_>) {
+    let candidates = list(root, reader);
+    order::read_best_first(
+        candidates,
+        reader,
+        |path| read_file_bounded(path, order::SNIFF_BYTES).ok(),
+        |path, shown, rank, reader| read_one(path, shown, rank, reader),
+    );
+}
+
+/// The regular files under `root`, in path order; links, FIFOs, sockets and devices are
+/// reported, never opened (opening a FIFO would wait for a writer).
+fn list(root: &Path, reader: &mut Reader<'_>) -> Vec<Candidate<PathBuf>> {
+    let mut out = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
         let shown_dir = relative(root, &dir);
@@ -17,7 +30,7 @@ pub(super) fn read(root: &Path, reader: &mut Reader<'_>) {
             Err(e) => {
                 reader.problem(
                     (!shown_dir.is_empty()).then_some(shown_dir.as_str()),
-                    ProblemKind::Unreadable,
+                    crate::problem::ProblemKind::Unreadable,
                     format!("folder cannot be listed ({e})"),
                 );
                 continue;
@@ -31,33 +44,61 @@ pub(super) fn read(root: &Path, reader: &mut Reader<'_>) {
             let meta = match std::fs::symlink_metadata(&path) {
                 Ok(m) => m,
                 Err(e) => {
-                    reader.problem(Some(&shown), ProblemKind::Unreadable, e.to_string());
+                    reader.skip(&shown, Skip::Damaged, e.to_string());
                     continue;
                 }
             };
-            if meta.file_type().is_symlink() {
-                reader.problem(
-                    Some(&shown),
-                    ProblemKind::Refused,
-                    "symbolic link; not followed",
-                );
-            } else if meta.is_dir() {
+            let kind = meta.file_type();
+            if kind.is_symlink() {
+                reader.skip(&shown, Skip::Refused, "symbolic link; not followed");
+            } else if kind.is_dir() {
                 stack.push(path);
-            } else if meta.is_file() {
-                read_one(&path, &shown, meta.len(), reader);
+            } else if kind.is_file() {
+                out.push(Candidate {
+                    key: path,
+                    path: shown,
+                    size: meta.len(),
+                });
+            } else {
+                reader.skip(
+                    &shown,
+                    Skip::NotRegular,
+                    format!("not a regular file ({}); skipped", special_kind(&meta)),
+                );
             }
         }
     }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
 }
 
-fn read_one(path: &Path, shown: &str, len: u64, reader: &mut Reader<'_>) {
-    if !reader.admit_entry() {
-        return;
+/// What a file that is neither a regular file, a folder nor a link is.
+#[cfg(unix)]
+fn special_kind(meta: &std::fs::Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_block_device() || t.is_char_device() {
+        "a device"
+    } else {
+        "a special file"
     }
+}
+
+#[cfg(not(unix))]
+fn special_kind(_meta: &std::fs::Metadata) -> &'static str {
+    "a special file"
+}
+
+fn read_one(path: &Path, shown: &str, rank: Rank, reader: &mut Reader<'_>) {
+    let len = std::fs::metadata(path).map_or(0, |m| m.len());
     if len > reader.limits.max_entry_bytes {
-        reader.problem(
-            Some(shown),
-            ProblemKind::Limit,
+        reader.skip(
+            shown,
+            Skip::TooLarge,
             format!(
                 "{} MiB, over the {} MiB limit per file; not read",
                 len >> 20,
@@ -66,15 +107,13 @@ fn read_one(path: &Path, shown: &str, len: u64, reader: &mut Reader<'_>) {
         );
         return;
     }
-    if len > reader.entry_allowance() {
-        reader.exhausted = Some("total size");
-        reader.skipped_after_exhaustion += 1;
+    if !reader.admit_entry(shown, rank) || !reader.admit_bytes(shown, rank, len) {
         return;
     }
     match read_file_bounded(path, reader.entry_allowance()) {
         // A zip found in a folder is opened one level down, like a zip inside the zip.
         Ok(bytes) => reader.accept(shown, bytes, 0),
-        Err(e) => reader.problem(Some(shown), ProblemKind::Unreadable, e),
+        Err(e) => reader.skip(shown, Skip::Damaged, e),
     }
 }
 

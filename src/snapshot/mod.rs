@@ -3,11 +3,14 @@
 //!
 //! Nothing is extracted to disk and nothing is written next to the input. Snapshots come
 //! from strangers, so every read is bounded by [`Limits`]: entry count, bytes per entry,
-//! total bytes, compression ratio and archive nesting. Whatever is refused or cut short
-//! becomes a [`Problem`]; only an input that cannot be opened at all is an [`OpenError`].
+//! total bytes, compression ratio and archive nesting. What can be evidence is read first
+//! ([`order`]), so the limits cut into the rest. Whatever is refused or cut short becomes a
+//! [`Problem`] and is counted in the [`Tally`]; only an input that cannot be opened at all
+//! is an [`OpenError`].
 
 mod folder;
 pub mod name;
+mod order;
 mod zip;
 
 use crate::problem::{Problem, ProblemKind};
@@ -30,6 +33,9 @@ pub struct Limits {
     pub ratio_floor_bytes: u64,
     /// Archives inside the snapshot opened this deep (1: a zip inside the zip).
     pub max_nesting: u32,
+    /// Files outside the collector's folders whose first bytes are looked at to rank them,
+    /// when the limits could stop the read before their turn.
+    pub max_sniffed: usize,
 }
 
 impl Default for Limits {
@@ -41,6 +47,7 @@ impl Default for Limits {
             max_ratio: 200,
             ratio_floor_bytes: 8 << 20,
             max_nesting: 1,
+            max_sniffed: 100_000,
         }
     }
 }
@@ -71,6 +78,92 @@ pub struct Snapshot {
     pub format: SourceFormat,
     pub artifacts: Vec<Artifact>,
     pub problems: Vec<Problem>,
+    /// What became of each file, counted.
+    pub tally: Tally,
+}
+
+impl Snapshot {
+    /// A snapshot of files already in memory (tests, fuzzing): every one counts as read.
+    pub fn of(source: &str, format: SourceFormat, artifacts: Vec<Artifact>) -> Snapshot {
+        Snapshot {
+            source: source.to_owned(),
+            format,
+            tally: Tally {
+                read: artifacts.len(),
+                ..Tally::default()
+            },
+            artifacts,
+            problems: Vec::new(),
+        }
+    }
+}
+
+/// What became of the files of a snapshot, counted: every file (archive member or folder
+/// entry, a zip inside the zip by its members) is in exactly one count.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    /// Read into memory: the snapshot's artifacts.
+    pub read: usize,
+    /// Encrypted archive members.
+    pub encrypted: usize,
+    /// Archive members in a compression method caadoctor cannot read.
+    pub unsupported: usize,
+    /// Damaged members, files that could not be read, archives that could not be opened.
+    pub damaged: usize,
+    /// Unsafe names and links.
+    pub refused: usize,
+    /// Over a limit per file (size, compression ratio, nesting).
+    pub too_large: usize,
+    /// Not reached: a limit for the whole snapshot stopped the read first.
+    pub not_reached: usize,
+    /// FIFOs, sockets and devices in a folder.
+    pub not_regular: usize,
+}
+
+impl Tally {
+    /// Files the snapshot holds.
+    pub fn files(&self) -> usize {
+        self.read
+            + self.encrypted
+            + self.unsupported
+            + self.damaged
+            + self.refused
+            + self.too_large
+            + self.not_reached
+            + self.not_regular
+    }
+
+    /// `42 files: 40 encrypted, 2 not recognised`: what became of every file, with the
+    /// artifacts that were read split by what the analysis made of them.
+    pub fn describe(&self, read_as: &[(usize, &str)]) -> String {
+        let n = self.files();
+        if n == 0 {
+            return "no files".to_owned();
+        }
+        let parts: Vec<String> = read_as
+            .iter()
+            .copied()
+            .chain([
+                (self.encrypted, "encrypted"),
+                (
+                    self.unsupported,
+                    "in a compression method caadoctor cannot read",
+                ),
+                (self.damaged, "damaged"),
+                (self.refused, "refused (unsafe name or link)"),
+                (self.too_large, "over a size limit"),
+                (self.not_reached, "not read: a snapshot limit was reached"),
+                (self.not_regular, "not a regular file"),
+            ])
+            .filter(|(count, _)| *count > 0)
+            .map(|(count, what)| format!("{count} {what}"))
+            .collect();
+        format!(
+            "{n} file{}: {}",
+            if n == 1 { "" } else { "s" },
+            parts.join(", ")
+        )
+    }
 }
 
 /// The input could not be opened at all: nothing to analyze.
@@ -127,6 +220,7 @@ pub fn open(path: &Path, limits: &Limits) -> Result<Snapshot, OpenError> {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "input".to_owned());
             let bytes = folder::read_file_bounded(path, limits.max_entry_bytes).map_err(&fail)?;
+            reader.entries += 1;
             reader.accept(&name, bytes, 0);
             SourceFormat::File
         }
@@ -154,6 +248,20 @@ fn describe_io(e: &std::io::Error) -> String {
     }
 }
 
+/// Names of unread files that looked like evidence, kept for the limit's problem.
+const UNREAD_NAMES_SHOWN: usize = 5;
+
+/// What a file was not read for, as counted in the [`Tally`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Skip {
+    Encrypted,
+    Unsupported,
+    Damaged,
+    Refused,
+    TooLarge,
+    NotRegular,
+}
+
 /// Shared state of one snapshot read: the budget and what was collected so far.
 struct Reader<'l> {
     limits: &'l Limits,
@@ -161,7 +269,13 @@ struct Reader<'l> {
     total_bytes: u64,
     /// Set once a snapshot-wide limit is hit: later entries are counted, not read.
     exhausted: Option<&'static str>,
-    skipped_after_exhaustion: usize,
+    /// Files left unread by that limit that looked like evidence: how many, and the first
+    /// few names.
+    unread_evidence: usize,
+    unread_names: Vec<String>,
+    /// What the manifests read so far declare: read before the rest.
+    declared: order::Declared,
+    tally: Tally,
     artifacts: Vec<Artifact>,
     problems: Vec<Problem>,
 }
@@ -173,7 +287,10 @@ impl<'l> Reader<'l> {
             entries: 0,
             total_bytes: 0,
             exhausted: None,
-            skipped_after_exhaustion: 0,
+            unread_evidence: 0,
+            unread_names: Vec::new(),
+            declared: order::Declared::default(),
+            tally: Tally::default(),
             artifacts: Vec::new(),
             problems: Vec::new(),
         }
@@ -183,18 +300,52 @@ impl<'l> Reader<'l> {
         self.problems.push(Problem::new(artifact, kind, message));
     }
 
-    /// Checks the snapshot-wide entry budget before reading one more entry.
-    fn admit_entry(&mut self) -> bool {
-        if self.exhausted.is_some() {
-            self.skipped_after_exhaustion += 1;
-            return false;
+    /// A file not read, with its problem; counted in the tally.
+    fn skip(&mut self, path: &str, why: Skip, message: impl Into<String>) {
+        let (kind, count) = match why {
+            Skip::Encrypted => (ProblemKind::Unsupported, &mut self.tally.encrypted),
+            Skip::Unsupported => (ProblemKind::Unsupported, &mut self.tally.unsupported),
+            Skip::Damaged => (ProblemKind::Unreadable, &mut self.tally.damaged),
+            Skip::Refused => (ProblemKind::Refused, &mut self.tally.refused),
+            Skip::TooLarge => (ProblemKind::Limit, &mut self.tally.too_large),
+            Skip::NotRegular => (ProblemKind::Refused, &mut self.tally.not_regular),
+        };
+        *count += 1;
+        self.problem(Some(path), kind, message);
+    }
+
+    /// Counts a file a snapshot-wide limit keeps from being read.
+    fn not_reached(&mut self, path: &str, rank: order::Rank) {
+        self.tally.not_reached += 1;
+        if rank.looks_like_evidence() {
+            self.unread_evidence += 1;
+            if self.unread_names.len() < UNREAD_NAMES_SHOWN {
+                self.unread_names.push(path.to_owned());
+            }
         }
-        if self.entries >= self.limits.max_entries {
+    }
+
+    /// Checks the snapshot-wide entry budget before reading one more entry.
+    fn admit_entry(&mut self, path: &str, rank: order::Rank) -> bool {
+        if self.exhausted.is_none() && self.entries >= self.limits.max_entries {
             self.exhausted = Some("entry count");
-            self.skipped_after_exhaustion += 1;
+        }
+        if self.exhausted.is_some() {
+            self.not_reached(path, rank);
             return false;
         }
         self.entries += 1;
+        true
+    }
+
+    /// Checks the snapshot-wide byte budget for an entry of `declared` bytes; past it, the
+    /// read stops there.
+    fn admit_bytes(&mut self, path: &str, rank: order::Rank, declared: u64) -> bool {
+        if declared > self.entry_allowance() {
+            self.exhausted = Some("total size");
+            self.not_reached(path, rank);
+            return false;
+        }
         true
     }
 
@@ -210,9 +361,9 @@ impl<'l> Reader<'l> {
         self.total_bytes += bytes.len() as u64;
         if looks_like_zip(&bytes) {
             if depth >= self.limits.max_nesting {
-                self.problem(
-                    Some(path),
-                    ProblemKind::Limit,
+                self.skip(
+                    path,
+                    Skip::TooLarge,
                     format!(
                         "archive nested more than {} level(s) deep; not opened",
                         self.limits.max_nesting
@@ -221,10 +372,12 @@ impl<'l> Reader<'l> {
                 return;
             }
             if let Err(reason) = zip::read_bytes(&bytes, path, depth + 1, self) {
-                self.problem(Some(path), ProblemKind::Unreadable, reason);
+                self.skip(path, Skip::Damaged, reason);
             }
             return;
         }
+        self.declared.add_manifest(path, &bytes);
+        self.tally.read += 1;
         self.artifacts.push(Artifact {
             path: path.to_owned(),
             bytes,
@@ -241,20 +394,37 @@ impl<'l> Reader<'l> {
             format,
             artifacts: self.artifacts,
             problems: self.problems,
+            tally: self.tally,
         }
     }
 
     fn finish(&mut self) {
         if let Some(which) = self.exhausted.take() {
-            let n = self.skipped_after_exhaustion;
+            let n = self.tally.not_reached;
             let limit = match which {
                 "entry count" => format!("{} entries", self.limits.max_entries),
                 _ => format!("{} MiB in all", self.limits.max_total_bytes >> 20),
             };
+            let evidence = match self.unread_evidence {
+                0 => " (none looked like evidence)".to_owned(),
+                e => {
+                    let more = if e > self.unread_names.len() {
+                        ", ..."
+                    } else {
+                        ""
+                    };
+                    format!(
+                        "; {e} of them looked like evidence: {}{more}",
+                        self.unread_names.join(", ")
+                    )
+                }
+            };
             self.problem(
                 None,
                 ProblemKind::Limit,
-                format!("snapshot {which} limit reached ({limit}); {n} further entries not read"),
+                format!(
+                    "snapshot {which} limit reached ({limit}); {n} further entries not read{evidence}"
+                ),
             );
         }
     }

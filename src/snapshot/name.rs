@@ -3,8 +3,25 @@
 //! PowerShell 5.1's `Compress-Archive` writes `\` separators, users add `./` prefixes and
 //! archivers differ in case. A name becomes a `/`-separated relative path; a name that is
 //! absolute or climbs out with `..` is refused (the caller records a problem and skips it).
+//! A zip entry's name is UTF-8 when the entry says so (the language encoding flag, bit 11,
+//! which the `zip` crate also sets when an Info-ZIP Unicode Path field gives the name), and
+//! CP437 otherwise, as the zip specification says: Windows' compressed folders write names
+//! without the flag.
 
+use crate::decode::CodePage;
 use std::fmt;
+
+/// The general purpose flag bit that says an entry's name is UTF-8.
+const UTF8_FLAG: u16 = 1 << 11;
+
+/// The text of a zip entry's raw name, given the entry's general purpose flags.
+pub fn decode_zip_name(raw: &[u8], flags: u16) -> String {
+    if flags & UTF8_FLAG != 0 {
+        String::from_utf8_lossy(raw).into_owned()
+    } else {
+        CodePage::Oem437.decode(raw)
+    }
+}
 
 /// Why an entry name was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,6 +98,20 @@ mod tests {
             "snap/registry/os.reg"
         );
         assert_eq!(normalize("a/b/../c.reg").unwrap(), "a/c.reg");
+    }
+
+    #[test]
+    fn zip_names_are_utf8_only_when_flagged() {
+        // "Übersicht" in UTF-8 with the flag; the same bytes without it are CP437.
+        let utf8 = "Übersicht.txt".as_bytes();
+        assert_eq!(decode_zip_name(utf8, UTF8_FLAG), "Übersicht.txt");
+        assert_eq!(decode_zip_name(utf8, 0), "├£bersicht.txt");
+        // CP437 0x9A is "Ü".
+        assert_eq!(decode_zip_name(b"\x9abersicht.txt", 0), "Übersicht.txt");
+        assert_eq!(
+            decode_zip_name(b"\x9abersicht.txt", UTF8_FLAG),
+            "\u{fffd}bersicht.txt"
+        );
     }
 
     #[test]

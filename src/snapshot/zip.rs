@@ -1,15 +1,18 @@
 //! Reads zip archives (the snapshot itself, or a zip inside it) member by member, within
-//! the snapshot's [`Limits`](super::Limits).
+//! the snapshot's [`Limits`](super::Limits), best first ([`order`](super::order)).
 //!
-//! Declared sizes are only a first filter: the actual inflated bytes are counted as they
-//! come, so a member that lies about its size is still stopped. When the central directory
-//! is missing (a truncated download), members are recovered from their local headers.
+//! Members are listed from the central directory first: names made safe, links, encrypted
+//! members and compression methods caadoctor cannot read are reported there, without
+//! reading a byte of them. Declared sizes are only a first filter: the actual inflated bytes
+//! are counted as they come, so a member that lies about its size is still stopped. When the
+//! central directory is missing (a truncated download), members are recovered from their
+//! local headers, in the order they come.
 
-use super::{Reader, name};
-use crate::problem::ProblemKind;
+use super::order::{self, Candidate, Rank};
+use super::{Reader, Skip, name};
 use std::io::{BufReader, Cursor, Read, Seek, SeekFrom};
-use zip::ZipArchive;
-use zip::read::ZipFile;
+use zip::read::{ZipFile, ZipFileEntry};
+use zip::{CompressionMethod, ZipArchive};
 
 /// Reads the outer snapshot archive from a file without loading it whole.
 pub(super) fn read_outer(file: std::fs::File, reader: &mut Reader<'_>) -> Result<(), String> {
@@ -34,16 +37,21 @@ fn read_archive<R: Read + Seek>(
 ) -> Result<(), String> {
     let central = match ZipArchive::new(&mut src) {
         Ok(mut archive) => {
-            for index in 0..archive.len() {
-                match archive.by_index(index) {
-                    Ok(mut member) => take_member(&mut member, prefix, depth, reader),
-                    Err(e) => reader.problem(
-                        Some(&member_label(prefix, &format!("#{}", index + 1))),
-                        ProblemKind::Unreadable,
+            let candidates = list(&archive, prefix, reader);
+            let archive = std::cell::RefCell::new(&mut archive);
+            order::read_best_first(
+                candidates,
+                reader,
+                |index| sniff(&mut archive.borrow_mut(), *index),
+                |index, path, rank, reader| match archive.borrow_mut().by_index(*index) {
+                    Ok(mut member) => read_member(&mut member, path, rank, depth, reader),
+                    Err(e) => reader.skip(
+                        path,
+                        Skip::Damaged,
                         format!("archive member cannot be opened ({e}); skipped"),
                     ),
-                }
-            }
+                },
+            );
             return Ok(());
         }
         Err(e) => e,
@@ -55,9 +63,11 @@ fn read_archive<R: Read + Seek>(
     loop {
         match zip::read::read_zipfile_from_stream(&mut src) {
             Ok(Some(mut member)) => {
-                let before = reader.artifacts.len() + reader.problems.len();
-                take_member(&mut member, prefix, depth, reader);
-                if reader.artifacts.len() + reader.problems.len() > before {
+                let before = reader.tally.files();
+                if let Some(path) = check(&member.entry(), prefix, reader) {
+                    read_member(&mut member, &path, Rank::Other, depth, reader);
+                }
+                if reader.tally.files() > before {
                     recovered += 1;
                 }
             }
@@ -79,13 +89,143 @@ fn read_archive<R: Read + Seek>(
     };
     reader.problem(
         (!prefix.is_empty()).then_some(prefix),
-        ProblemKind::Unreadable,
+        crate::problem::ProblemKind::Unreadable,
         format!(
             "the archive's central directory is unreadable ({central}), probably a truncated \
              download; {recovered} member(s) were recovered from their local headers{tail}"
         ),
     );
     Ok(())
+}
+
+/// The members worth reading, from the central directory alone; the others are reported.
+fn list<R: Read + Seek>(
+    archive: &ZipArchive<R>,
+    prefix: &str,
+    reader: &mut Reader<'_>,
+) -> Vec<Candidate<usize>> {
+    let mut out = Vec::new();
+    for index in 0..archive.len() {
+        match archive.by_index_data(index) {
+            Ok(entry) => {
+                if let Some(path) = check(&entry, prefix, reader) {
+                    out.push(Candidate {
+                        key: index,
+                        path,
+                        size: entry.size(),
+                    });
+                }
+            }
+            Err(e) => reader.skip(
+                &member_label(prefix, &format!("#{}", index + 1)),
+                Skip::Damaged,
+                format!("archive member cannot be opened ({e}); skipped"),
+            ),
+        }
+    }
+    out
+}
+
+/// The member's snapshot path when it is a file worth reading; otherwise why not is
+/// reported (directories are neither).
+fn check(entry: &ZipFileEntry<'_>, prefix: &str, reader: &mut Reader<'_>) -> Option<String> {
+    if entry.is_dir() {
+        return None;
+    }
+    let raw = name::decode_zip_name(entry.name_raw(), entry.flags().as_u16());
+    let path = match name::normalize(&raw) {
+        Ok(p) => member_label(prefix, &p),
+        Err(e) => {
+            let shown = member_label(prefix, &printable(&raw));
+            reader.skip(
+                &shown,
+                Skip::Refused,
+                format!("entry '{shown}' refused: {e}; skipped"),
+            );
+            return None;
+        }
+    };
+    let limits = *reader.limits;
+    let skipped = if entry.is_symlink() {
+        Some((
+            Skip::Refused,
+            "symbolic link inside the archive; skipped".to_owned(),
+        ))
+    } else if entry.encrypted() {
+        Some((
+            Skip::Encrypted,
+            "encrypted; ask for the zip without a password".to_owned(),
+        ))
+    } else if let Some(method) = unsupported_method(entry.compression()) {
+        Some((
+            Skip::Unsupported,
+            format!(
+                "not supported (method {method} {}); ask for the zip made again with \
+                 Deflate, as Windows' \"Send to > Compressed folder\" makes it",
+                method_name(method)
+            ),
+        ))
+    } else if entry.size() > limits.max_entry_bytes {
+        Some((
+            Skip::TooLarge,
+            format!(
+                "declares {} MiB uncompressed, over the {} MiB limit per file; not read \
+                 (possible zip bomb)",
+                entry.size() >> 20,
+                limits.max_entry_bytes >> 20
+            ),
+        ))
+    } else {
+        None
+    };
+    match skipped {
+        Some((why, message)) => {
+            reader.skip(&path, why, message);
+            None
+        }
+        None => Some(path),
+    }
+}
+
+/// The method's number when this build cannot read it.
+#[allow(deprecated)] // `Unsupported` is how the crate hands out a method it does not know
+fn unsupported_method(method: CompressionMethod) -> Option<u16> {
+    match method {
+        CompressionMethod::Unsupported(n) => Some(n),
+        _ => None,
+    }
+}
+
+/// What the zip specification (APPNOTE 4.4.5) calls a compression method.
+fn method_name(method: u16) -> &'static str {
+    match method {
+        1 => "Shrink",
+        2..=5 => "Reduce",
+        6 => "Implode",
+        7 => "Tokenize",
+        10 => "PKWARE Implode",
+        18 => "IBM TERSE",
+        19 => "IBM LZ77",
+        20 | 93 => "Zstandard",
+        94 => "MP3",
+        95 => "XZ",
+        96 => "JPEG",
+        97 => "WavPack",
+        98 => "PPMd",
+        99 => "AES",
+        _ => "unknown",
+    }
+}
+
+/// The first bytes of a member, to rank it.
+fn sniff<R: Read + Seek>(archive: &mut ZipArchive<R>, index: usize) -> Option<Vec<u8>> {
+    let member = archive.by_index(index).ok()?;
+    let mut head = Vec::new();
+    member
+        .take(order::SNIFF_BYTES)
+        .read_to_end(&mut head)
+        .ok()?;
+    Some(head)
 }
 
 fn member_label(prefix: &str, name: &str) -> String {
@@ -103,69 +243,24 @@ fn printable(raw: &str) -> String {
         .collect()
 }
 
-fn take_member<R: Read>(
+/// Reads one member within the snapshot's budgets.
+fn read_member<R: Read>(
     member: &mut ZipFile<'_, R>,
-    prefix: &str,
+    path: &str,
+    rank: Rank,
     depth: u32,
     reader: &mut Reader<'_>,
 ) {
-    if member.is_dir() {
-        return;
-    }
-    let raw = match member.name() {
-        Ok(n) => n.into_owned(),
-        Err(_) => String::from_utf8_lossy(member.name_raw()).into_owned(),
-    };
-    let path = match name::normalize(&raw) {
-        Ok(p) => member_label(prefix, &p),
-        Err(e) => {
-            let shown = member_label(prefix, &printable(&raw));
-            reader.problem(
-                Some(&shown),
-                ProblemKind::Refused,
-                format!("entry '{shown}' refused: {e}; skipped"),
-            );
-            return;
-        }
-    };
-    if member.is_symlink() {
-        reader.problem(
-            Some(&path),
-            ProblemKind::Refused,
-            "symbolic link inside the archive; skipped",
-        );
-        return;
-    }
-    if !reader.admit_entry() {
+    if !reader.admit_entry(path, rank) || !reader.admit_bytes(path, rank, member.size()) {
         return;
     }
     let limits = *reader.limits;
-    let declared = member.size();
-    if declared > limits.max_entry_bytes {
-        reader.problem(
-            Some(&path),
-            ProblemKind::Limit,
-            format!(
-                "declares {} MiB uncompressed, over the {} MiB limit per file; not read \
-                 (possible zip bomb)",
-                declared >> 20,
-                limits.max_entry_bytes >> 20
-            ),
-        );
-        return;
-    }
-    let allowance = reader.entry_allowance();
-    if declared > allowance {
-        reader.exhausted = Some("total size");
-        reader.skipped_after_exhaustion += 1;
-        return;
-    }
-    match read_bounded(member, allowance, &limits) {
-        Ok(bytes) => reader.accept(&path, bytes, depth),
-        Err(Stop::Limit(message)) => reader.problem(Some(&path), ProblemKind::Limit, message),
-        Err(Stop::Damaged(e)) => reader.problem(
-            Some(&path),
-            ProblemKind::Unreadable,
+    match read_bounded(member, reader.entry_allowance(), &limits) {
+        Ok(bytes) => reader.accept(path, bytes, depth),
+        Err(Stop::Limit(message)) => reader.skip(path, Skip::TooLarge, message),
+        Err(Stop::Damaged(e)) => reader.skip(
+            path,
+            Skip::Damaged,
             format!("damaged inside the archive ({e}); skipped"),
         ),
     }

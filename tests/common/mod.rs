@@ -88,3 +88,18 @@ pub fn message_of(report: &serde_json::Value, rule: &str, status: &str) -> Strin
     assert_eq!(f["status"], status, "{rule}: {f}");
     f["messages"][0].as_str().expect("a message").to_owned()
 }
+
+/// Every rule's status in a JSON report, in report order.
+pub fn statuses(report: &serde_json::Value) -> Vec<(String, String)> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().expect("rule").to_owned(),
+                f["status"].as_str().expect("status").to_owned(),
+            )
+        })
+        .collect()
+}

@@ -25,7 +25,7 @@ mod shape;
 use crate::decode::CodePage;
 pub use data::{RegData, StringBytes};
 use grammar::{Line, RawData};
-pub use shape::{Shape, shape};
+pub use shape::{Seen, Shape, shape};
 
 /// The two header lines that make a text a `.reg` export.
 pub const HEADER_V5: &str = "Windows Registry Editor Version 5.00";
@@ -99,103 +99,185 @@ pub fn parse(text: &str) -> RegFile {
 }
 
 /// Parses the decoded text of a `.reg` file whose `REGEDIT4` `hex(N)` strings are in `ansi`,
-/// the ANSI code page of the machine that wrote it.
+/// the ANSI code page of the machine that wrote it: [`Items`] collected.
 pub fn parse_ansi(text: &str, ansi: CodePage) -> RegFile {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let items = Items::new(text, ansi);
     let mut file = RegFile {
-        format: Format::V5,
+        format: items.format(),
         keys: Vec::new(),
         errors: Vec::new(),
         comments: Vec::new(),
     };
-    let (first, mut rest) = split_first_line(text);
-    match header_format(first) {
-        Some(f) => file.format = f,
-        None => file.errors.push(LineError {
-            line: 1,
-            column: 1,
-            message: format!("expected the header '{HEADER_V5}' or '{HEADER_V4}'"),
-        }),
-    }
-    let strings = match file.format {
-        Format::V5 => StringBytes::Utf16,
-        Format::Regedit4 => StringBytes::Ansi(ansi),
-    };
-    let mut line_no = 2;
-    while !rest.is_empty() {
-        match grammar::line(rest) {
-            Ok((after, parsed)) => {
-                let consumed = &rest[..rest.len() - after.len()];
-                file.take(line_no, parsed, strings);
-                line_no += consumed.matches('\n').count();
-                rest = after;
+    for item in items {
+        match item {
+            Item::Key { line, path, delete } => file.keys.push(KeyBlock {
+                line,
+                path: path.to_owned(),
+                delete,
+                values: Vec::new(),
+            }),
+            Item::Value(v) => {
+                if let Some(key) = file.keys.last_mut() {
+                    key.values.push(v);
+                }
             }
-            Err(nom::Err::Error(e) | nom::Err::Failure(e)) => {
-                let (skip, lines) = skip_bad_line(rest);
-                file.errors.push(locate(rest, &e, line_no, text));
-                line_no += lines;
-                rest = skip;
-            }
-            Err(nom::Err::Incomplete(_)) => {
-                // Complete parsers never ask for more; treat it as the end of the data.
-                file.errors.push(LineError {
-                    line: line_no,
-                    column: 1,
-                    message: "unexpected end of data".to_owned(),
-                });
-                break;
-            }
+            Item::Comment(line) => file.comments.push(line),
+            Item::Error(e) => file.errors.push(e),
         }
     }
     file
 }
 
-impl RegFile {
-    fn take(&mut self, line: usize, parsed: Line<'_>, strings: StringBytes) {
+/// One thing a `.reg` file says, in file order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item<'a> {
+    /// A `[KEY]` line (`[-KEY]`: `delete`), the path trimmed, its root not yet normalised.
+    Key {
+        line: usize,
+        path: &'a str,
+        delete: bool,
+    },
+    /// A value of the last key (a value before any key, or under a deleted one, is an
+    /// [`Item::Error`] instead).
+    Value(ValueLine),
+    /// A line that holds a comment (a `;` or `#` line, or a `;` comment after a key or value).
+    Comment(usize),
+    /// A line that could not be parsed.
+    Error(LineError),
+}
+
+/// Reads the decoded text of a `.reg` file item by item, holding nothing of what it has
+/// read: what [`parse`] collects into a [`RegFile`], and what the analysis streams into the
+/// registry view, so that a large file costs little more than its text.
+pub struct Items<'a> {
+    format: Format,
+    /// The text without its BOM, for error positions.
+    whole: &'a str,
+    rest: &'a str,
+    line_no: usize,
+    strings: StringBytes,
+    /// The last key: none yet, or whether it deletes.
+    under: Option<bool>,
+    /// What the last line gave beyond its first item (a comment comes before its key or
+    /// value).
+    pending: std::collections::VecDeque<Item<'a>>,
+    done: bool,
+}
+
+impl<'a> Items<'a> {
+    pub fn new(text: &'a str, ansi: CodePage) -> Self {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let (first, rest) = split_first_line(text);
+        let mut pending = std::collections::VecDeque::new();
+        let format = header_format(first).unwrap_or_else(|| {
+            pending.push_back(Item::Error(LineError {
+                line: 1,
+                column: 1,
+                message: format!("expected the header '{HEADER_V5}' or '{HEADER_V4}'"),
+            }));
+            Format::V5
+        });
+        let strings = match format {
+            Format::V5 => StringBytes::Utf16,
+            Format::Regedit4 => StringBytes::Ansi(ansi),
+        };
+        Items {
+            format,
+            whole: text,
+            rest,
+            line_no: 2,
+            strings,
+            under: None,
+            pending,
+            done: false,
+        }
+    }
+
+    /// The dialect its header names (version 5 when it names none).
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// Turns one parsed line into items.
+    fn queue(&mut self, line: usize, parsed: Line<'a>) {
+        let commented = match &parsed {
+            Line::Comment => true,
+            Line::Key { commented, .. } | Line::Value { commented, .. } => *commented,
+            Line::Blank => false,
+        };
+        if commented {
+            self.pending.push_back(Item::Comment(line));
+        }
         match parsed {
-            Line::Blank => {}
-            Line::Comment => self.comments.push(line),
-            Line::Key {
-                path,
-                delete,
-                commented,
-            } => {
-                if commented {
-                    self.comments.push(line);
-                }
-                self.keys.push(KeyBlock {
+            Line::Blank | Line::Comment => {}
+            Line::Key { path, delete, .. } => {
+                self.under = Some(delete);
+                self.pending.push_back(Item::Key {
                     line,
-                    path: path.trim().to_owned(),
+                    path: path.trim(),
                     delete,
-                    values: Vec::new(),
                 });
             }
-            Line::Value {
-                name,
-                data,
-                commented,
-            } => {
-                if commented {
-                    self.comments.push(line);
-                }
+            Line::Value { name, data, .. } => {
                 let data = match data {
                     RawData::Delete => None,
                     RawData::String(s) => Some(RegData::String(s)),
                     RawData::Dword(v) => Some(RegData::Dword(v)),
-                    RawData::Hex { kind, bytes } => Some(RegData::from_hex(kind, bytes, strings)),
+                    RawData::Hex { kind, bytes } => {
+                        Some(RegData::from_hex(kind, bytes, self.strings))
+                    }
                 };
-                match self.keys.last_mut() {
-                    Some(key) if !key.delete => key.values.push(ValueLine { line, name, data }),
-                    Some(_) => self.errors.push(LineError {
+                let error = |message: &str| {
+                    Item::Error(LineError {
                         line,
                         column: 1,
-                        message: "value under a deleted key ([-KEY]); ignored".to_owned(),
-                    }),
-                    None => self.errors.push(LineError {
-                        line,
+                        message: message.to_owned(),
+                    })
+                };
+                self.pending.push_back(match self.under {
+                    Some(false) => Item::Value(ValueLine { line, name, data }),
+                    Some(true) => error("value under a deleted key ([-KEY]); ignored"),
+                    None => error("value before any [KEY] line; ignored"),
+                });
+            }
+        }
+    }
+}
+
+impl<'a> Iterator for Items<'a> {
+    type Item = Item<'a>;
+
+    fn next(&mut self) -> Option<Item<'a>> {
+        loop {
+            if let Some(item) = self.pending.pop_front() {
+                return Some(item);
+            }
+            if self.done || self.rest.is_empty() {
+                return None;
+            }
+            let rest = self.rest;
+            match grammar::line(rest) {
+                Ok((after, parsed)) => {
+                    let line = self.line_no;
+                    self.line_no += rest[..rest.len() - after.len()].matches('\n').count();
+                    self.rest = after;
+                    self.queue(line, parsed);
+                }
+                Err(nom::Err::Error(e) | nom::Err::Failure(e)) => {
+                    let (skip, lines) = skip_bad_line(rest);
+                    self.pending
+                        .push_back(Item::Error(locate(rest, &e, self.line_no, self.whole)));
+                    self.line_no += lines;
+                    self.rest = skip;
+                }
+                Err(nom::Err::Incomplete(_)) => {
+                    // Complete parsers never ask for more; treat it as the end of the data.
+                    self.pending.push_back(Item::Error(LineError {
+                        line: self.line_no,
                         column: 1,
-                        message: "value before any [KEY] line; ignored".to_owned(),
-                    }),
+                        message: "unexpected end of data".to_owned(),
+                    }));
+                    self.done = true;
                 }
             }
         }

@@ -20,50 +20,162 @@
 //! loses the final empty line. A wrong "partial" only costs inferences (unknown instead of a
 //! default); a wrong "export" would invent defaults, so the rule leans to "partial".
 
-use super::{HEADER_V5, RegFile};
+use super::{HEADER_V5, Item, RegFile};
 use std::collections::HashSet;
+use std::hash::{DefaultHasher, Hash, Hasher};
 
 /// What a `.reg` file speaks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Shape<'a> {
+pub enum Shape {
     /// A whole export of `root` and its subkeys.
-    WholeExport { root: &'a str },
+    WholeExport { root: String },
     /// Anything else, and the first reason it is not a whole export.
     Partial { why: &'static str },
 }
 
 /// The shape of a parsed file. `text` is the decoded text without its BOM; `utf16le_bom`
 /// says whether the bytes were UTF-16LE with a BOM.
-pub fn shape<'a>(text: &str, file: &'a RegFile, utf16le_bom: bool) -> Shape<'a> {
-    match whole_export(text, file, utf16le_bom) {
-        Ok(root) => Shape::WholeExport { root },
-        Err(why) => Shape::Partial { why },
+pub fn shape(text: &str, file: &RegFile, utf16le_bom: bool) -> Shape {
+    let mut seen = Seen::default();
+    for key in &file.keys {
+        seen.item(&super::Item::Key {
+            line: key.line,
+            path: &key.path,
+            delete: key.delete,
+        });
+        for v in &key.values {
+            seen.item(&super::Item::Value(v.clone()));
+        }
     }
-}
-
-fn whole_export<'a>(
-    text: &str,
-    file: &'a RegFile,
-    utf16le_bom: bool,
-) -> Result<&'a str, &'static str> {
-    let deletes = file
-        .keys
-        .iter()
-        .any(|k| k.delete || k.values.iter().any(|v| v.data.is_none()));
-    if deletes {
-        return Err("it deletes keys or values");
-    }
-    if !file.comments.is_empty() {
-        return Err("it has comments");
+    for line in &file.comments {
+        seen.item(&super::Item::Comment(*line));
     }
     if !file.errors.is_empty() {
-        return Err("some of its lines could not be read");
+        seen.errors = true;
     }
-    if !utf16le_bom {
-        return Err("it is not UTF-16 with a BOM, as reg export and regedit write");
+    seen.shape(text, utf16le_bom)
+}
+
+/// What the shape rules need of a file's items, gathered as they stream by: whether it
+/// deletes, comments or has bad lines, and rule 3 on its keys (each key kept as a hash of
+/// its lower-case path, so a file of a million keys costs a few MiB here).
+#[derive(Debug, Default)]
+pub struct Seen {
+    deletes: bool,
+    comments: bool,
+    errors: bool,
+    root: Option<String>,
+    keys: HashSet<u64>,
+    /// Value names of the current key.
+    names: HashSet<u64>,
+    /// The current key appeared before: said once its values are seen (a value set twice
+    /// is the reason given first).
+    key_again: bool,
+    not_a_tree: Option<&'static str>,
+}
+
+const NOT_UTF16: &str = "it is not UTF-16 with a BOM, as reg export and regedit write";
+
+/// Values of one key whose names are checked; a key with more is not from an export (and
+/// checking it would cost memory in proportion).
+const MAX_VALUES_PER_KEY: usize = 65_536;
+
+fn hashed(text: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
+}
+
+impl Seen {
+    /// For a file whose bytes were UTF-16LE with a BOM or not: only such a file can be a
+    /// whole export, so for any other the keys are not tracked.
+    pub fn new(utf16le_bom: bool) -> Seen {
+        Seen {
+            not_a_tree: (!utf16le_bom).then_some(NOT_UTF16),
+            ..Seen::default()
+        }
     }
-    laid_out_as_export(text)?;
-    a_tree(file)
+
+    /// Takes one item of the file.
+    pub fn item(&mut self, item: &Item<'_>) {
+        match item {
+            Item::Key { path, delete, .. } => {
+                self.deletes |= *delete;
+                self.end_key();
+                if self.not_a_tree.is_some() {
+                    self.keys = HashSet::new();
+                    return;
+                }
+                let folded = path.to_lowercase();
+                if self.root.is_none() {
+                    self.root = Some((*path).to_owned());
+                } else {
+                    let parent = folded.rfind('\\').map(|at| &folded[..at]);
+                    if !parent.is_some_and(|p| self.keys.contains(&hashed(p))) {
+                        self.not_a_tree =
+                            Some("its keys are not one key and its subkeys in export order");
+                        return;
+                    }
+                }
+                self.key_again = !self.keys.insert(hashed(&folded));
+            }
+            Item::Value(v) => {
+                self.deletes |= v.data.is_none();
+                if self.not_a_tree.is_some() {
+                } else if self.names.len() >= MAX_VALUES_PER_KEY {
+                    self.not_a_tree = Some("a key has more values than any export holds");
+                    self.names = HashSet::new();
+                } else if !self.names.insert(hashed(&v.name.to_lowercase())) {
+                    self.not_a_tree = Some("a key sets the same value twice");
+                }
+            }
+            Item::Comment(_) => self.comments = true,
+            Item::Error(_) => self.errors = true,
+        }
+    }
+
+    fn end_key(&mut self) {
+        if self.key_again && self.not_a_tree.is_none() {
+            self.not_a_tree = Some("a key appears twice");
+        }
+        self.key_again = false;
+        self.names.clear();
+    }
+
+    /// The file's shape, once every item has been seen. `text` is the decoded text without
+    /// its BOM; `utf16le_bom` says whether the bytes were UTF-16LE with a BOM.
+    pub fn shape(&mut self, text: &str, utf16le_bom: bool) -> Shape {
+        self.end_key();
+        match self.whole_export(text, utf16le_bom) {
+            Ok(()) => match &self.root {
+                Some(root) => Shape::WholeExport { root: root.clone() },
+                None => Shape::Partial {
+                    why: "it has no key",
+                },
+            },
+            Err(why) => Shape::Partial { why },
+        }
+    }
+
+    fn whole_export(&self, text: &str, utf16le_bom: bool) -> Result<(), &'static str> {
+        if self.deletes {
+            return Err("it deletes keys or values");
+        }
+        if self.comments {
+            return Err("it has comments");
+        }
+        if self.errors {
+            return Err("some of its lines could not be read");
+        }
+        if !utf16le_bom {
+            return Err(NOT_UTF16);
+        }
+        laid_out_as_export(text)?;
+        if self.root.is_none() {
+            return Err("it has no key");
+        }
+        self.not_a_tree.map_or(Ok(()), Err)
+    }
 }
 
 /// Rule 2, on the text itself.
@@ -100,35 +212,6 @@ fn is_continuation(line: &str) -> bool {
         .is_some_and(|c| c.is_ascii_hexdigit())
 }
 
-/// Rule 3: one root, every key under a key listed before it, nothing twice.
-fn a_tree(file: &RegFile) -> Result<&str, &'static str> {
-    let Some(root) = file.keys.first() else {
-        return Err("it has no key");
-    };
-    let mut seen: HashSet<String> = HashSet::new();
-    for (i, key) in file.keys.iter().enumerate() {
-        let folded = key.path.to_lowercase();
-        if i > 0 {
-            let parent = folded.rfind('\\').map(|at| &folded[..at]);
-            if !parent.is_some_and(|p| seen.contains(p)) {
-                return Err("its keys are not one key and its subkeys in export order");
-            }
-        }
-        let mut names = HashSet::new();
-        if key
-            .values
-            .iter()
-            .any(|v| !names.insert(v.name.to_lowercase()))
-        {
-            return Err("a key sets the same value twice");
-        }
-        if !seen.insert(folded) {
-            return Err("a key appears twice");
-        }
-    }
-    Ok(&root.path)
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::parse;
@@ -148,7 +231,7 @@ mod tests {
         assert_eq!(
             shape(EXPORT, &file, true),
             Shape::WholeExport {
-                root: "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\NlaSvc"
+                root: "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\NlaSvc".to_owned()
             }
         );
     }

@@ -18,8 +18,14 @@
 //! later file (in snapshot path order) wins. Every disagreement is kept as a [`Conflict`].
 //! Deletions (`[-KEY]`, `"name"=-`) are never applied: in an export they cannot occur, and in
 //! any other file they say what the file would do to a machine, not what the machine has.
+//!
+//! A view made with [`RegistryView::keeping`] holds only the keys the facts read
+//! ([`intake`]); every other key of a file is seen as it streams by and dropped.
+
+mod intake;
 
 use crate::parse::reg::{RegData, RegFile};
+pub use intake::{Keep, MAX_KEPT_KEYS, MAX_KEPT_VALUES, Staged};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -71,13 +77,16 @@ pub struct KeyNode {
     pub values: Vec<ValueEntry>,
     /// A whole export lists the key: its values and subkeys here are all it has.
     pub listed: bool,
+    /// Position of each value by its name in ASCII lower case: a key of many values merges
+    /// in linear time.
+    positions: HashMap<String, usize>,
 }
 
 impl KeyNode {
     pub fn value(&self, name: &str) -> Option<&ValueEntry> {
-        self.values
-            .iter()
-            .find(|v| v.name.eq_ignore_ascii_case(name))
+        self.positions
+            .get(&name.to_ascii_lowercase())
+            .and_then(|i| self.values.get(*i))
     }
 }
 
@@ -127,6 +136,8 @@ pub struct RegistryView {
     keys: HashMap<String, KeyNode>,
     coverage: Vec<(String, Coverage)>,
     conflicts: Vec<Conflict>,
+    /// The keys this view keeps; all when `None`.
+    keep: Option<Arc<Keep>>,
 }
 
 impl RegistryView {
@@ -143,82 +154,94 @@ impl RegistryView {
 
     /// [`canonical`], with the signed-in user's `HKU\<sid>` read as HKCU.
     fn canon(&self, path: &str) -> String {
-        let c = canonical(path);
-        if let Some(sid) = &self.user_hive {
-            let prefix = format!("hku\\{sid}");
-            let lower = c.to_ascii_lowercase();
-            if lower == prefix || lower.starts_with(&format!("{prefix}\\")) {
-                return format!("HKCU{}", &c[prefix.len()..]);
-            }
+        canonical_as(path, self.user_hive.as_deref())
+    }
+
+    /// A view that keeps only `keep`'s keys of the files merged into it (coverage is kept
+    /// where it bears on them).
+    pub fn keeping(keep: Keep) -> Self {
+        RegistryView {
+            keep: Some(Arc::new(keep)),
+            ..Self::default()
         }
-        c
+    }
+
+    /// A file's keys on their way in: feed it the file's keys and values, then
+    /// [`merge_staged`](Self::merge_staged) it.
+    pub fn stage(&self) -> Staged {
+        Staged::new(self.keep.clone(), self.user_hive.clone())
     }
 
     /// Merges one parsed `.reg` file of the given scope.
     pub fn merge(&mut self, artifact: &str, file: &RegFile, scope: Scope) {
+        let mut staged = self.stage();
+        for key in &file.keys {
+            staged.key(key.line, &key.path, key.delete);
+            for v in &key.values {
+                staged.value(v.clone());
+            }
+        }
+        self.merge_staged(artifact, staged, scope);
+    }
+
+    /// Merges a staged file of the given scope.
+    pub fn merge_staged(&mut self, artifact: &str, staged: Staged, scope: Scope) {
         let shared: Arc<str> = Arc::from(artifact);
         let origin = |line| Origin {
             artifact: Arc::clone(&shared),
             line,
             scope,
         };
-        let present: std::collections::HashSet<String> = file
-            .keys
-            .iter()
-            .filter(|k| !k.delete)
-            .map(|k| fold(&self.canon(&k.path)))
-            .collect();
-        for block in file.keys.iter().filter(|k| !k.delete) {
-            let path = self.canon(&block.path);
-            let folded = fold(&path);
-            let whole = scope == Scope::WholeExport;
-            let lists = scope.lists_values();
-            if whole && parent(&folded).is_none_or(|p| !present.contains(p)) {
+        if scope == Scope::WholeExport {
+            for (key, folded, line) in staged.tops {
                 self.coverage.push((
-                    folded.clone(),
+                    folded,
                     Coverage {
-                        key: path.clone(),
-                        origin: origin(block.line),
+                        key,
+                        origin: origin(line),
                         absent: false,
                     },
                 ));
             }
+        }
+        let lists = scope.lists_values();
+        for block in staged.blocks {
+            let folded = fold(&block.path);
             let node = self.keys.entry(folded).or_insert_with(|| KeyNode {
-                path: path.clone(),
+                path: block.path.clone(),
                 origin: origin(block.line),
                 values: Vec::new(),
                 listed: false,
+                positions: HashMap::new(),
             });
             if lists && !node.listed {
                 node.listed = true;
                 node.origin = origin(block.line);
             }
-            for v in &block.values {
-                let Some(data) = &v.data else { continue };
+            for v in block.values {
+                let Some(data) = v.data else { continue };
                 let entry = ValueEntry {
-                    name: v.name.clone(),
-                    data: data.clone(),
+                    name: v.name,
+                    data,
                     origin: origin(v.line),
                 };
-                let slot = node
-                    .values
-                    .iter()
-                    .position(|e| e.name.eq_ignore_ascii_case(&v.name));
-                let Some(i) = slot else {
+                let Some(&i) = node.positions.get(&entry.name.to_ascii_lowercase()) else {
+                    node.positions
+                        .insert(entry.name.to_ascii_lowercase(), node.values.len());
                     node.values.push(entry);
                     continue;
                 };
                 let old = &mut node.values[i];
                 let keep_old = old.origin.scope.lists_values() && !lists;
-                if old.data != *data && *old.origin.artifact != *artifact {
+                if old.data != entry.data && *old.origin.artifact != *artifact {
                     let (used, overridden) = if keep_old {
                         (old as &ValueEntry, &entry)
                     } else {
                         (&entry, old as &ValueEntry)
                     };
                     self.conflicts.push(Conflict {
-                        key: path.clone(),
-                        name: v.name.clone(),
+                        key: block.path.clone(),
+                        name: entry.name.clone(),
                         used: used.origin.clone(),
                         overridden: overridden.origin.clone(),
                         used_data: used.data.clone(),
@@ -254,7 +277,7 @@ impl RegistryView {
             errors: Vec::new(),
             comments: Vec::new(),
         };
-        self.merge(artifact, &file, Scope::KeyValues);
+        self.merge(artifact, &file, scope);
     }
 
     /// Records that `key` does not exist on the machine (the collector tried to export it).
@@ -274,6 +297,11 @@ impl RegistryView {
         ));
     }
 
+    /// Keys the view holds.
+    pub fn key_count(&self) -> usize {
+        self.keys.len()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty() && self.coverage.is_empty()
     }
@@ -284,6 +312,7 @@ impl RegistryView {
 
     /// The key, if the snapshot has it.
     pub fn key(&self, key: &str) -> Option<&KeyNode> {
+        self.check_kept(key);
         self.resolve(key, |view, folded| view.keys.get(folded))
     }
 
@@ -309,6 +338,7 @@ impl RegistryView {
     /// Direct subkeys of `key` present in the snapshot, in path order (the key itself need
     /// not be: the collector exports single service keys, not all of `Services`).
     pub fn subkeys(&self, key: &str) -> Vec<&KeyNode> {
+        self.check_kept(key);
         let folded = fold(&self.canon(key));
         let mut parents = vec![folded.clone()];
         if let Some(alias) = folded.strip_prefix(r"hklm\system\currentcontrolset") {
@@ -326,7 +356,43 @@ impl RegistryView {
 
     /// Whether anything in the snapshot speaks for `key` (present, or known absent).
     pub fn covers(&self, key: &str) -> Option<&Coverage> {
+        self.check_kept(key);
         self.resolve(key, |view, folded| view.covering(folded))
+    }
+
+    /// Whether any file read names `key` or a key below it, whatever it says of them.
+    pub fn has_seen(&self, key: &str) -> bool {
+        self.resolve(key, |view, folded| {
+            view.keys.keys().any(|k| is_within(k, folded)).then_some(())
+        })
+        .is_some()
+    }
+
+    /// Whether the snapshot has collected `key` (any key, kept or not): a whole export or a
+    /// known absence covers it, or a listing names every value of it or of a key below it.
+    /// For saying what is still to collect, not for reading values.
+    pub fn has_collected(&self, key: &str) -> bool {
+        self.resolve(key, |view, folded| {
+            (view.covering(folded).is_some()
+                || view
+                    .keys
+                    .iter()
+                    .any(|(k, n)| n.listed && is_within(k, folded)))
+            .then_some(())
+        })
+        .is_some()
+    }
+
+    /// A lookup outside the keys the view keeps would answer "not collected" for a key the
+    /// snapshot may well hold: in a debug build (the tests), that is a panic naming the list
+    /// to add it to.
+    fn check_kept(&self, key: &str) {
+        debug_assert!(
+            self.keep
+                .as_ref()
+                .is_none_or(|k| k.keeps(&fold(&canonical(key)))),
+            "registry lookup of {key}, a key this view does not keep: add it to facts::REGISTRY_READ"
+        );
     }
 
     fn covering(&self, folded: &str) -> Option<&Coverage> {
@@ -371,6 +437,21 @@ pub fn canonical(path: &str) -> String {
         .join("\\")
 }
 
+/// [`canonical`], with `HKU\<sid>` read as HKCU when `user_hive` is that SID (lower-case):
+/// the signed-in user's hive, exported from HKEY_USERS by a collector run elevated as
+/// another account.
+pub(crate) fn canonical_as(path: &str, user_hive: Option<&str>) -> String {
+    let c = canonical(path);
+    if let Some(sid) = user_hive {
+        let prefix = format!("hku\\{sid}");
+        let lower = c.to_ascii_lowercase();
+        if lower == prefix || lower.starts_with(&format!("{prefix}\\")) {
+            return format!("HKCU{}", &c[prefix.len()..]);
+        }
+    }
+    c
+}
+
 fn fold(path: &str) -> String {
     path.to_lowercase()
 }
@@ -387,204 +468,4 @@ fn is_within(folded: &str, root: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::parse::reg;
-
-    #[test]
-    fn the_signed_in_users_hive_reads_as_hkcu() {
-        let sid = "S-1-5-21-1004336348-1177238915-682003330-1107";
-        let text = format!(
-            "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_USERS\\{sid}\\Software\\Microsoft\\Office\\16.0\\Common\\Identity]\r\n\"EnableADAL\"=dword:00000000\r\n\r\n"
-        );
-        let mut v = RegistryView::new();
-        v.read_user_hive_as_hkcu(sid);
-        v.merge("x.reg", &reg::parse(&text), Scope::WholeExport);
-        let key = r"HKCU\Software\Microsoft\Office\16.0\Common\Identity";
-        assert!(matches!(v.value(key, "EnableADAL"), Lookup::Found(..)));
-        // Another SID's hive stays where it is.
-        let mut w = RegistryView::new();
-        w.read_user_hive_as_hkcu("S-1-5-21-1-2-3-500");
-        w.merge("x.reg", &reg::parse(&text), Scope::WholeExport);
-        assert!(matches!(w.value(key, "EnableADAL"), Lookup::NotCollected));
-    }
-
-    fn scoped(files: &[(&str, &str, Scope)]) -> RegistryView {
-        let mut v = RegistryView::new();
-        for (name, text, scope) in files {
-            let parsed = reg::parse(text);
-            assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
-            v.merge(name, &parsed, *scope);
-        }
-        v
-    }
-
-    fn view(files: &[(&str, &str)]) -> RegistryView {
-        let whole: Vec<_> = files
-            .iter()
-            .map(|(n, t)| (*n, *t, Scope::WholeExport))
-            .collect();
-        scoped(&whole)
-    }
-
-    const SCHANNEL: &str = "Windows Registry Editor Version 5.00\r\n\r\n\
-        [HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL]\r\n\r\n\
-        [HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Client]\r\n\
-        \"Enabled\"=dword:00000001\r\n";
-
-    #[test]
-    fn roots_alias_and_case_folds() {
-        let v = view(&[("s.reg", SCHANNEL)]);
-        let Lookup::Found(key, value) = v.value(r"hklm\system\currentcontrolset\control\securityproviders\schannel\protocols\tls 1.2\client", "ENABLED") else {
-            panic!()
-        };
-        assert_eq!(
-            key.path,
-            r"HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.2\Client"
-        );
-        assert_eq!((value.data.as_u64(), value.origin.line), (Some(1), 6));
-    }
-
-    #[test]
-    fn coverage_tells_absent_from_not_collected() {
-        let v = view(&[("s.reg", SCHANNEL)]);
-        let base = r"HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL";
-        assert!(matches!(
-            v.value(
-                &format!(r"{base}\Protocols\TLS 1.2\Client"),
-                "DisabledByDefault"
-            ),
-            Lookup::ValueAbsent(_)
-        ));
-        assert!(matches!(
-            v.value(&format!(r"{base}\Protocols\TLS 1.1\Client"), "Enabled"),
-            Lookup::KeyAbsent(_)
-        ));
-        assert!(matches!(
-            v.value(r"HKLM\SOFTWARE\Other", "X"),
-            Lookup::NotCollected
-        ));
-        // A key that is only an intermediate of the exported one is not covered.
-        assert!(matches!(
-            v.value(r"HKLM\SYSTEM\CurrentControlSet\Control", "X"),
-            Lookup::NotCollected
-        ));
-    }
-
-    #[test]
-    fn later_files_override_and_conflicts_are_kept() {
-        let a = "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\T]\r\n\"A\"=dword:00000001\r\n\"B\"=\"x\"\r\n";
-        let b = "Windows Registry Editor Version 5.00\r\n\r\n[HKLM\\Software\\t]\r\n\"a\"=dword:00000002\r\n";
-        let v = view(&[("a.reg", a), ("b.reg", b)]);
-        let Lookup::Found(_, val) = v.value(r"HKLM\SOFTWARE\T", "A") else {
-            panic!()
-        };
-        assert_eq!(val.data, RegData::Dword(2));
-        assert!(matches!(
-            v.value(r"HKLM\SOFTWARE\T", "B"),
-            Lookup::Found(..)
-        ));
-        assert_eq!(v.conflicts().len(), 1);
-        assert_eq!(&*v.conflicts()[0].overridden.artifact, "a.reg");
-    }
-
-    #[test]
-    fn wow6432node_is_its_own_branch_and_deletions_never_apply() {
-        let a = "Windows Registry Editor Version 5.00\r\n\r\n\
-            [HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\X]\r\n\"V\"=dword:00000001\r\n\r\n\
-            [HKEY_LOCAL_MACHINE\\SOFTWARE\\Wow6432Node\\Microsoft\\X]\r\n\"V\"=dword:00000002\r\n\r\n";
-        let undo = "Windows Registry Editor Version 5.00\r\n\r\n\
-            [-HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\X]\r\n\r\n\
-            [HKEY_LOCAL_MACHINE\\SOFTWARE\\Wow6432Node\\Microsoft\\X]\r\n\"V\"=-\r\n";
-        let v = scoped(&[
-            ("a.reg", a, Scope::WholeExport),
-            ("undo.reg", undo, Scope::Partial),
-        ]);
-        let found = |key| match v.value(key, "V") {
-            Lookup::Found(_, val) => val.data.as_u64(),
-            _ => None,
-        };
-        assert_eq!(found(r"HKLM\SOFTWARE\Microsoft\X"), Some(1));
-        assert_eq!(found(r"HKLM\SOFTWARE\Wow6432Node\Microsoft\X"), Some(2));
-    }
-
-    const TWEAK: &str = "Windows Registry Editor Version 5.00\r\n\r\n\
-        [HKEY_CURRENT_USER\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings]\r\n\
-        \"AutoConfigURL\"=\"http://wpad/proxy.pac\"\r\n";
-    const IS: &str = r"HKCU\Software\Microsoft\Windows\CurrentVersion\Internet Settings";
-
-    #[test]
-    fn a_partial_file_says_only_what_it_sets() {
-        let v = scoped(&[("tweak.reg", TWEAK, Scope::Partial)]);
-        let Lookup::Found(node, val) = v.value(IS, "AutoConfigURL") else {
-            panic!()
-        };
-        assert_eq!(
-            (val.origin.scope, val.origin.line, node.listed),
-            (Scope::Partial, 4, false)
-        );
-        assert!(matches!(v.value(IS, "ProxyEnable"), Lookup::Unstated(_)));
-        assert!(matches!(
-            v.value(&format!(r"{IS}\Connections"), "DefaultConnectionSettings"),
-            Lookup::NotCollected
-        ));
-        assert!(v.covers(IS).is_none());
-    }
-
-    #[test]
-    fn an_export_beats_a_partial_file_and_an_observed_value_beats_absence() {
-        let export = "Windows Registry Editor Version 5.00\r\n\r\n\
-            [HKEY_CURRENT_USER\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings]\r\n\
-            \"AutoConfigURL\"=\"http://real/proxy.pac\"\r\n\"ProxyEnable\"=dword:00000000\r\n\r\n";
-        let set_more = TWEAK.replace("AutoConfigURL", "ProxyServer");
-        for order in [[0, 1, 2], [1, 2, 0]] {
-            let files = [
-                ("export.reg", export, Scope::WholeExport),
-                ("tweak.reg", TWEAK, Scope::Partial),
-                ("more.reg", set_more.as_str(), Scope::Partial),
-            ];
-            let v = scoped(&order.map(|i| files[i]));
-            let Lookup::Found(_, pac) = v.value(IS, "AutoConfigURL") else {
-                panic!()
-            };
-            assert_eq!(pac.data, RegData::String("http://real/proxy.pac".into()));
-            assert_eq!(&*v.conflicts()[0].used.artifact, "export.reg");
-            assert_eq!(&*v.conflicts()[0].overridden.artifact, "tweak.reg");
-            // Not in the export, set by a file: the file's value is what is known.
-            let Lookup::Found(_, server) = v.value(IS, "ProxyServer") else {
-                panic!()
-            };
-            assert_eq!(&*server.origin.artifact, "more.reg");
-            assert!(matches!(
-                v.value(IS, "ProxyOverride"),
-                Lookup::ValueAbsent(_)
-            ));
-        }
-    }
-
-    #[test]
-    fn manifest_absence_and_control_set_alias() {
-        let a = "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Services\\NlaSvc]\r\n\"Start\"=dword:00000002\r\n";
-        let mut v = view(&[("a.reg", a)]);
-        v.mark_absent(
-            r"HKLM\SOFTWARE\Policies\Microsoft\Windows\NetworkConnectivityStatusIndicator",
-            "manifest.json",
-        );
-        assert!(matches!(
-            v.value(r"HKLM\SYSTEM\CurrentControlSet\Services\NlaSvc", "Start"),
-            Lookup::Found(..)
-        ));
-        let Lookup::KeyAbsent(c) = v.value(
-            r"HKLM\SOFTWARE\Policies\Microsoft\Windows\NetworkConnectivityStatusIndicator",
-            "NoActiveProbe",
-        ) else {
-            panic!()
-        };
-        assert!(c.absent);
-        assert_eq!(v.subkeys(r"HKLM\SYSTEM\ControlSet001\Services").len(), 1);
-        assert_eq!(
-            v.subkeys(r"HKLM\SYSTEM\CurrentControlSet\Services").len(),
-            1
-        );
-    }
-}
+mod tests;
