@@ -17,6 +17,7 @@ pub mod date;
 pub mod decode;
 pub mod endpoints;
 pub mod facts;
+pub mod fix;
 pub mod parse;
 pub mod problem;
 pub mod registry;

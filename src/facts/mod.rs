@@ -24,7 +24,7 @@ pub mod office;
 pub mod os;
 pub mod probes;
 pub mod proxy;
-mod registry_read;
+pub(crate) mod registry_read;
 pub mod services;
 pub mod tls;
 pub mod updates;
