@@ -15,6 +15,7 @@ pub mod collection;
 pub mod collector;
 pub mod date;
 pub mod decode;
+pub mod diff;
 pub mod endpoints;
 pub mod facts;
 pub mod fix;

@@ -20,7 +20,7 @@ const EXIT_CANNOT_ANALYZE: u8 = 2;
     name = "caadoctor",
     version,
     about = "Finds why Microsoft 365 Apps activation fails with 0xCAA70007 / 0xCAA80000, from a support snapshot of the failing PC.",
-    after_help = "Examples:\n  caadoctor analyze caadoctor-PC042-20261120-101203.zip\n  caadoctor analyze snapshot-folder/ --format json > report.json\n  caadoctor facts snapshot.zip\n  caadoctor rules\n  caadoctor decode 0xCAA82EFD\n  caadoctor collector --out to-send/\n  caadoctor fix snapshot.zip --out to-send/\n\nExit codes: 0 analyzed, nothing failed; 1 analyzed, at least one rule failed; 2 could not analyze."
+    after_help = "Examples:\n  caadoctor analyze caadoctor-PC042-20261120-101203.zip\n  caadoctor analyze snapshot-folder/ --format json > report.json\n  caadoctor facts snapshot.zip\n  caadoctor rules\n  caadoctor decode 0xCAA82EFD\n  caadoctor collector --out to-send/\n  caadoctor fix snapshot.zip --out to-send/\n  caadoctor diff before.zip after.zip\n\nExit codes (analyze): 0 analyzed, nothing failed; 1 analyzed, at least one rule failed; 2 could not analyze. Each command's --help gives its own."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -104,6 +104,23 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
     },
+    /// Compare two snapshots of the same PC, before and after a fix: per rule the verdict
+    /// before and after, the facts that changed with their evidence, artifacts added or
+    /// missing, and sign-in codes logged after the first snapshot.
+    #[command(
+        after_help = "Examples:\n  caadoctor diff before.zip after.zip\n  caadoctor diff before.zip after.zip --format markdown > ticket.md\n\nExit codes: 0 no rule got worse; 1 at least one rule got worse; 2 a snapshot could not be read."
+    )]
+    Diff {
+        /// The snapshot before the fix.
+        before: PathBuf,
+        /// The snapshot after it.
+        after: PathBuf,
+        #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
+        format: DiffFormat,
+        /// Add or override rules with the *.toml files of this folder.
+        #[arg(long, value_name = "DIR")]
+        rules: Option<PathBuf>,
+    },
     /// List the rules: id, title, severity and the article section each maps to.
     Rules {
         #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -120,6 +137,13 @@ enum Command {
 enum Format {
     Table,
     Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DiffFormat {
+    Table,
+    Json,
+    Markdown,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -266,6 +290,34 @@ fn run(cli: Cli) -> Result<u8, String> {
             format,
             rules.as_deref(),
         ),
+        Command::Diff {
+            before,
+            after,
+            format,
+            rules,
+        } => {
+            let rules = load_rules(rules.as_deref())?;
+            let before = analysis::analyze(open(&before)?, &rules);
+            let after = analysis::analyze(open(&after)?, &rules);
+            let d = caadoctor::diff::diff(&before, &after);
+            for w in &d.warnings {
+                eprintln!("caadoctor: warning: {w}");
+            }
+            let text = match format {
+                DiffFormat::Json => d.to_json() + "\n",
+                DiffFormat::Markdown => caadoctor::diff::render::markdown(&d),
+                DiffFormat::Table => {
+                    let width = (!std::io::stdout().is_terminal()).then_some(110);
+                    caadoctor::diff::render::table(&d, width)
+                }
+            };
+            print(&text)?;
+            Ok(if d.worse() {
+                EXIT_FAIL_FOUND
+            } else {
+                EXIT_CLEAN
+            })
+        }
         Command::Rules {
             format,
             rules,
