@@ -13,7 +13,7 @@ use caadoctor::analysis;
 use caadoctor::fix::{self, Selection};
 use caadoctor::rules::{RuleSet, Status};
 use caadoctor::snapshot::{self, Limits};
-use common::{caadoctor, repo, scratch};
+use common::{caadoctor, copy_dir, repo, scratch};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -186,7 +186,7 @@ fn artifacts_added_or_missing_and_codes_logged_after_the_first_snapshot_are_list
     let dir = scratch("diff-lists");
     // "Before": the sample, collected a day and a half earlier, and without its ipconfig.
     let before = dir.join("before");
-    simulate::copy_dir(&repo().join("samples/win7-sp1-no-tls12"), &before);
+    copy_dir(&repo().join("samples/win7-sp1-no-tls12"), &before);
     std::fs::remove_file(before.join("commands/ipconfig-all.txt")).unwrap();
     let manifest = before.join("manifest.json");
     let text = std::fs::read_to_string(&manifest).unwrap().replace(

@@ -13,7 +13,7 @@ use caadoctor::analysis::{self, Analysis};
 use caadoctor::fix::{self, Handling, Plan, Selection};
 use caadoctor::rules::{RuleSet, Status};
 use caadoctor::snapshot::{self, Limits};
-use common::{caadoctor, json_of, repo, scratch};
+use common::{caadoctor, check_golden, copy_dir, json_of, repo, scratch};
 use std::path::Path;
 
 fn analyze(path: &Path) -> Analysis {
@@ -378,7 +378,7 @@ fn a_value_a_group_policy_sets_goes_to_it_and_is_never_changed() {
     // Internet Options' SecureProtocols set by the user policy, on the Windows 7 sample.
     let dir = scratch("fix-plan-policy");
     let copy = dir.join("win7");
-    simulate::copy_dir(&repo().join("samples/win7-sp1-no-tls12"), &copy);
+    copy_dir(&repo().join("samples/win7-sp1-no-tls12"), &copy);
     std::fs::write(
         copy.join("registry/tls-policy.reg"),
         "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CURRENT_USER\\SOFTWARE\\Policies\\Microsoft\\Windows\\CurrentVersion\\Internet Settings]\r\n\"SecureProtocols\"=dword:000000a0\r\n\r\n",
@@ -433,12 +433,11 @@ fn plans_match_their_golden_json() {
         let out = caadoctor(&["fix", &format!("samples/{sample}.zip"), "--format", "json"]);
         assert_eq!(out.status.code(), Some(0));
         let text = String::from_utf8(out.stdout).unwrap();
-        let golden = golden_dir.join(format!("{sample}.json"));
-        if std::env::var_os("UPDATE_GOLDEN").is_some() {
-            std::fs::write(&golden, &text).unwrap();
-        } else if std::fs::read_to_string(&golden).ok().as_deref() != Some(text.as_str()) {
-            changed.push(golden.display().to_string());
-        }
+        check_golden(
+            &golden_dir.join(format!("{sample}.json")),
+            &text,
+            &mut changed,
+        );
     }
     assert!(
         changed.is_empty(),

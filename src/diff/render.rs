@@ -67,6 +67,36 @@ fn moved(d: &Diff) -> impl Iterator<Item = &RuleChange> {
     d.rules.iter().filter(|r| r.before != r.after)
 }
 
+/// One changed fact of a moved rule, as both drawings show it.
+struct FactLine {
+    name: String,
+    before: String,
+    after: String,
+    from: String,
+    to: String,
+}
+
+/// The rules whose verdict moved, each with its changed facts.
+fn moved_facts(d: &Diff) -> Vec<(&RuleChange, Vec<FactLine>)> {
+    moved(d)
+        .map(|r| {
+            let lines = r
+                .facts
+                .iter()
+                .filter_map(|name| fact(d, name))
+                .map(|f| FactLine {
+                    name: f.fact.clone(),
+                    before: value(f.before.as_ref()),
+                    after: value(f.after.as_ref()),
+                    from: source(f.before.as_ref()),
+                    to: source(f.after.as_ref()),
+                })
+                .collect();
+            (r, lines)
+        })
+        .collect()
+}
+
 pub fn table(d: &Diff, width: Option<u16>) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{} {} diff", d.tool.name, d.tool.version);
@@ -97,28 +127,15 @@ pub fn table(d: &Diff, width: Option<u16>) -> String {
         "{} better, {} worse, {} same, {} not comparable (to or from unknown).",
         d.summary.better, d.summary.worse, d.summary.same, d.summary.incomparable
     );
-    for r in moved(d) {
-        let _ = writeln!(
-            out,
-            "\n{}: {} -> {}",
-            r.rule,
-            status(r.before),
-            status(r.after)
-        );
+    for (r, facts) in moved_facts(d) {
+        let (b, a) = (status(r.before), status(r.after));
+        let _ = writeln!(out, "\n{}: {b} -> {a}", r.rule);
         for m in &r.messages_after {
             let _ = writeln!(out, "  now: {m}");
         }
-        for name in &r.facts {
-            if let Some(f) = fact(d, name) {
-                let _ = writeln!(
-                    out,
-                    "  {name}: {} -> {}",
-                    value(f.before.as_ref()),
-                    value(f.after.as_ref())
-                );
-                let _ = writeln!(out, "    before: {}", source(f.before.as_ref()));
-                let _ = writeln!(out, "    after:  {}", source(f.after.as_ref()));
-            }
+        for f in facts {
+            let _ = writeln!(out, "  {}: {} -> {}", f.name, f.before, f.after);
+            let _ = writeln!(out, "    before: {}\n    after:  {}", f.from, f.to);
         }
     }
     let tied: Vec<&str> = moved(d)
@@ -200,32 +217,26 @@ pub fn markdown(d: &Diff) -> String {
             arrow(r.direction)
         );
     }
-    let moved: Vec<&RuleChange> = moved(d).collect();
+    let moved = moved_facts(d);
     if !moved.is_empty() {
         out.push_str("\n## What changed\n");
     }
-    for r in moved {
-        let _ = writeln!(
-            out,
-            "\n### {}: {} → {}\n",
-            r.rule,
-            status(r.before),
-            status(r.after)
-        );
+    for (r, facts) in moved {
+        let (b, a) = (status(r.before), status(r.after));
+        let _ = writeln!(out, "\n### {}: {b} → {a}\n", r.rule);
         for m in &r.messages_after {
             let _ = writeln!(out, "- now: {}", cell(m));
         }
-        for name in &r.facts {
-            if let Some(f) = fact(d, name) {
-                let _ = writeln!(
-                    out,
-                    "- `{name}`: `{}` → `{}`\n  - before: {}\n  - after: {}",
-                    value(f.before.as_ref()),
-                    value(f.after.as_ref()),
-                    cell(&source(f.before.as_ref())),
-                    cell(&source(f.after.as_ref()))
-                );
-            }
+        for f in facts {
+            let _ = writeln!(
+                out,
+                "- `{}`: `{}` → `{}`\n  - before: {}\n  - after: {}",
+                f.name,
+                f.before,
+                f.after,
+                cell(&f.from),
+                cell(&f.to)
+            );
         }
     }
     lists(d, &mut out, "- ");

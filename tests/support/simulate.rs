@@ -12,6 +12,7 @@
 //! the installed-update list (dated the day of the snapshot). What only the user decides
 //! (Windows Update, Office's update, disconnecting an account) is not applied.
 
+use crate::common::copy_dir;
 use caadoctor::fix::{Change, Opens, Plan, Winhttp};
 use std::path::{Path, PathBuf};
 
@@ -54,19 +55,6 @@ impl Text {
             text.into_bytes()
         };
         std::fs::write(&self.path, bytes).unwrap();
-    }
-}
-
-pub fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
     }
 }
 
