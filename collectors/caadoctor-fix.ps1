@@ -141,6 +141,8 @@ function Get-RegistryValue([string]$Key, [string]$Name) {
 
 function Format-Dword($Value) {
     if ($null -eq $Value) { return 'not set' }
+    # A value of another type than the DWORD expected is shown as it is.
+    if (-not ($Value -is [int] -or $Value -is [long])) { return ('"' + [string]$Value + '"') }
     return ('0x{0:x} ({0})' -f [long]$Value)
 }
 
@@ -213,11 +215,14 @@ function Get-CredentialList {
     return $r['Text']
 }
 
-# cmdkey prints "<label>: <target>" (the label is translated, the target is not).
+# cmdkey prints "<label>: <target>" (the label is translated, the target is not; some
+# languages write a full-width colon).
 function Test-CredentialListed([string]$List, [string]$Target) {
     foreach ($line in ($List -split "`r?`n")) {
         $t = $line.Trim()
-        if ($t.EndsWith(': ' + $Target) -or $t.EndsWith(':' + $Target)) { return $true }
+        if (-not $t.EndsWith($Target)) { continue }
+        $label = $t.Substring(0, $t.Length - $Target.Length).TrimEnd()
+        if ($label.EndsWith(':') -or $label.EndsWith([string][char]0xFF1A)) { return $true }
     }
     return $false
 }

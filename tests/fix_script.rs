@@ -255,6 +255,11 @@ fn every_change_is_undone_by_its_inverse_and_backed_up_first() {
             };
             assert!(reversible, "{name} {id}");
             assert_eq!(text_of(u, "Id"), format!("undo-{id}"));
+            // The undo runs through the same engine: its rows carry what every row does.
+            for key in ["Title", "Before", "After", "Check"] {
+                assert!(!text_of(u, key).is_empty(), "{name} {id}: undo {key}");
+            }
+            assert!(!u.contains_key("Undo"), "an undo is not undone again");
             assert_eq!(field(u, "Admin"), field(r, "Admin"), "{name} {id}");
             match kind {
                 "registry-value" => {
