@@ -1,18 +1,25 @@
 @echo off
 rem caadoctor launcher: double-click it. It runs the PowerShell script of the same name next
-rem to this file (caadoctor-collect.ps1 for the collector) with Windows PowerShell, and waits
-rem at the end so the result can be read. Arguments are passed on (-OutputPath, -Days,
-rem -NoProbes).
+rem to this file with Windows PowerShell, and waits at the end so the result can be read:
+rem caadoctor-collect.cmd runs the collector, caadoctor-fix.cmd the fix that caadoctor fix
+rem writes, caadoctor-undo.cmd the undo that the fix leaves with its backup. One launcher,
+rem the same bytes under each name. Arguments are passed on (-OutputPath, -Days, -NoProbes).
 rem No parenthesised blocks: cmd expands %~dp0 inside one when it reads the block, so a
 rem folder named like "caadoctor (1)" would end it early.
 setlocal
-title caadoctor - collecting information for support
+title caadoctor
+set "NAME=%~n0"
 set "SCRIPT=%~dpn0.ps1"
-if not exist "%SCRIPT%" set "SCRIPT=%~dp0caadoctor-collect.ps1"
+rem A browser saves a second download as "caadoctor-collect (1).cmd": then the script of the
+rem name it was sent with.
+if not exist "%SCRIPT%" if /i "%NAME:~0,17%"=="caadoctor-collect" set "SCRIPT=%~dp0caadoctor-collect.ps1"
+if not exist "%SCRIPT%" if /i "%NAME:~0,13%"=="caadoctor-fix" set "SCRIPT=%~dp0caadoctor-fix.ps1"
+if not exist "%SCRIPT%" if /i "%NAME:~0,14%"=="caadoctor-undo" set "SCRIPT=%~dp0caadoctor-undo.ps1"
+call :leaf "%SCRIPT%"
 if exist "%SCRIPT%" goto found
-echo caadoctor-collect.ps1 must be in the same folder as this file:
+echo %SCRIPTNAME% must be in the same folder as this file:
 echo   "%~dp0"
-echo Extract both files from the e-mail or zip first, then double-click this file again.
+echo Extract all the files from the e-mail or zip first, then double-click this file again.
 echo.
 pause
 exit /b 1
@@ -48,20 +55,20 @@ rem (under Unrestricted it asks, and its default answer is "Do not run"). dir /r
 rem mark as a stream named Zone.Identifier.
 dir /r "%SCRIPT%" | find /i ":Zone.Identifier" >nul
 if errorlevel 1 goto run
-echo Windows marked caadoctor-collect.ps1 as downloaded from the internet, and this PC's
+echo Windows marked %SCRIPTNAME% as downloaded from the internet, and this PC's
 echo settings do not run such scripts. To allow it:
-echo   1. Right-click caadoctor-collect.ps1 and choose Properties.
+echo   1. Right-click %SCRIPTNAME% and choose Properties.
 echo   2. At the bottom of the General tab, click "Unblock" (or tick it), then OK.
-echo   3. Double-click caadoctor-collect.cmd again.
+echo   3. Double-click %~nx0 again.
 echo.
 pause
 exit /b 4
 
 :policy
 echo This PC runs only PowerShell scripts that are digitally signed, or none at all,
-echo and caadoctor-collect.ps1 does not carry a valid signature.
+echo and %SCRIPTNAME% does not carry a valid signature.
 echo This is a setting of your organisation, and caadoctor will not work around it.
-echo Please forward this message to your IT department: they can sign caadoctor-collect.ps1
+echo Please forward this message to your IT department: they can sign %SCRIPTNAME%
 echo with the organisation's code-signing certificate, or run it for you.
 echo.
 pause
@@ -74,3 +81,8 @@ echo.
 echo Press any key to close this window.
 pause >nul
 exit /b %RESULT%
+
+rem The file name of the script (its folder may hold characters a for loop would trip on).
+:leaf
+set "SCRIPTNAME=%~nx1"
+exit /b 0

@@ -20,7 +20,7 @@ const EXIT_CANNOT_ANALYZE: u8 = 2;
     name = "caadoctor",
     version,
     about = "Finds why Microsoft 365 Apps activation fails with 0xCAA70007 / 0xCAA80000, from a support snapshot of the failing PC.",
-    after_help = "Examples:\n  caadoctor analyze caadoctor-PC042-20261120-101203.zip\n  caadoctor analyze snapshot-folder/ --format json > report.json\n  caadoctor facts snapshot.zip\n  caadoctor rules\n  caadoctor decode 0xCAA82EFD\n  caadoctor collector --out to-send/\n\nExit codes: 0 analyzed, nothing failed; 1 analyzed, at least one rule failed; 2 could not analyze."
+    after_help = "Examples:\n  caadoctor analyze caadoctor-PC042-20261120-101203.zip\n  caadoctor analyze snapshot-folder/ --format json > report.json\n  caadoctor facts snapshot.zip\n  caadoctor rules\n  caadoctor decode 0xCAA82EFD\n  caadoctor collector --out to-send/\n  caadoctor fix snapshot.zip --out to-send/\n  caadoctor diff before.zip after.zip\n\nExit codes (analyze): 0 analyzed, nothing failed; 1 analyzed, at least one rule failed; 2 could not analyze. Each command's --help gives its own."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -79,6 +79,48 @@ enum Command {
         #[arg(long, value_name = "DIR", default_value = ".")]
         out: PathBuf,
     },
+    /// Write the remediation of a snapshot's findings: a PowerShell script for the user's PC
+    /// (with its double-click launcher and the collector, for the "after" snapshot), or the
+    /// plan it is made from, as JSON.
+    #[command(
+        after_help = "Examples:\n  caadoctor fix samples/win7-sp1-no-tls12.zip --out fix/\n  caadoctor fix snapshot.zip --format json --only tls12,proxy\n  caadoctor fix snapshot.zip --exclude activation-state --out to-send/\n\nThe script changes only what the snapshot showed (it checks each value on the PC first),\nbacks up before each change, writes caadoctor-undo.ps1, asks once, and asks Windows for\nadministrator rights only when a change needs them. docs/fix-plan.md describes the plan.\n\nExit codes: 0 written (or nothing to change); 2 the snapshot or the options could not be used."
+    )]
+    Fix {
+        /// The snapshot the plan is made from (zip, folder or exported files).
+        path: PathBuf,
+        /// Folder for the files (created if missing; files there are replaced). With --format
+        /// json, the plan is written there as caadoctor-fix-plan.json instead of printed.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Act only on these rules.
+        #[arg(long, value_name = "RULE,...", value_delimiter = ',')]
+        only: Vec<String>,
+        /// Leave these rules alone.
+        #[arg(long, value_name = "RULE,...", value_delimiter = ',')]
+        exclude: Vec<String>,
+        #[arg(long, value_enum, default_value_t = FixFormat::Ps1)]
+        format: FixFormat,
+        /// Add or override rules with the *.toml files of this folder.
+        #[arg(long, value_name = "DIR")]
+        rules: Option<PathBuf>,
+    },
+    /// Compare two snapshots of the same PC, before and after a fix: per rule the verdict
+    /// before and after, the facts that changed with their evidence, artifacts added or
+    /// missing, and sign-in codes logged after the first snapshot.
+    #[command(
+        after_help = "Examples:\n  caadoctor diff before.zip after.zip\n  caadoctor diff before.zip after.zip --format markdown > ticket.md\n\nExit codes: 0 no rule got worse; 1 at least one rule got worse; 2 a snapshot could not be read."
+    )]
+    Diff {
+        /// The snapshot before the fix.
+        before: PathBuf,
+        /// The snapshot after it.
+        after: PathBuf,
+        #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
+        format: DiffFormat,
+        /// Add or override rules with the *.toml files of this folder.
+        #[arg(long, value_name = "DIR")]
+        rules: Option<PathBuf>,
+    },
     /// List the rules: id, title, severity and the article section each maps to.
     Rules {
         #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -94,6 +136,19 @@ enum Command {
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Table,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DiffFormat {
+    Table,
+    Json,
+    Markdown,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FixFormat {
+    Ps1,
     Json,
 }
 
@@ -240,6 +295,49 @@ fn run(cli: Cli) -> Result<u8, String> {
             print(&text)?;
             Ok(EXIT_CLEAN)
         }
+        Command::Fix {
+            path,
+            out,
+            only,
+            exclude,
+            format,
+            rules,
+        } => fix(
+            &path,
+            out.as_deref(),
+            only,
+            exclude,
+            format,
+            rules.as_deref(),
+        ),
+        Command::Diff {
+            before,
+            after,
+            format,
+            rules,
+        } => {
+            let rules = load_rules(rules.as_deref())?;
+            let before = analysis::analyze(open(&before)?, &rules);
+            let after = analysis::analyze(open(&after)?, &rules);
+            let d = caadoctor::diff::diff(&before, &after);
+            for w in &d.warnings {
+                eprintln!("caadoctor: warning: {w}");
+            }
+            let text = match format {
+                DiffFormat::Json => d.to_json() + "\n",
+                DiffFormat::Markdown => caadoctor::diff::render::markdown(&d),
+                DiffFormat::Table => {
+                    let width = (!std::io::stdout().is_terminal()).then_some(110);
+                    caadoctor::diff::render::table(&d, width)
+                }
+            };
+            print(&text)?;
+            Ok(if d.worse() {
+                EXIT_FAIL_FOUND
+            } else {
+                EXIT_CLEAN
+            })
+        }
         Command::Rules {
             format,
             rules,
@@ -254,6 +352,56 @@ fn run(cli: Cli) -> Result<u8, String> {
             Ok(EXIT_CLEAN)
         }
     }
+}
+
+fn fix(
+    path: &Path,
+    out: Option<&Path>,
+    only: Vec<String>,
+    exclude: Vec<String>,
+    format: FixFormat,
+    rules: Option<&Path>,
+) -> Result<u8, String> {
+    use caadoctor::fix;
+    let rules = load_rules(rules)?;
+    let selection = fix::Selection::new(only, exclude, &rules).map_err(|e| {
+        let ids: Vec<&str> = rules.rules.iter().map(|r| r.id.as_str()).collect();
+        format!("{e}\n  rules: {}", ids.join(", "))
+    })?;
+    let analysis = analysis::analyze(open(path)?, &rules);
+    let plan = fix::plan(&analysis, &selection);
+    if format == FixFormat::Json {
+        let json = plan.to_json() + "\n";
+        match out {
+            Some(dir) => {
+                let file = dir.join("caadoctor-fix-plan.json");
+                std::fs::create_dir_all(dir)
+                    .and_then(|_| std::fs::write(&file, json))
+                    .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+                print(&format!("{}\n", file.display()))?;
+            }
+            None => print(&json)?,
+        }
+        return Ok(EXIT_CLEAN);
+    }
+    let mut text = fix::text::render(&plan);
+    if plan.actions.is_empty() {
+        text.push_str("\nNothing for a script to change: no file was written.\n");
+        print(&text)?;
+        return Ok(EXIT_CLEAN);
+    }
+    let dir = out.unwrap_or(Path::new("."));
+    let written = fix::script::write_to(&plan, dir)
+        .map_err(|e| format!("cannot write the script to {}: {e}", dir.display()))?;
+    text.push('\n');
+    for path in written {
+        text.push_str(&format!("{}\n", path.display()));
+    }
+    text.push_str(
+        "Send the four files to the user: they go in one folder; double-click caadoctor-fix.cmd.\n",
+    );
+    print(&text)?;
+    Ok(EXIT_CLEAN)
 }
 
 #[derive(clap::Args)]

@@ -281,10 +281,25 @@ fn the_launcher_runs_the_script_beside_it_and_waits() {
     );
     assert!(text.is_ascii());
     assert!(text.contains("\"%PS%\" -NoProfile -ExecutionPolicy Bypass -File \"%SCRIPT%\" %*"));
-    // The script of its own name beside it (the launcher serves other scripts too), else
-    // the collector's.
+    // The script of its own name beside it (the same launcher serves the fix and its undo),
+    // else, for a launcher a browser renamed ("caadoctor-fix (1).cmd"), the script of the
+    // name it was sent with, decided by the name's start: never another tool's script.
     assert!(text.contains("set \"SCRIPT=%~dpn0.ps1\""));
-    assert!(text.contains("if not exist \"%SCRIPT%\" set \"SCRIPT=%~dp0caadoctor-collect.ps1\""));
+    for (name, len) in [
+        ("caadoctor-collect", 17),
+        ("caadoctor-fix", 13),
+        ("caadoctor-undo", 14),
+    ] {
+        assert_eq!(name.len(), len);
+        let fallback = format!(
+            "if not exist \"%SCRIPT%\" if /i \"%NAME:~0,{len}%\"==\"{name}\" set \"SCRIPT=%~dp0{name}.ps1\""
+        );
+        assert!(text.contains(&fallback), "{fallback}");
+    }
+    assert!(
+        !text.contains("caadoctor-collect.ps1\r\n") && !text.contains("echo caadoctor-collect"),
+        "the messages name the script the launcher runs, not the collector's"
+    );
     assert!(text.contains("pause"));
     // cmd expands %~dp0 when it reads a parenthesised block: a folder named "x (1)" would
     // end the block early. The launcher has none.

@@ -49,57 +49,6 @@ fn budget(src: &str, group: &str) -> i64 {
 // ---------------------------------------------------------------------------------------
 // 1. WMI
 
-/// Cmdlets and types that talk to WMI.
-const WMI_COMMANDS: &[&str] = &[
-    "Get-WmiObject",
-    "gwmi",
-    "Get-CimInstance",
-    "gcim",
-    "Get-HotFix",
-    "Invoke-WmiMethod",
-    "Get-CimAssociatedInstance",
-    "Invoke-CimMethod",
-    "Get-CimClass",
-    "Register-WmiEvent",
-];
-const WMI_TYPES: &[&str] = &["wmi", "wmiclass", "wmisearcher"];
-
-/// Every WMI call outside `Invoke-Wmi`.
-fn wmi_outside_helper(src: &str) -> Vec<String> {
-    let tree = parse(src);
-    let mut out = Vec::new();
-    each_node(tree.root_node(), &mut |n| {
-        let what = match n.kind() {
-            "command_name" => {
-                let t = text(n, src);
-                WMI_COMMANDS
-                    .iter()
-                    .any(|c| c.eq_ignore_ascii_case(t))
-                    .then(|| t.to_owned())
-            }
-            "type_literal" => {
-                let t = text(n, src).trim_matches(['[', ']']).to_ascii_lowercase();
-                let wmi_namespace = t.starts_with("system.management.")
-                    && !t.starts_with("system.management.automation");
-                (WMI_TYPES.contains(&t.as_str()) || wmi_namespace).then(|| format!("[{t}]"))
-            }
-            "generic_token" => {
-                let t = text(n, src).to_ascii_lowercase();
-                (t.starts_with("system.management.")
-                    && !t.starts_with("system.management.automation"))
-                .then(|| t.clone())
-            }
-            _ => None,
-        };
-        if let Some(w) = what
-            && enclosing_function(n, src) != Some("Invoke-Wmi")
-        {
-            out.push(format!("line {}: {w}", line(n)));
-        }
-    });
-    out
-}
-
 #[test]
 fn wmi_is_reached_only_through_one_helper_with_a_deadline() {
     let src = script();
@@ -289,28 +238,6 @@ fn a_program_stopped_at_its_time_limit_keeps_what_it_printed() {
 
 // ---------------------------------------------------------------------------------------
 // 5. Errors are captured, never swallowed
-
-/// Commands that hide errors (`-ErrorAction SilentlyContinue` or `Ignore`) without keeping
-/// them (`-ErrorVariable`). Waiting for a process that may outlive the wait is the one
-/// expected error.
-fn swallowed_errors(src: &str) -> Vec<String> {
-    let tree = parse(src);
-    commands(tree.root_node(), src)
-        .into_iter()
-        .filter(|c| {
-            let hides = ["-ErrorAction", "-ea"].iter().any(|p| {
-                c.value_of(p).is_some_and(|v| {
-                    matches!(
-                        v.to_ascii_lowercase().as_str(),
-                        "silentlycontinue" | "ignore" | "0"
-                    )
-                })
-            });
-            hides && !c.has("-ErrorVariable") && !c.has("-ev")
-        })
-        .map(|c| format!("line {}: {}", line(c.node), c.name))
-        .collect()
-}
 
 #[test]
 fn errors_are_kept_never_swallowed() {

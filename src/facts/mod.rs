@@ -24,7 +24,7 @@ pub mod office;
 pub mod os;
 pub mod probes;
 pub mod proxy;
-mod registry_read;
+pub(crate) mod registry_read;
 pub mod services;
 pub mod tls;
 pub mod updates;
@@ -41,7 +41,7 @@ use crate::registry::RegistryView;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// The registry keys the facts read, each with how many levels of its subkeys they read
+/// The registry keys the facts (and the fix plan) read, each with how many levels of its subkeys they read
 /// too: an analysis keeps only these of its `.reg` files in memory. A fact that reads another
 /// key must add it here; in a debug build (the tests) a lookup outside them panics.
 pub const REGISTRY_READ: &[(&str, usize)] = &[
@@ -68,6 +68,8 @@ pub const REGISTRY_READ: &[(&str, usize)] = &[
     (ipv6::PARAMETERS, 0),
     // Every service's own key.
     (services::SERVICES, 1),
+    // Read by the fix plan: Windows 7's TLS 1.1 client, which the easy fix turns on too.
+    (crate::fix::tls::SCHANNEL_TLS11_CLIENT, 0),
 ];
 
 /// A registry view that keeps what the facts read ([`REGISTRY_READ`]).

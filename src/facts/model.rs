@@ -11,7 +11,7 @@ use serde::Serialize;
 use std::fmt;
 
 /// Where a fact was read, precisely enough to open the file and find it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Evidence {
     /// Path of the artifact inside the snapshot.
     pub artifact: String,

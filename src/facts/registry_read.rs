@@ -8,7 +8,7 @@ use crate::parse::reg::RegData;
 use crate::registry::{Conflict, Lookup, Origin, RegistryView, Scope};
 
 /// What the snapshot says about one value.
-pub(super) enum Reading<T> {
+pub(crate) enum Reading<T> {
     /// Set, with this value.
     Set(T, Evidence),
     /// Not set on the machine (value or whole key absent): the Windows default applies.
@@ -18,14 +18,14 @@ pub(super) enum Reading<T> {
 }
 
 impl<T> Reading<T> {
-    pub(super) fn evidence(&self) -> Option<&Evidence> {
+    pub(crate) fn evidence(&self) -> Option<&Evidence> {
         match self {
             Reading::Set(_, e) | Reading::NotSet(e) => Some(e),
             Reading::NotCollected => None,
         }
     }
 
-    pub(super) fn value(&self) -> Option<&T> {
+    pub(crate) fn value(&self) -> Option<&T> {
         match self {
             Reading::Set(v, _) => Some(v),
             _ => None,
@@ -115,19 +115,19 @@ pub(super) fn reword(ev: &mut Evidence, seen: String) {
     };
 }
 
-pub(super) fn int(view: &RegistryView, key: &str, name: &str) -> Reading<i64> {
+pub(crate) fn int(view: &RegistryView, key: &str, name: &str) -> Reading<i64> {
     read(view, key, name, |d| {
         d.as_u64().and_then(|v| i64::try_from(v).ok())
     })
 }
 
-pub(super) fn text(view: &RegistryView, key: &str, name: &str) -> Reading<String> {
+pub(crate) fn text(view: &RegistryView, key: &str, name: &str) -> Reading<String> {
     read(view, key, name, |d| d.as_str().map(str::to_owned))
 }
 
 /// Evidence that a key exists, from a whole export's `[KEY]` line: a file that is not one
 /// creates the keys it names when imported, so it does not show what is installed.
-pub(super) fn key_evidence(view: &RegistryView, key: &str) -> Option<Evidence> {
+pub(crate) fn key_evidence(view: &RegistryView, key: &str) -> Option<Evidence> {
     view.key(key)
         .filter(|node| node.listed)
         .map(|node| evidence(&node.origin, node.path.clone(), "key present".to_owned()))

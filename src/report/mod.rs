@@ -14,7 +14,7 @@ use serde::Serialize;
 pub const REPORT_SCHEMA: &str = "caadoctor.report/1";
 pub const FACTS_SCHEMA: &str = "caadoctor.facts/1";
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize)]
 pub struct Tool {
     pub name: &'static str,
     pub version: &'static str,

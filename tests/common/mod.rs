@@ -62,6 +62,30 @@ pub fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// A copy of a folder tree (a sample to change without touching it).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("the copy's folder");
+    for e in std::fs::read_dir(from).expect("read dir") {
+        let e = e.expect("entry");
+        let target = to.join(e.file_name());
+        if e.file_type().expect("file type").is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).expect("copy");
+        }
+    }
+}
+
+/// Compares `text` with the golden file `path`, or rewrites it under `UPDATE_GOLDEN`;
+/// a difference is added to `changed` (the caller asserts once, naming them all).
+pub fn check_golden(path: &Path, text: &str, changed: &mut Vec<String>) {
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(path, text).expect("write the golden file");
+    } else if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
+        changed.push(path.display().to_string());
+    }
+}
+
 pub fn files_in(dir: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
         .expect("read dir")

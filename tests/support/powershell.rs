@@ -5,7 +5,10 @@
 //! - [`clm_violations`]: .NET, COM and Add-Type outside code that runs only in
 //!   FullLanguage mode (AppLocker and WDAC put PowerShell in Constrained Language mode,
 //!   which refuses them);
-//! - helpers to find functions, commands, their arguments and what encloses a node.
+//! - [`wmi_outside_helper`] and [`swallowed_errors`]: WMI only through the one helper with
+//!   a deadline, and no error hidden without being kept;
+//! - helpers to find functions, commands, their arguments and what encloses a node, and to
+//!   read data written as PowerShell literals ([`literal`], [`assigned`]).
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -701,4 +704,264 @@ pub fn clm_violations(src: &str) -> Vec<Violation> {
         _ => {}
     });
     out
+}
+
+// ---------------------------------------------------------------------------------------
+// Shared rules of the scripts caadoctor sends: WMI with a deadline, errors kept
+
+/// Cmdlets and types that talk to WMI.
+pub const WMI_COMMANDS: &[&str] = &[
+    "Get-WmiObject",
+    "gwmi",
+    "Get-CimInstance",
+    "gcim",
+    "Get-HotFix",
+    "Invoke-WmiMethod",
+    "Get-CimAssociatedInstance",
+    "Invoke-CimMethod",
+    "Get-CimClass",
+    "Register-WmiEvent",
+];
+pub const WMI_TYPES: &[&str] = &["wmi", "wmiclass", "wmisearcher"];
+
+/// Every WMI call outside `Invoke-Wmi`.
+pub fn wmi_outside_helper(src: &str) -> Vec<String> {
+    let tree = parse(src);
+    let mut out = Vec::new();
+    each_node(tree.root_node(), &mut |n| {
+        let what = match n.kind() {
+            "command_name" => {
+                let t = text(n, src);
+                WMI_COMMANDS
+                    .iter()
+                    .any(|c| c.eq_ignore_ascii_case(t))
+                    .then(|| t.to_owned())
+            }
+            "type_literal" => {
+                let t = text(n, src).trim_matches(['[', ']']).to_ascii_lowercase();
+                let wmi_namespace = t.starts_with("system.management.")
+                    && !t.starts_with("system.management.automation");
+                (WMI_TYPES.contains(&t.as_str()) || wmi_namespace).then(|| format!("[{t}]"))
+            }
+            "generic_token" => {
+                let t = text(n, src).to_ascii_lowercase();
+                (t.starts_with("system.management.")
+                    && !t.starts_with("system.management.automation"))
+                .then(|| t.clone())
+            }
+            _ => None,
+        };
+        if let Some(w) = what
+            && enclosing_function(n, src) != Some("Invoke-Wmi")
+        {
+            out.push(format!("line {}: {w}", line(n)));
+        }
+    });
+    out
+}
+
+/// Commands that hide errors (`-ErrorAction SilentlyContinue` or `Ignore`) without keeping
+/// them (`-ErrorVariable`). Waiting for a process that may outlive the wait is the one
+/// expected error.
+pub fn swallowed_errors(src: &str) -> Vec<String> {
+    let tree = parse(src);
+    commands(tree.root_node(), src)
+        .into_iter()
+        .filter(|c| {
+            let hides = ["-ErrorAction", "-ea"].iter().any(|p| {
+                c.value_of(p).is_some_and(|v| {
+                    matches!(
+                        v.to_ascii_lowercase().as_str(),
+                        "silentlycontinue" | "ignore" | "0"
+                    )
+                })
+            });
+            hides && !c.has("-ErrorVariable") && !c.has("-ev")
+        })
+        .map(|c| format!("line {}: {}", line(c.node), c.name))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// Data written as PowerShell literals (the fix script's plan)
+
+/// A literal as written: a string (quotes removed, doubled quotes undone), anything else
+/// as its text (`2560`, `$null`, `$true`), an array, or a hashtable by key.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Literal {
+    Text(String),
+    Raw(String),
+    List(Vec<Literal>),
+    Map(BTreeMap<String, Literal>),
+}
+
+impl Literal {
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Literal::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    pub fn raw(&self) -> Option<&str> {
+        match self {
+            Literal::Raw(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    pub fn map(&self) -> Option<&BTreeMap<String, Literal>> {
+        match self {
+            Literal::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn list(&self) -> Option<&[Literal]> {
+        match self {
+            Literal::List(l) => Some(l),
+            _ => None,
+        }
+    }
+}
+
+fn unquote(s: &str) -> String {
+    let t = s.trim();
+    if t.len() >= 2 && t.starts_with('\'') && t.ends_with('\'') {
+        let inner = &t[1..t.len() - 1];
+        let mut out = String::new();
+        let mut chars = inner.chars().peekable();
+        while let Some(c) = chars.next() {
+            out.push(c);
+            if matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}')
+                && chars.peek() == Some(&c)
+            {
+                chars.next();
+            }
+        }
+        out
+    } else {
+        t.to_owned()
+    }
+}
+
+/// The first node of these kinds at or under `node`, in document order.
+fn first_of<'t>(node: Node<'t>, kinds: &[&str]) -> Option<Node<'t>> {
+    let mut found = None;
+    each_node(node, &mut |n| {
+        if found.is_none() && kinds.contains(&n.kind()) {
+            found = Some(n)
+        }
+    });
+    found
+}
+
+/// Whether `node` is directly inside `container` (no hashtable or array in between).
+fn directly_in(node: Node<'_>, container: Node<'_>) -> bool {
+    let mut at = node.parent();
+    while let Some(n) = at {
+        if n == container {
+            return true;
+        }
+        if matches!(n.kind(), "hash_literal_expression" | "array_expression") {
+            return false;
+        }
+        at = n.parent();
+    }
+    false
+}
+
+/// The literal a value node holds.
+pub fn literal(node: Node<'_>, src: &str) -> Literal {
+    let Some(n) = first_of(
+        node,
+        &[
+            "hash_literal_expression",
+            "array_expression",
+            "string_literal",
+            "integer_literal",
+            "variable",
+        ],
+    ) else {
+        return Literal::Raw(text(node, src).trim().to_owned());
+    };
+    match n.kind() {
+        "hash_literal_expression" => {
+            let mut map = BTreeMap::new();
+            for entry in nodes_of(n, "hash_entry") {
+                if !directly_in(entry, n) {
+                    continue;
+                }
+                let mut c = entry.walk();
+                let named: Vec<Node<'_>> = entry.named_children(&mut c).collect();
+                if let (Some(k), Some(v)) = (named.first(), named.last()) {
+                    map.insert(unquote(text(*k, src)), literal(*v, src));
+                }
+            }
+            Literal::Map(map)
+        }
+        "array_expression" => {
+            let mut items = Vec::new();
+            each_node(n, &mut |x| {
+                if x != n
+                    && matches!(
+                        x.kind(),
+                        "hash_literal_expression"
+                            | "array_expression"
+                            | "string_literal"
+                            | "integer_literal"
+                    )
+                    && directly_in(x, n)
+                {
+                    items.push(literal(x, src));
+                }
+            });
+            Literal::List(items)
+        }
+        "string_literal" => Literal::Text(unquote(text(n, src))),
+        _ => Literal::Raw(text(n, src).trim().to_owned()),
+    }
+}
+
+/// The value assigned to `$name` at the top of the script (`$name = ...`).
+pub fn assigned(src: &str, name: &str) -> Option<Literal> {
+    let tree = parse(src);
+    let found = nodes_of(tree.root_node(), "assignment_expression")
+        .into_iter()
+        .find(|a| {
+            enclosing_function(*a, src).is_none()
+                && a.child(0)
+                    .is_some_and(|l| text(l, src).trim().eq_ignore_ascii_case(name))
+        })?;
+    let value = found.child(2)?;
+    Some(literal(value, src))
+}
+
+/// The labels of the clauses of the first `switch` in `src` (a function's text).
+pub fn switch_labels(src: &str) -> Vec<String> {
+    let tree = parse(src);
+    let Some(switch) = nodes_of(tree.root_node(), "switch_statement")
+        .into_iter()
+        .next()
+    else {
+        return Vec::new();
+    };
+    nodes_of(switch, "switch_clause")
+        .into_iter()
+        .filter(|c| {
+            // Clauses of this switch, not of one nested in a clause.
+            let mut at = c.parent();
+            while let Some(n) = at {
+                if n.kind() == "switch_statement" {
+                    return n == switch;
+                }
+                at = n.parent();
+            }
+            false
+        })
+        .filter_map(|c| {
+            let mut w = c.walk();
+            c.children(&mut w).next().map(|k| unquote(text(k, src)))
+        })
+        .collect()
 }
