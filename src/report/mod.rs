@@ -4,6 +4,7 @@
 //! so redaction ([`crate::redact`]) is applied to it once, before any format sees it. The
 //! facts view (`caadoctor facts`) is a separate document, `caadoctor.facts/1`.
 
+pub mod html;
 pub mod probes;
 pub mod table;
 pub mod timeline;
