@@ -5,6 +5,7 @@
 //! facts view (`caadoctor facts`) is a separate document, `caadoctor.facts/1`.
 
 pub mod html;
+pub mod markdown;
 pub mod probes;
 pub mod table;
 pub mod timeline;
