@@ -19,6 +19,7 @@ pub mod endpoints;
 pub mod facts;
 pub mod parse;
 pub mod problem;
+pub mod redact;
 pub mod registry;
 pub mod report;
 pub mod rules;

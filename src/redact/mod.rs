@@ -1,0 +1,570 @@
+//! `--redact`: consistent pseudonyms for everything in a report that identifies a person
+//! or an organisation, applied to the document model once, before any format renders it.
+//!
+//! A [`Pseudonymizer`] lives for a run (one `analyze`, one `facts`, a whole `bulk`): the
+//! same value gets the same pseudonym wherever it stands, in every document of the run.
+//! For each document it takes the snapshot's own identifying values ([`seeds`]: host,
+//! accounts, domains, tenants, ids, proxies, the PC's addresses), finds more by their
+//! shape ([`scan`]: e-mail and IP addresses, MACs, SIDs, profile paths), then rewrites
+//! every string of the document ([`Strings`]). Shapes are kept: `proxy.fabrikam.net:3128`
+//! → `proxy.org-1.example:3128`, `CONTOSO\k.meyer` → `ORG-1\user-1`, `10.20.31.57` →
+//! `10.255.0.1` (private stays private), a GUID stays a GUID; each pseudonym is written in
+//! the case of what it replaces.
+//!
+//! Never replaced: Microsoft's domains and addresses (the article's endpoints, and the
+//! addresses they resolved to), public mail domains, error codes, registry paths, build
+//! numbers — none of them is a value the snapshot names as its own — and verdicts, which
+//! are not text. A name that is also a word of caadoctor's own texts (a domain called
+//! `ACCOUNTS`, a user called `admin`) is replaced only where it names something
+//! (`ACCOUNTS\jkowalski`, `\Users\admin\`, `admin@…`, a field that is the name alone), so
+//! the report's own words stay intact.
+//!
+//! [`Pseudonymizer::map_json`] is the mapping back (`--redact-map`).
+
+mod names;
+mod scan;
+pub mod seeds;
+mod walk;
+
+pub use seeds::{Seed, Seeds};
+pub use walk::Strings;
+
+use memchr::memmem;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::net::IpAddr;
+
+pub const MAP_SCHEMA: &str = "caadoctor.redact-map/1";
+
+/// What a pseudonym stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Host,
+    User,
+    /// An organisation: the label of its DNS domain, a NetBIOS domain.
+    Org,
+    /// A DNS domain of the organisation.
+    Domain,
+    Account,
+    Tenant,
+    Guid,
+    Sid,
+    Ipv4,
+    Ipv6,
+    Mac,
+    /// A person's display name or an account id.
+    Name,
+    Keyword,
+}
+
+#[derive(Debug)]
+struct Entry {
+    kind: Kind,
+    original: String,
+    /// Lower-case base form.
+    pseudonym: String,
+    /// The organisation number (org-N) of an org or domain.
+    org: u32,
+    /// Replaced wherever it stands, not only where it names something.
+    anywhere: bool,
+    /// ASCII-lower-cased spellings searched for.
+    patterns: Vec<Vec<u8>>,
+    /// An account's domain and user entries.
+    parts: Option<(usize, usize)>,
+    /// Every spelling replaced, and what it became.
+    written: BTreeMap<String, String>,
+}
+
+/// Pseudonyms for one run.
+#[derive(Debug, Default)]
+pub struct Pseudonymizer {
+    entries: Vec<Entry>,
+    by_key: HashMap<String, usize>,
+    taken: HashSet<String>,
+    counters: HashMap<&'static str, u32>,
+    microsoft: HashSet<IpAddr>,
+    /// Entries of the document being redacted.
+    active: Vec<usize>,
+    keywords: Vec<usize>,
+    refused: Vec<String>,
+}
+
+/// One line of the map file.
+#[derive(Debug, Serialize)]
+struct MapLine<'a> {
+    pseudonym: &'a str,
+    original: &'a str,
+    kind: Kind,
+}
+
+fn is_word(c: Option<char>) -> bool {
+    c.is_some_and(|c| c.is_alphanumeric() || c == '_')
+}
+
+fn guid(text: &str) -> Option<String> {
+    let t = text.trim().trim_start_matches('{').trim_end_matches('}');
+    let groups: Vec<&str> = t.split('-').collect();
+    let shape = groups.iter().map(|g| g.len()).collect::<Vec<_>>() == [8, 4, 4, 4, 12];
+    (shape && t.chars().all(|c| c.is_ascii_hexdigit() || c == '-')).then(|| t.to_owned())
+}
+
+impl Pseudonymizer {
+    pub fn new() -> Self {
+        Pseudonymizer::default()
+    }
+
+    /// Adds the customer's own words (one per line; `#` starts a comment), replaced
+    /// wherever they stand. Returns those refused: a single word of caadoctor's own texts
+    /// (replacing it would change the report's words, rule texts, paths or endpoints).
+    pub fn add_keywords(&mut self, text: &str) -> Vec<String> {
+        let mut refused = Vec::new();
+        for line in text.lines() {
+            let k = line.split('#').next().unwrap_or_default().trim();
+            if k.is_empty() {
+                continue;
+            }
+            if names::is_own_word(k) || k.chars().count() < 2 {
+                refused.push(k.to_owned());
+                continue;
+            }
+            let id = self.entry(Kind::Keyword, k, true, |p| p.numbered("keyword"));
+            self.keywords.push(id);
+        }
+        self.refused.extend(refused.iter().cloned());
+        refused
+    }
+
+    /// Redacts one document: its snapshot's seeds, then what its strings show by shape,
+    /// then every string rewritten.
+    pub fn redact<T: Strings + ?Sized>(&mut self, seeds: &Seeds, doc: &mut T) {
+        self.active = self.keywords.clone();
+        for seed in &seeds.0 {
+            self.seed(seed);
+        }
+        doc.each_string(&mut |s| self.detect(s));
+        doc.each_string(&mut |s| {
+            if let Some(new) = self.rewrite(s) {
+                *s = new;
+            }
+        });
+    }
+
+    fn numbered(&mut self, counter: &'static str) -> String {
+        let n = self.next(counter);
+        format!("{counter}-{n}")
+    }
+
+    fn next(&mut self, counter: &'static str) -> u32 {
+        let n = self.counters.entry(counter).or_insert(0);
+        *n += 1;
+        *n
+    }
+
+    /// The entry of `original` (any case), made with `make` the first time.
+    fn entry(
+        &mut self,
+        kind: Kind,
+        original: &str,
+        anywhere: bool,
+        make: impl FnOnce(&mut Self) -> String,
+    ) -> usize {
+        let key = original.to_lowercase();
+        if let Some(&id) = self.by_key.get(&key) {
+            if !self.active.contains(&id) {
+                self.active.push(id);
+            }
+            return id;
+        }
+        let mut pseudonym = make(self);
+        let mut k = 2;
+        while self.taken.contains(&pseudonym) {
+            pseudonym = match pseudonym.split_once('.') {
+                Some((a, b)) => format!("{a}-{k}.{b}"),
+                None => format!("{pseudonym}-{k}"),
+            };
+            k += 1;
+        }
+        self.taken.insert(pseudonym.clone());
+        let mut patterns: Vec<Vec<u8>> = Vec::new();
+        for p in [original.to_owned(), original.to_lowercase(), original.to_uppercase()] {
+            let p = p.to_ascii_lowercase().into_bytes();
+            if !p.is_empty() && !patterns.contains(&p) {
+                patterns.push(p);
+            }
+        }
+        let id = self.entries.len();
+        self.entries.push(Entry {
+            kind,
+            original: original.to_owned(),
+            pseudonym,
+            org: 0,
+            anywhere,
+            patterns,
+            parts: None,
+            written: BTreeMap::new(),
+        });
+        self.by_key.insert(key, id);
+        self.active.push(id);
+        id
+    }
+
+    fn seed(&mut self, seed: &Seed) {
+        match seed {
+            Seed::Host(h) => self.host(h),
+            Seed::Account(a) => self.account(a),
+            Seed::Org(o) => {
+                self.org(o);
+            }
+            Seed::Email(e) => self.email(e),
+            Seed::Domain(d) => {
+                self.domain(d);
+            }
+            Seed::Proxy(p) => self.proxy(p),
+            Seed::Tenant(t) => {
+                let anywhere = names::replace_anywhere(t);
+                self.entry(Kind::Tenant, t, anywhere, |p| p.numbered("tenant"));
+            }
+            Seed::Guid(g) => self.guid(g),
+            Seed::Address(a) => {
+                let ip = crate::parse::ipconfig::address(a).or_else(|| a.trim().parse().ok());
+                if let Some(ip) = ip {
+                    self.address(ip);
+                }
+            }
+            Seed::Name(n) => {
+                let anywhere = names::replace_anywhere(n) && n.chars().count() >= 4;
+                self.entry(Kind::Name, n, anywhere, |p| p.numbered("name"));
+            }
+            Seed::Microsoft(ip) => {
+                self.microsoft.insert(*ip);
+            }
+        }
+    }
+
+    fn host(&mut self, name: &str) {
+        let name = name.trim().trim_end_matches('.');
+        if name.parse::<IpAddr>().is_ok() || names::is_protected_domain(name) {
+            return;
+        }
+        let (first, rest) = match name.split_once('.') {
+            Some((h, d)) => (h, Some(d)),
+            None => (name, None),
+        };
+        if let Some(rest) = rest.filter(|r| r.contains('.')) {
+            self.domain(rest);
+        } else if let Some(rest) = rest {
+            self.org(rest);
+        }
+        if !first.is_empty() {
+            let anywhere = names::replace_anywhere(first);
+            self.entry(Kind::Host, first, anywhere, |p| p.numbered("host"));
+        }
+    }
+
+    /// An organisation by its name (`contoso`, `CONTOSO`): returns its number.
+    fn org(&mut self, name: &str) -> u32 {
+        let anywhere = names::replace_anywhere(name);
+        let id = self.entry(Kind::Org, name, anywhere, |p| {
+            let n = p.next("org");
+            format!("org-{n}")
+        });
+        let e = &mut self.entries[id];
+        if e.org == 0 {
+            e.org = e
+                .pseudonym
+                .strip_prefix("org-")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(u32::MAX);
+        }
+        e.org
+    }
+
+    /// A DNS name: its registrable part becomes `org-N.example` (an internal top level
+    /// kept), the labels before it stay (they are replaced only if they are names too).
+    fn domain(&mut self, name: &str) -> Option<usize> {
+        let name = name.trim().trim_start_matches("*.").trim_end_matches('.');
+        if names::is_protected_domain(name) {
+            return None;
+        }
+        let (registrable, label) = names::registrable(name)?;
+        let org = self.org(&label);
+        let tld = names::pseudonym_tld(&registrable);
+        Some(self.entry(Kind::Domain, &registrable, true, move |_| {
+            format!("org-{org}.{tld}")
+        }))
+    }
+
+    fn user(&mut self, name: &str) -> usize {
+        let anywhere = names::replace_anywhere(name);
+        self.entry(Kind::User, name, anywhere, |p| p.numbered("user"))
+    }
+
+    /// `DOMAIN\user`: both parts, and the pair, which is replaced wherever it stands.
+    fn account(&mut self, text: &str) {
+        let Some((domain, user)) = text.trim().split_once('\\') else {
+            if !text.trim().is_empty() {
+                self.user(text.trim());
+            }
+            return;
+        };
+        if domain.is_empty() || user.is_empty() {
+            return;
+        }
+        let d = if domain.contains('.') {
+            self.domain(domain).unwrap_or_else(|| self.org(domain) as usize)
+        } else {
+            let _ = self.org(domain);
+            self.by_key.get(&domain.to_lowercase()).copied().unwrap_or(0)
+        };
+        let u = self.user(user);
+        let pseudonym = format!(
+            "{}\\{}",
+            self.entries[d].pseudonym, self.entries[u].pseudonym
+        );
+        let id = self.entry(Kind::Account, text.trim(), true, |_| pseudonym);
+        self.entries[id].parts = Some((d, u));
+    }
+
+    fn email(&mut self, text: &str) {
+        let Some((local, domain)) = text.trim().rsplit_once('@') else {
+            return;
+        };
+        if !local.is_empty() {
+            self.user(local);
+        }
+        self.domain(domain);
+    }
+
+    /// A proxy setting: every host in it (`http=a:80;https=b:443`, `http://pac.x/p.pac`).
+    fn proxy(&mut self, text: &str) {
+        for part in text.split([';', ' ', ',']) {
+            let part = part.rsplit('=').next().unwrap_or(part).trim();
+            let part = part.split_once("://").map_or(part, |(_, r)| r);
+            let host = part.split(['/', '?']).next().unwrap_or(part);
+            // A port, or a wildcard bypass entry (`10.*`, `<local>`).
+            let host = host.rsplit_once(':').map_or(host, |(h, port)| {
+                if port.chars().all(|c| c.is_ascii_digit()) {
+                    h
+                } else {
+                    host
+                }
+            });
+            if host.is_empty() || host.contains(['*', '<', '[']) && !host.starts_with("*.") {
+                continue;
+            }
+            if let Ok(ip) = host.parse::<IpAddr>() {
+                self.address(ip);
+            } else if host.contains('.') {
+                self.domain(host);
+            } else if !host.eq_ignore_ascii_case("direct") {
+                self.host(host);
+            }
+        }
+    }
+
+    fn guid(&mut self, text: &str) {
+        if let Some(g) = guid(text) {
+            self.entry(Kind::Guid, &g, true, |p| {
+                let n = p.next("guid");
+                format!("00000000-0000-4000-8000-{n:012x}")
+            });
+        }
+    }
+
+    fn address(&mut self, ip: IpAddr) {
+        if self.microsoft.contains(&ip) {
+            return;
+        }
+        match ip {
+            IpAddr::V4(v4) if !names::ipv4_is_generic(v4) => {
+                let class = match v4.octets() {
+                    [10, ..] => "ipv4-10",
+                    [172, 16..=31, ..] => "ipv4-172",
+                    [192, 168, ..] => "ipv4-192",
+                    [100, 64..=127, ..] => "ipv4-100",
+                    [169, 254, ..] => "ipv4-169",
+                    _ => "ipv4",
+                };
+                self.entry(Kind::Ipv4, &v4.to_string(), true, |p| {
+                    names::ipv4_pseudonym(v4, p.next(class)).to_string()
+                });
+            }
+            IpAddr::V6(v6) if !names::ipv6_is_generic(v6) => {
+                self.entry(Kind::Ipv6, &v6.to_string(), true, |p| {
+                    names::ipv6_pseudonym(v6, p.next("ipv6")).to_string()
+                });
+            }
+            _ => {}
+        }
+    }
+
+    /// Finds identifying values by their shape in `text`.
+    fn detect(&mut self, text: &str) {
+        for (s, _, e) in scan::emails(text) {
+            self.email(&text[s..e]);
+        }
+        for (_, _, ip) in scan::ipv4s(text) {
+            self.address(IpAddr::V4(ip));
+        }
+        for (_, _, ip) in scan::ipv6s(text) {
+            self.address(IpAddr::V6(ip));
+        }
+        for (s, e) in scan::macs(text) {
+            self.entry(Kind::Mac, &text[s..e], true, |p| {
+                let n = p.next("mac");
+                format!("00-00-5e-00-{:02x}-{:02x}", 0x53 + (n >> 8), n & 0xFF)
+            });
+        }
+        for (s, e) in scan::sids(text) {
+            let sid = &text[s..e];
+            self.entry(Kind::Sid, sid, true, |p| {
+                let n = p.next("sid");
+                let rid = sid.rsplit('-').next().unwrap_or("0");
+                if sid.starts_with("S-1-12-1-") {
+                    format!("S-1-12-1-0-0-{n}-{rid}")
+                } else {
+                    format!("S-1-5-21-0-0-{n}-{rid}")
+                }
+            });
+        }
+        for (s, e) in scan::profile_names(text) {
+            self.user(&text[s..e]);
+        }
+    }
+
+    /// How the pseudonym of `id` is written where it replaces `matched`.
+    fn written(&mut self, id: usize, matched: &str) -> String {
+        let e = &self.entries[id];
+        let out = match (e.parts, matched.split_once('\\')) {
+            (Some((d, u)), Some((md, mu))) => format!(
+                "{}\\{}",
+                names::cased(&self.entries[d].pseudonym, md),
+                names::cased(&self.entries[u].pseudonym, mu)
+            ),
+            _ => names::cased(&e.pseudonym, matched),
+        };
+        self.entries[id]
+            .written
+            .insert(matched.to_owned(), out.clone());
+        out
+    }
+
+    /// The text with every identifying value replaced; `None` when nothing was.
+    fn rewrite(&mut self, text: &str) -> Option<String> {
+        let lower = text.to_ascii_lowercase();
+        let mut spans: Vec<(usize, usize, usize)> = Vec::new();
+        // A field that is the name alone.
+        let trimmed = text.trim();
+        if let Some(&id) = self.by_key.get(&trimmed.to_lowercase())
+            && self.active.contains(&id)
+        {
+            let start = text.len() - text.trim_start().len();
+            spans.push((start, start + trimmed.len(), id));
+        }
+        for &id in &self.active {
+            let e = &self.entries[id];
+            if !e.anywhere {
+                continue;
+            }
+            for p in &e.patterns {
+                for at in memmem::find_iter(lower.as_bytes(), p) {
+                    let end = at + p.len();
+                    if !text.is_char_boundary(at) || !text.is_char_boundary(end) {
+                        continue;
+                    }
+                    let prev = text[..at].chars().next_back();
+                    let next = text[end..].chars().next();
+                    let mut bounded = !is_word(prev) && !is_word(next);
+                    if matches!(e.kind, Kind::Ipv4 | Kind::Ipv6 | Kind::Sid) {
+                        // `10.1.2.3` is not part of `10.1.2.3.4`, nor `S-1-5-21-1-2-3` of a longer SID.
+                        let more = |c: Option<char>, rest: &str| {
+                            matches!(c, Some('.' | ':' | '-'))
+                                && rest.chars().nth(1).is_some_and(|c| c.is_ascii_hexdigit())
+                        };
+                        bounded &= !more(next, &text[end..]) && !matches!(prev, Some('.' | ':'));
+                    }
+                    if bounded {
+                        spans.push((at, end, id));
+                    }
+                }
+            }
+        }
+        // Where a name names something, whether or not it is replaced anywhere.
+        for (s, e) in scan::profile_names(text) {
+            if let Some(&id) = self.by_key.get(&text[s..e].to_lowercase()) {
+                spans.push((s, e, id));
+            }
+        }
+        // An address written otherwise than its normal form (`FE80:0:0:0::1`).
+        for (s, e, ip) in scan::ipv6s(text) {
+            if let Some(&id) = self.by_key.get(&ip.to_string()) {
+                spans.push((s, e, id));
+            }
+        }
+        for (s, at, _) in scan::emails(text) {
+            if let Some(&id) = self.by_key.get(&text[s..at].to_lowercase()) {
+                spans.push((s, at, id));
+            }
+        }
+        if spans.is_empty() {
+            return None;
+        }
+        // Leftmost first, the longest of those starting at the same place.
+        spans.sort_by_key(|(s, e, _)| (*s, std::cmp::Reverse(*e)));
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for (s, e, id) in spans {
+            if s < at {
+                continue;
+            }
+            out.push_str(&text[at..s]);
+            let replacement = self.written(id, &text[s..e]);
+            out.push_str(&replacement);
+            at = e;
+        }
+        out.push_str(&text[at..]);
+        Some(out)
+    }
+
+    /// Pseudonyms given so far.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The map back, as JSON: every spelling written, and the pseudonym of every value
+    /// found, with what it was. Keep it private: it undoes the redaction.
+    pub fn map_json(&self) -> String {
+        let mut lines: Vec<MapLine<'_>> = Vec::new();
+        for e in &self.entries {
+            if e.written.is_empty() {
+                lines.push(MapLine {
+                    pseudonym: &e.pseudonym,
+                    original: &e.original,
+                    kind: e.kind,
+                });
+            }
+            for (original, pseudonym) in &e.written {
+                lines.push(MapLine {
+                    pseudonym,
+                    original,
+                    kind: e.kind,
+                });
+            }
+        }
+        let doc = serde_json::json!({
+            "schema": MAP_SCHEMA,
+            "about": "pseudonym -> original for every value caadoctor --redact replaced; keep this file private, it undoes the redaction",
+            "pseudonyms": lines,
+            "refused_keywords": self.refused,
+        });
+        serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+    }
+}
+
+#[cfg(test)]
+mod tests;
