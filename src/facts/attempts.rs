@@ -49,28 +49,35 @@ pub fn starts(times: impl Iterator<Item = i64>) -> Vec<i64> {
 /// Every sign-in attempt the logs show, oldest first, with its codes and evidence.
 pub fn of_logs(logs: &[(String, EventLog)]) -> Vec<Attempt> {
     let hits = events::caa_hits(logs);
-    group(hits.into_iter().map(|(path, e, codes)| (e.time, (path, e, codes))))
-        .into_iter()
-        .filter_map(|(time, members)| {
-            let time_text = members.first()?.1.time_text.clone();
-            let mut codes: Vec<u32> = Vec::new();
-            let mut evidence = Vec::with_capacity(members.len());
-            for (path, e, found) in members {
-                for c in &found {
-                    if !codes.contains(c) {
-                        codes.push(*c);
-                    }
+    group(
+        hits.into_iter()
+            .map(|(path, e, codes)| (e.time, (path, e, codes))),
+    )
+    .into_iter()
+    .filter_map(|(time, members)| {
+        let time_text = members.first()?.1.time_text.clone();
+        let mut codes: Vec<u32> = Vec::new();
+        let mut evidence = Vec::with_capacity(members.len());
+        for (path, e, found) in members {
+            for c in &found {
+                if !codes.contains(c) {
+                    codes.push(*c);
                 }
-                evidence.push(events::event_evidence(path, e, events::summary_of(e, &found)));
             }
-            Some(Attempt {
-                time,
-                time_text,
-                codes,
-                evidence,
-            })
+            evidence.push(events::event_evidence(
+                path,
+                e,
+                events::summary_of(e, &found),
+            ));
+        }
+        Some(Attempt {
+            time,
+            time_text,
+            codes,
+            evidence,
         })
-        .collect()
+    })
+    .collect()
 }
 
 #[cfg(test)]

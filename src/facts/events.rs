@@ -383,7 +383,10 @@ pub(crate) fn caa_hits(logs: &[(String, EventLog)]) -> Vec<(&str, &Event, Vec<u3
     let mut hits: Vec<(&str, &Event, Vec<u32>)> = all_events(logs)
         .filter(|(_, e)| is_office_alert(e) || is_aad(e))
         .filter_map(|(path, e)| {
-            let caa: Vec<u32> = codes_of(e).into_iter().filter(|c| codes::is_caa(*c)).collect();
+            let caa: Vec<u32> = codes_of(e)
+                .into_iter()
+                .filter(|c| codes::is_caa(*c))
+                .collect();
             (!caa.is_empty()).then_some((path, e, caa))
         })
         .collect();

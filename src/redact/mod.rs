@@ -178,7 +178,8 @@ impl Pseudonymizer {
         }
         let mut pseudonym = make(self);
         let mut k = 2;
-        while self.taken.contains(&pseudonym) {
+        // Never a pseudonym already given, nor one that is itself a value of the run.
+        while self.taken.contains(&pseudonym) || self.by_key.contains_key(&pseudonym) {
             pseudonym = match pseudonym.split_once('.') {
                 Some((a, b)) => format!("{a}-{k}.{b}"),
                 None => format!("{pseudonym}-{k}"),
@@ -187,7 +188,11 @@ impl Pseudonymizer {
         }
         self.taken.insert(pseudonym.clone());
         let mut patterns: Vec<Vec<u8>> = Vec::new();
-        for p in [original.to_owned(), original.to_lowercase(), original.to_uppercase()] {
+        for p in [
+            original.to_owned(),
+            original.to_lowercase(),
+            original.to_uppercase(),
+        ] {
             let p = p.to_ascii_lowercase().into_bytes();
             if !p.is_empty() && !patterns.contains(&p) {
                 patterns.push(p);
@@ -312,10 +317,14 @@ impl Pseudonymizer {
             return;
         }
         let d = if domain.contains('.') {
-            self.domain(domain).unwrap_or_else(|| self.org(domain) as usize)
+            self.domain(domain)
+                .unwrap_or_else(|| self.org(domain) as usize)
         } else {
             let _ = self.org(domain);
-            self.by_key.get(&domain.to_lowercase()).copied().unwrap_or(0)
+            self.by_key
+                .get(&domain.to_lowercase())
+                .copied()
+                .unwrap_or(0)
         };
         let u = self.user(user);
         let pseudonym = format!(

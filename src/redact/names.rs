@@ -70,14 +70,81 @@ const INTERNAL_TLDS: &[&str] = &[
 /// Words of Windows and of support that are names too often to be replaced wherever
 /// they stand (a user called `admin`, a domain called `OFFICE`).
 const COMMON_WORDS: &[&str] = &[
-    "windows", "microsoft", "office", "user", "users", "admin", "administrator", "administrators",
-    "system", "local", "default", "public", "guest", "service", "services", "network", "proxy",
-    "domain", "workgroup", "home", "desktop", "laptop", "server", "client", "test", "support",
-    "account", "accounts", "internet", "settings", "software", "data", "app", "apps", "appdata",
-    "roaming", "program", "files", "the", "and", "not", "set", "yes", "true", "false", "null",
-    "none", "direct", "auto", "all", "any", "sign", "login", "host", "org", "example", "tenant",
-    "device", "policy", "policies", "identity", "license", "licence", "update", "updates",
-    "authority", "builtin", "nt", "guest", "owner", "pc", "computer", "machine", "work", "school",
+    "windows",
+    "microsoft",
+    "office",
+    "user",
+    "users",
+    "admin",
+    "administrator",
+    "administrators",
+    "system",
+    "local",
+    "default",
+    "public",
+    "guest",
+    "service",
+    "services",
+    "network",
+    "proxy",
+    "domain",
+    "workgroup",
+    "home",
+    "desktop",
+    "laptop",
+    "server",
+    "client",
+    "test",
+    "support",
+    "account",
+    "accounts",
+    "internet",
+    "settings",
+    "software",
+    "data",
+    "app",
+    "apps",
+    "appdata",
+    "roaming",
+    "program",
+    "files",
+    "the",
+    "and",
+    "not",
+    "set",
+    "yes",
+    "true",
+    "false",
+    "null",
+    "none",
+    "direct",
+    "auto",
+    "all",
+    "any",
+    "sign",
+    "login",
+    "host",
+    "org",
+    "example",
+    "tenant",
+    "device",
+    "policy",
+    "policies",
+    "identity",
+    "license",
+    "licence",
+    "update",
+    "updates",
+    "authority",
+    "builtin",
+    "nt",
+    "guest",
+    "owner",
+    "pc",
+    "computer",
+    "machine",
+    "work",
+    "school",
 ];
 
 /// The lower-case words of caadoctor's own texts: the rule files, the fact catalog and
@@ -135,7 +202,9 @@ pub fn registrable(name: &str) -> Option<(String, String)> {
     let name = name.trim_end_matches('.');
     let labels: Vec<&str> = name.split('.').collect();
     let valid = |l: &&str| {
-        !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+        !l.is_empty()
+            && l.chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
     };
     if labels.len() < 2 || !labels.iter().all(valid) {
         return None;
@@ -214,7 +283,10 @@ pub fn ipv4_is_generic(ip: Ipv4Addr) -> bool {
 
 /// RFC 5737's ranges (`Ipv4Addr::is_documentation` is not stable yet).
 fn is_documentation(ip: Ipv4Addr) -> bool {
-    matches!(ip.octets(), [192, 0, 2, _] | [198, 51, 100, _] | [203, 0, 113, _])
+    matches!(
+        ip.octets(),
+        [192, 0, 2, _] | [198, 51, 100, _] | [203, 0, 113, _]
+    )
 }
 
 pub fn ipv6_is_generic(ip: Ipv6Addr) -> bool {
@@ -223,12 +295,12 @@ pub fn ipv6_is_generic(ip: Ipv6Addr) -> bool {
     ip.is_unspecified() || ip.is_loopback() || ip.is_multicast() || doc || ncsi
 }
 
-/// The `n`-th IPv6 pseudonym: link-local stays link-local (`fe80::n`), others go to the
-/// documentation prefix (`2001:db8::n`).
+/// The `n`-th IPv6 pseudonym: link-local stays link-local (`fe80::db8:0:n`, never a
+/// gateway's usual `fe80::1`), others go to the documentation prefix (`2001:db8::n`).
 pub fn ipv6_pseudonym(original: Ipv6Addr, n: u32) -> Ipv6Addr {
     let (hi, lo) = ((n >> 16) as u16, (n & 0xFFFF) as u16);
     if original.segments()[0] & 0xFFC0 == 0xFE80 {
-        Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, hi, lo)
+        Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0xdb8, hi, lo)
     } else {
         Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, hi, lo)
     }
@@ -305,7 +377,7 @@ mod tests {
         assert!(ipv4_is_generic("255.255.255.0".parse().unwrap()));
         assert!(!ipv4_is_generic("10.20.0.10".parse().unwrap()));
         let v6 = |s: &str, n| ipv6_pseudonym(s.parse().unwrap(), n).to_string();
-        assert_eq!(v6("fe80::1", 3), "fe80::3");
+        assert_eq!(v6("fe80::1", 3), "fe80::db8:0:3");
         assert_eq!(v6("2a02:8071::1", 3), "2001:db8::3");
     }
 

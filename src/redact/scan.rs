@@ -77,7 +77,9 @@ pub fn ipv6s(text: &str) -> Vec<(usize, usize, Ipv6Addr)> {
     let mut i = 0;
     while i < bytes.len() {
         let run = |b: u8| b.is_ascii_hexdigit() || b == b':' || b == b'.';
-        if !run(bytes[i]) || (i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_')) {
+        if !run(bytes[i])
+            || (i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_'))
+        {
             i += 1;
             continue;
         }
@@ -91,11 +93,14 @@ pub fn ipv6s(text: &str) -> Vec<(usize, usize, Ipv6Addr)> {
             end -= 1;
         }
         let candidate = &text[start..end];
-        let followed_by_word = bytes.get(i).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
-        if candidate.matches(':').count() >= 2 && !followed_by_word {
-            if let Ok(ip) = candidate.parse::<Ipv6Addr>() {
-                out.push((start, end, ip));
-            }
+        let followed_by_word = bytes
+            .get(i)
+            .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
+        if candidate.matches(':').count() >= 2
+            && !followed_by_word
+            && let Ok(ip) = candidate.parse::<Ipv6Addr>()
+        {
+            out.push((start, end, ip));
         }
     }
     out
@@ -152,7 +157,27 @@ pub fn profile_names(text: &str) -> Vec<(usize, usize)> {
             }
             let start = from + 1;
             let rest = &text[start..];
-            let stop = |c: char| matches!(c, '\\' | '/' | ':' | '*' | '?' | '"' | '<' | '>' | '|' | '\r' | '\n' | '\t' | ',' | ';' | '(' | ')' | '\'');
+            let stop = |c: char| {
+                matches!(
+                    c,
+                    '\\' | '/'
+                        | ':'
+                        | '*'
+                        | '?'
+                        | '"'
+                        | '<'
+                        | '>'
+                        | '|'
+                        | '\r'
+                        | '\n'
+                        | '\t'
+                        | ','
+                        | ';'
+                        | '('
+                        | ')'
+                        | '\''
+                )
+            };
             let to_sep = rest.find(stop).unwrap_or(rest.len());
             let spaced_ok = rest[to_sep..].starts_with(['\\', '/']);
             let len = if spaced_ok {
@@ -218,6 +243,9 @@ mod tests {
     #[test]
     fn profile_names_in_paths() {
         let t = r"C:\Users\martin\AppData; C:\Users\Public\x; C:\Users\Anna Berg\AppData; C:\Documents and Settings\jk\Local: C:\Users\bob and more";
-        assert_eq!(texts(t, &profile_names(t)), ["martin", "Anna Berg", "bob", "jk"]);
+        assert_eq!(
+            texts(t, &profile_names(t)),
+            ["martin", "Anna Berg", "bob", "jk"]
+        );
     }
 }

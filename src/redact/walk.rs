@@ -50,22 +50,64 @@ macro_rules! strings {
     };
 }
 
-strings!(Evidence { artifact, locator, seen });
+strings!(Evidence {
+    artifact,
+    locator,
+    seen
+});
 strings!(crate::facts::Observation { value, sources });
 strings!(Disagreement { used, why, others });
-strings!(FactEvidence { value, note, sources, disagreement });
+strings!(FactEvidence {
+    value,
+    note,
+    sources,
+    disagreement
+});
 // Titles, article sections, remediation and what to collect are the rule's own words.
 strings!(Finding { messages, evidence });
 strings!(Problem { artifact, message });
 strings!(ArtifactInfo { path, note });
-strings!(SnapshotInfo { source, collected_at, host, user, os, office, collector, notes });
+strings!(SnapshotInfo {
+    source,
+    collected_at,
+    host,
+    user,
+    os,
+    office,
+    collector,
+    notes
+});
 strings!(Timeline { logs, latest });
 strings!(crate::report::timeline::AttemptView { sources });
 strings!(Cell { text });
-strings!(crate::report::probes::ProbeRow { url, dns, tcp, winhttp, wininet });
-strings!(ProbeMatrix { artifact, started, rows });
-strings!(Report { snapshot, findings, problems, artifacts, timeline, probes });
-strings!(Record { source, error, host, collected_at, os, problems });
+strings!(crate::report::probes::ProbeRow {
+    url,
+    dns,
+    tcp,
+    winhttp,
+    wininet
+});
+strings!(ProbeMatrix {
+    artifact,
+    started,
+    rows
+});
+strings!(Report {
+    snapshot,
+    findings,
+    problems,
+    artifacts,
+    timeline,
+    probes
+});
+strings!(Record {
+    source,
+    error,
+    host,
+    collected_at,
+    os,
+    problems
+});
 
 impl Strings for Value {
     fn each_string(&mut self, f: &mut dyn FnMut(&mut String)) {

@@ -79,7 +79,10 @@ pub fn render(report: &Report) -> String {
     ]
     .iter()
     .filter_map(|(k, v)| v.map(|v| format!("**{k}** {}", md(v))))
-    .chain(s.elevated.map(|e| format!("**Elevated** {}", if e { "yes" } else { "no" })))
+    .chain(
+        s.elevated
+            .map(|e| format!("**Elevated** {}", if e { "yes" } else { "no" })),
+    )
     .collect();
     if !about.is_empty() {
         let _ = writeln!(out, "{}\n", about.join(" · "));
@@ -201,7 +204,9 @@ fn at(s: &Evidence) -> String {
 /// A finding's evidence (`shown` sources per fact) and missing facts.
 fn details_body(out: &mut String, f: &Finding, shown: usize) {
     if !f.evidence.is_empty() {
-        out.push_str("| Fact | Value | Artifact | Line or key | What was seen |\n|---|---|---|---|---|\n");
+        out.push_str(
+            "| Fact | Value | Artifact | Line or key | What was seen |\n|---|---|---|---|---|\n",
+        );
         for e in &f.evidence {
             evidence_rows(out, e, shown);
         }

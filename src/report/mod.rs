@@ -132,7 +132,12 @@ impl Report {
             .iter()
             .filter(|f| matches!(f.status, Status::Fail | Status::Warn | Status::Manual))
             .collect();
-        acted.sort_by_key(|f| (std::cmp::Reverse(f.status.rank()), std::cmp::Reverse(f.severity)));
+        acted.sort_by_key(|f| {
+            (
+                std::cmp::Reverse(f.status.rank()),
+                std::cmp::Reverse(f.severity),
+            )
+        });
         acted
     }
 }

@@ -256,8 +256,15 @@ mod tests {
         assert_eq!(login.tcp.result, CellResult::Warn);
         assert_eq!(login.winhttp.result, CellResult::Fail);
         assert_eq!(login.winhttp.code.as_deref(), Some("0x80072EE2"));
-        assert!(login.winhttp.text.contains("12002"), "{}", login.winhttp.text);
-        assert_eq!(login.wininet.text, "HTTP 200 in 80 ms, via proxy.example:8080");
+        assert!(
+            login.winhttp.text.contains("12002"),
+            "{}",
+            login.winhttp.text
+        );
+        assert_eq!(
+            login.wininet.text,
+            "HTTP 200 in 80 ms, via proxy.example:8080"
+        );
         let last = m.rows.last().unwrap();
         assert!(!last.listed);
         assert_eq!(last.url, "https://example.org/extra");

@@ -91,7 +91,8 @@ pub struct AttemptView {
 /// The logs that can show sign-in attempts.
 fn sign_in_log(log: &EventLog) -> bool {
     log.channel.as_deref().is_some_and(|c| {
-        c.eq_ignore_ascii_case("OAlerts") || c.eq_ignore_ascii_case("Microsoft-Windows-AAD/Operational")
+        c.eq_ignore_ascii_case("OAlerts")
+            || c.eq_ignore_ascii_case("Microsoft-Windows-AAD/Operational")
     })
 }
 
@@ -155,7 +156,11 @@ pub fn build(logs: &[(String, EventLog)], attempts: &[Attempt]) -> Option<Timeli
         .take(MAX_LATEST)
         .map(|a| AttemptView {
             time: a.time_text.clone(),
-            codes: a.codes.iter().map(|c| codes::describe(i64::from(*c))).collect(),
+            codes: a
+                .codes
+                .iter()
+                .map(|c| codes::describe(i64::from(*c)))
+                .collect(),
             sources: a.evidence.clone(),
         })
         .collect();
@@ -276,7 +281,10 @@ mod tests {
         assert_eq!(t.attempts, 3);
         let dates: Vec<&str> = t.days.iter().map(|d| d.date.as_str()).collect();
         assert_eq!(dates, ["2026-11-16", "2026-11-18"]);
-        assert_eq!((t.from.as_str(), t.to.as_str()), ("2026-11-16", "2026-11-18"));
+        assert_eq!(
+            (t.from.as_str(), t.to.as_str()),
+            ("2026-11-16", "2026-11-18")
+        );
         let chart = t.chart_days();
         let dates: Vec<&str> = chart.iter().map(|d| d.date.as_str()).collect();
         assert_eq!(dates, ["2026-11-16", "2026-11-17", "2026-11-18"]);

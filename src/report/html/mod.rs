@@ -22,8 +22,7 @@ use std::fmt::{self, Write};
 
 /// The Content-Security-Policy of every page: nothing loads, inline styles and `data:`
 /// images excepted.
-pub const CSP: &str =
-    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+pub const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
 const STYLE: &str = include_str!("style.css");
 
@@ -88,7 +87,7 @@ struct Coded<'a>(&'a str);
 impl fmt::Display for Coded<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let parts: Vec<&str> = self.0.split('`').collect();
-        if parts.len() % 2 == 0 {
+        if parts.len().is_multiple_of(2) {
             return E(self.0).fmt(f);
         }
         for (i, p) in parts.iter().enumerate() {
@@ -181,7 +180,9 @@ fn head(out: &mut String, report: &Report) {
 
 fn header(out: &mut String, report: &Report) {
     let s = &report.snapshot;
-    out.push_str("<header class=\"top\">\n<h1>Microsoft 365 activation: why 0xCAA70007 / 0xCAA80000</h1>\n");
+    out.push_str(
+        "<header class=\"top\">\n<h1>Microsoft 365 activation: why 0xCAA70007 / 0xCAA80000</h1>\n",
+    );
     if report.redacted {
         out.push_str(
             "<p class=\"note\"><strong>Redacted.</strong> Names, addresses and ids of people and \
@@ -342,9 +343,9 @@ fn finding(out: &mut String, f: &Finding) {
         if actionable {
             out.push_str("<h4>Evidence</h4>\n");
         } else {
-            let _ = write!(
+            let _ = writeln!(
                 out,
-                "<details><summary>Evidence ({} fact{})</summary>\n",
+                "<details><summary>Evidence ({} fact{})</summary>",
                 f.evidence.len(),
                 if f.evidence.len() == 1 { "" } else { "s" }
             );
@@ -445,7 +446,9 @@ fn evidence(out: &mut String, evidence: &[FactEvidence]) {
                     out.push_str("</tr>\n");
                 }
             }
-            None => out.push_str("<td colspan=\"3\" class=\"muted\">no source recorded</td></tr>\n"),
+            None => {
+                out.push_str("<td colspan=\"3\" class=\"muted\">no source recorded</td></tr>\n")
+            }
         }
         for o in e.disagreement.iter().flat_map(|d| &d.others) {
             if o.sources.is_empty() {
@@ -456,7 +459,12 @@ fn evidence(out: &mut String, evidence: &[FactEvidence]) {
                 );
             }
             for s in &o.sources {
-                let _ = write!(out, "<tr class=\"other\"><td class=\"mono\">{} (other source: {})</td><td class=\"mono\">", E(&s.artifact), E(&o.value));
+                let _ = write!(
+                    out,
+                    "<tr class=\"other\"><td class=\"mono\">{} (other source: {})</td><td class=\"mono\">",
+                    E(&s.artifact),
+                    E(&o.value)
+                );
                 let at = s.line.map(|l| format!("line {l}: ")).unwrap_or_default();
                 let _ = writeln!(
                     out,
@@ -489,7 +497,9 @@ fn missing(out: &mut String, f: &Finding) {
             E(&m.about)
         );
         if m.collect.is_empty() {
-            out.push_str("<span class=\"muted\">the snapshot already holds every source of it</span>");
+            out.push_str(
+                "<span class=\"muted\">the snapshot already holds every source of it</span>",
+            );
         }
         for (i, w) in m.collect.iter().enumerate() {
             if i > 0 {
