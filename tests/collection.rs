@@ -8,22 +8,8 @@
 
 mod common;
 
-use common::{finding, repo, report_of, scratch};
+use common::{copy_dir, finding, repo, report_of, scratch};
 use serde_json::{Value, json};
-use std::path::Path;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
-}
 
 fn step_mut<'a>(manifest: &'a mut Value, id: &str) -> &'a mut Value {
     manifest["steps"]
