@@ -165,11 +165,11 @@ pub fn render(report: &Report) -> String {
 fn fix(out: &mut String, n: usize, f: &Finding) {
     let _ = writeln!(
         out,
-        "#### {n}. {} `{}`: {} ({} severity)\n",
+        "#### {n}. {} `{}` ({} severity), check: {}\n",
         label(f.status),
         md(&f.rule),
-        md(&f.title),
-        f.severity
+        f.severity,
+        md(&f.title)
     );
     for m in &f.messages {
         let _ = writeln!(out, "- {}", md(m));

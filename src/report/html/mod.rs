@@ -289,13 +289,15 @@ fn to_fix(out: &mut String, report: &Report) {
     for f in acted {
         out.push_str("<li>");
         badge(out, f.status);
+        // The title names what is checked ("TLS 1.2 is available"): after FAIL it must
+        // read as the check, not as the finding.
         let _ = write!(
             out,
-            " <a href=\"#{}\"><strong>{}</strong></a> <code>{}</code> <span class=\"muted\">({} severity)</span>",
+            " <a href=\"#{}\"><strong><code>{}</code></strong></a> <span class=\"muted\">{} severity · check: {}</span>",
             E(&anchor(&f.rule)),
-            E(&f.title),
             E(&f.rule),
-            f.severity
+            f.severity,
+            E(&f.title)
         );
         for m in &f.messages {
             let _ = write!(out, "<p>{}</p>", Coded(m));
