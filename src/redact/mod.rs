@@ -29,7 +29,7 @@ mod walk;
 pub use seeds::{Seed, Seeds};
 pub use walk::Strings;
 
-use memchr::memmem;
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
@@ -88,6 +88,14 @@ pub struct Pseudonymizer {
     active: Vec<usize>,
     keywords: Vec<usize>,
     refused: Vec<String>,
+    /// The longest value (bytes), to look a whole field up only when it can be one.
+    longest: usize,
+}
+
+/// The automaton of a document's values, and the entry of each pattern.
+struct Matcher {
+    automaton: AhoCorasick,
+    ids: Vec<usize>,
 }
 
 /// One line of the map file.
@@ -143,11 +151,36 @@ impl Pseudonymizer {
             self.seed(seed);
         }
         doc.each_string(&mut |s| self.detect(s));
+        let matcher = self.matcher();
         doc.each_string(&mut |s| {
-            if let Some(new) = self.rewrite(s) {
+            if let Some(new) = self.rewrite(s, matcher.as_ref()) {
                 *s = new;
             }
         });
+    }
+
+    /// One automaton for every value of the document that is replaced wherever it
+    /// stands: each string is scanned once, whatever the number of values.
+    fn matcher(&self) -> Option<Matcher> {
+        let mut patterns: Vec<&[u8]> = Vec::new();
+        let mut ids = Vec::new();
+        for &id in &self.active {
+            let e = &self.entries[id];
+            if e.anywhere {
+                for p in &e.patterns {
+                    patterns.push(p);
+                    ids.push(id);
+                }
+            }
+        }
+        // A contiguous NFA builds in microseconds; a DFA would cost more to build than
+        // the few hundred short strings of a document take to scan.
+        let automaton = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
+            .build(&patterns)
+            .ok()?;
+        Some(Matcher { automaton, ids })
     }
 
     fn numbered(&mut self, counter: &'static str) -> String {
@@ -187,6 +220,7 @@ impl Pseudonymizer {
             k += 1;
         }
         self.taken.insert(pseudonym.clone());
+        self.longest = self.longest.max(original.len()).max(key.len());
         let mut patterns: Vec<Vec<u8>> = Vec::new();
         for p in [
             original.to_owned(),
@@ -460,43 +494,39 @@ impl Pseudonymizer {
     }
 
     /// The text with every identifying value replaced; `None` when nothing was.
-    fn rewrite(&mut self, text: &str) -> Option<String> {
-        let lower = text.to_ascii_lowercase();
+    fn rewrite(&mut self, text: &str, matcher: Option<&Matcher>) -> Option<String> {
         let mut spans: Vec<(usize, usize, usize)> = Vec::new();
         // A field that is the name alone.
         let trimmed = text.trim();
-        if let Some(&id) = self.by_key.get(&trimmed.to_lowercase())
+        if trimmed.len() <= self.longest
+            && let Some(&id) = self.by_key.get(&trimmed.to_lowercase())
             && self.active.contains(&id)
         {
             let start = text.len() - text.trim_start().len();
             spans.push((start, start + trimmed.len(), id));
         }
-        for &id in &self.active {
-            let e = &self.entries[id];
-            if !e.anywhere {
+        for m in matcher.iter().flat_map(|m| {
+            m.automaton
+                .find_overlapping_iter(text)
+                .map(|hit| (hit.start(), hit.end(), m.ids[hit.pattern().as_usize()]))
+        }) {
+            let (at, end, id) = m;
+            if !text.is_char_boundary(at) || !text.is_char_boundary(end) {
                 continue;
             }
-            for p in &e.patterns {
-                for at in memmem::find_iter(lower.as_bytes(), p) {
-                    let end = at + p.len();
-                    if !text.is_char_boundary(at) || !text.is_char_boundary(end) {
-                        continue;
-                    }
-                    let prev = text[..at].chars().next_back();
-                    let next = text[end..].chars().next();
-                    let mut bounded = !is_word(prev) && !is_word(next);
-                    if matches!(e.kind, Kind::Ipv4 | Kind::Ipv6 | Kind::Sid) {
-                        // `10.1.2.3` is not part of `10.1.2.3.4`, nor `S-1-5-21-1-2-3` of a longer SID.
-                        let more = |c: Option<char>, rest: &str| {
-                            matches!(c, Some('.' | ':' | '-'))
-                                && rest.chars().nth(1).is_some_and(|c| c.is_ascii_hexdigit())
-                        };
-                        bounded &= !more(next, &text[end..]) && !matches!(prev, Some('.' | ':'));
-                    }
-                    if bounded {
-                        spans.push((at, end, id));
-                    }
-                }
+            let prev = text[..at].chars().next_back();
+            let next = text[end..].chars().next();
+            let mut bounded = !is_word(prev) && !is_word(next);
+            if matches!(self.entries[id].kind, Kind::Ipv4 | Kind::Ipv6 | Kind::Sid) {
+                // `10.1.2.3` is not part of `10.1.2.3.4`, nor `S-1-5-21-1-2-3` of a longer SID.
+                let more = |c: Option<char>, rest: &str| {
+                    matches!(c, Some('.' | ':' | '-'))
+                        && rest.chars().nth(1).is_some_and(|c| c.is_ascii_hexdigit())
+                };
+                bounded &= !more(next, &text[end..]) && !matches!(prev, Some('.' | ':'));
+            }
+            if bounded {
+                spans.push((at, end, id));
             }
         }
         // Where a name names something, whether or not it is replaced anywhere.

@@ -189,10 +189,13 @@ pub fn is_own_word(word: &str) -> bool {
 
 /// A domain of Microsoft or of a public mail service (or a name under one).
 pub fn is_protected_domain(name: &str) -> bool {
-    let name = name.trim_end_matches('.').to_ascii_lowercase();
-    PROTECTED_DOMAINS
-        .iter()
-        .any(|d| name == *d || name.ends_with(&format!(".{d}")))
+    let name = name.trim_end_matches('.').as_bytes();
+    PROTECTED_DOMAINS.iter().any(|d| {
+        let d = d.as_bytes();
+        name.len() >= d.len()
+            && name[name.len() - d.len()..].eq_ignore_ascii_case(d)
+            && (name.len() == d.len() || name[name.len() - d.len() - 1] == b'.')
+    })
 }
 
 /// The registrable part of a DNS name and its organisation label:

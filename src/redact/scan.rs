@@ -33,6 +33,13 @@ fn after(text: &str, at: usize) -> Option<char> {
     text[at..].chars().next()
 }
 
+/// At least `n` of `byte` in `text`: a shape's cheap precondition.
+fn has(text: &str, byte: u8, n: usize) -> bool {
+    memchr::memchr_iter(byte, text.as_bytes())
+        .nth(n - 1)
+        .is_some()
+}
+
 fn word(c: Option<char>) -> bool {
     c.is_some_and(|c| c.is_alphanumeric() || c == '_')
 }
@@ -51,6 +58,9 @@ pub fn emails(text: &str) -> Vec<(usize, usize, usize)> {
 
 /// Every IPv4 address that stands alone (not part of a version such as `6.1.7601.1.2`).
 pub fn ipv4s(text: &str) -> Vec<(usize, usize, Ipv4Addr)> {
+    if !has(text, b'.', 3) {
+        return Vec::new();
+    }
     find(&IPV4, text)
         .into_iter()
         .filter(|(s, e)| {
@@ -69,7 +79,7 @@ pub fn ipv4s(text: &str) -> Vec<(usize, usize, Ipv4Addr)> {
 
 /// Every IPv6 address (a zone such as `%12` is left out of the range).
 pub fn ipv6s(text: &str) -> Vec<(usize, usize, Ipv6Addr)> {
-    if !text.contains(':') {
+    if !has(text, b':', 2) {
         return Vec::new();
     }
     let bytes = text.as_bytes();
@@ -108,6 +118,9 @@ pub fn ipv6s(text: &str) -> Vec<(usize, usize, Ipv6Addr)> {
 
 /// Every MAC address (`00-15-5D-01-02-03`, `00:15:5d:01:02:03`).
 pub fn macs(text: &str) -> Vec<(usize, usize)> {
+    if !has(text, b'-', 5) && !has(text, b':', 5) {
+        return Vec::new();
+    }
     find(&MAC, text)
         .into_iter()
         .filter(|(s, e)| {
@@ -143,55 +156,53 @@ const SHARED_PROFILES: &[&str] = &[
 /// `C:\Documents and Settings\<name>\…` (`/` separators too). A name runs to the next
 /// separator; one with spaces only when a separator follows it (`\Users\Anna Berg\AppData`).
 pub fn profile_names(text: &str) -> Vec<(usize, usize)> {
-    let lower = text.to_ascii_lowercase();
+    let bytes = text.as_bytes();
     let mut out = Vec::new();
-    for marker in ["users", "documents and settings"] {
-        let mut from = 0;
-        while let Some(i) = lower[from..].find(marker) {
-            let at = from + i;
-            from = at + marker.len();
-            let sep_before = at > 0 && matches!(lower.as_bytes()[at - 1], b'\\' | b'/');
-            let sep_after = lower.as_bytes().get(from).copied();
-            if !sep_before || !matches!(sep_after, Some(b'\\' | b'/')) {
-                continue;
-            }
-            let start = from + 1;
-            let rest = &text[start..];
-            let stop = |c: char| {
-                matches!(
-                    c,
-                    '\\' | '/'
-                        | ':'
-                        | '*'
-                        | '?'
-                        | '"'
-                        | '<'
-                        | '>'
-                        | '|'
-                        | '\r'
-                        | '\n'
-                        | '\t'
-                        | ','
-                        | ';'
-                        | '('
-                        | ')'
-                        | '\''
-                )
-            };
-            let to_sep = rest.find(stop).unwrap_or(rest.len());
-            let spaced_ok = rest[to_sep..].starts_with(['\\', '/']);
-            let len = if spaced_ok {
-                to_sep
-            } else {
-                rest.find(|c: char| stop(c) || c.is_whitespace())
-                    .unwrap_or(rest.len())
-            };
-            let name = rest[..len].trim_end_matches('.');
-            if name.is_empty() || SHARED_PROFILES.contains(&name.to_ascii_lowercase().as_str()) {
-                continue;
-            }
-            out.push((start, start + name.len()));
+    for sep in memchr::memchr2_iter(b'\\', b'/', bytes) {
+        let rest = &bytes[sep + 1..];
+        let Some(marker) = ["users", "documents and settings"].into_iter().find(|m| {
+            rest.len() > m.len()
+                && rest[..m.len()].eq_ignore_ascii_case(m.as_bytes())
+                && matches!(rest[m.len()], b'\\' | b'/')
+        }) else {
+            continue;
+        };
+        let start = sep + 1 + marker.len() + 1;
+        let rest = &text[start..];
+        let stop = |c: char| {
+            matches!(
+                c,
+                '\\' | '/'
+                    | ':'
+                    | '*'
+                    | '?'
+                    | '"'
+                    | '<'
+                    | '>'
+                    | '|'
+                    | '\r'
+                    | '\n'
+                    | '\t'
+                    | ','
+                    | ';'
+                    | '('
+                    | ')'
+                    | '\''
+            )
+        };
+        let to_sep = rest.find(stop).unwrap_or(rest.len());
+        let spaced_ok = rest[to_sep..].starts_with(['\\', '/']);
+        let len = if spaced_ok {
+            to_sep
+        } else {
+            rest.find(|c: char| stop(c) || c.is_whitespace())
+                .unwrap_or(rest.len())
+        };
+        let name = rest[..len].trim_end_matches('.');
+        if name.is_empty() || SHARED_PROFILES.contains(&name.to_ascii_lowercase().as_str()) {
+            continue;
         }
+        out.push((start, start + name.len()));
     }
     out
 }
@@ -245,7 +256,7 @@ mod tests {
         let t = r"C:\Users\martin\AppData; C:\Users\Public\x; C:\Users\Anna Berg\AppData; C:\Documents and Settings\jk\Local: C:\Users\bob and more";
         assert_eq!(
             texts(t, &profile_names(t)),
-            ["martin", "Anna Berg", "bob", "jk"]
+            ["martin", "Anna Berg", "jk", "bob"]
         );
     }
 }
