@@ -290,9 +290,12 @@ fn run(cli: Cli) -> Result<u8, String> {
             let rules = load_rules(rules.as_deref())?;
             let pseudonyms = redact.start()?;
             let analysis = analysis::analyze(open(&path)?, &rules);
-            let mut report = Report::new(&analysis);
-            if let Some(mut p) = pseudonyms {
-                p.redact(&redact::seeds::collect(&analysis), &mut report);
+            let seeds = pseudonyms
+                .as_ref()
+                .map(|_| redact::seeds::collect(&analysis));
+            let mut report = Report::from_analysis(analysis);
+            if let (Some(mut p), Some(seeds)) = (pseudonyms, seeds) {
+                p.redact(&seeds, &mut report);
                 report.redacted = true;
                 redact.finish(&p, &[&path])?;
             }
@@ -316,7 +319,7 @@ fn run(cli: Cli) -> Result<u8, String> {
                 Some(file) => write_file(file, &text, &[&path], false)?,
                 None => print(&text)?,
             }
-            let failed = analysis.findings.iter().any(|f| f.status == Status::Fail);
+            let failed = report.findings.iter().any(|f| f.status == Status::Fail);
             Ok(if failed { EXIT_FAIL_FOUND } else { EXIT_CLEAN })
         }
         Command::Facts {

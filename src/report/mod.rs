@@ -11,7 +11,7 @@ pub mod table;
 pub mod timeline;
 
 use crate::analysis::{Analysis, ArtifactInfo, SnapshotInfo};
-use crate::facts::Facts;
+use crate::facts::{Facts, Inputs};
 use crate::problem::Problem;
 use crate::rules::{Finding, Status};
 use serde::Serialize;
@@ -103,18 +103,46 @@ impl Summary {
 }
 
 impl Report {
+    /// The report of an analysis that is still needed afterwards (its parts are cloned).
     pub fn new(analysis: &Analysis) -> Self {
-        let attempts = crate::facts::attempts::of_logs(&analysis.inputs.event_logs);
+        Report::assemble(
+            &analysis.inputs,
+            analysis.snapshot.clone(),
+            analysis.findings.clone(),
+            analysis.problems.clone(),
+            analysis.artifacts.clone(),
+        )
+    }
+
+    /// The report of an analysis, taking its parts.
+    pub fn from_analysis(analysis: Analysis) -> Self {
+        Report::assemble(
+            &analysis.inputs,
+            analysis.snapshot,
+            analysis.findings,
+            analysis.problems,
+            analysis.artifacts,
+        )
+    }
+
+    fn assemble(
+        inputs: &Inputs,
+        snapshot: SnapshotInfo,
+        findings: Vec<Finding>,
+        problems: Vec<Problem>,
+        artifacts: Vec<ArtifactInfo>,
+    ) -> Self {
+        let attempts = crate::facts::attempts::of_logs(&inputs.event_logs);
         Report {
             schema: REPORT_SCHEMA,
             tool: TOOL,
-            snapshot: analysis.snapshot.clone(),
-            summary: Summary::of(&analysis.findings),
-            findings: analysis.findings.clone(),
-            problems: analysis.problems.clone(),
-            artifacts: analysis.artifacts.clone(),
-            timeline: timeline::build(&analysis.inputs.event_logs, &attempts),
-            probes: analysis.inputs.probes.as_ref().map(probes::build),
+            snapshot,
+            summary: Summary::of(&findings),
+            findings,
+            problems,
+            artifacts,
+            timeline: timeline::build(&inputs.event_logs, &attempts),
+            probes: inputs.probes.as_ref().map(probes::build),
             redacted: false,
         }
     }

@@ -82,9 +82,45 @@ fn not_run(what: &str) -> Cell {
     cell(CellResult::NotRun, what)
 }
 
+/// One failure as decoded: the probe's code and message, what reports say, the code's name.
+struct Failure {
+    code: Option<i64>,
+    error: Option<String>,
+    text: String,
+    name: Option<String>,
+}
+
+/// Failures decoded once per code: the same error repeats across endpoints.
+#[derive(Default)]
+struct Decoded(Vec<Failure>);
+
+impl Decoded {
+    /// What an HTTP probe's failure says, and its code as the decoder names it.
+    fn failure(&mut self, h: &Http) -> (String, Option<String>) {
+        let code = h.code();
+        let known = self
+            .0
+            .iter()
+            .find(|f| f.code == code && (code.is_some() || f.error == h.error));
+        if let Some(f) = known {
+            return (f.text.clone(), f.name.clone());
+        }
+        let text = failure(h);
+        let name = code.map(|c| codes::decode((c & 0xFFFF_FFFF) as u32).code);
+        self.0.push(Failure {
+            code,
+            error: h.error.clone(),
+            text: text.clone(),
+            name: name.clone(),
+        });
+        (text, name)
+    }
+}
+
 /// The matrix of a snapshot's probes.
 pub fn build(probes: &(String, Probes, Vec<usize>)) -> ProbeMatrix {
     let (artifact, p, lines) = probes;
+    let mut decoded = Decoded::default();
     let mut used = vec![false; p.results.len()];
     let mut rows: Vec<ProbeRow> = endpoints::all()
         .iter()
@@ -97,7 +133,7 @@ pub fn build(probes: &(String, Probes, Vec<usize>)) -> ProbeMatrix {
             match at {
                 Some(i) => {
                     used[i] = true;
-                    row(&p.results[i], true, lines.get(i).copied())
+                    row(&p.results[i], true, lines.get(i).copied(), &mut decoded)
                 }
                 None => ProbeRow {
                     url: e.url.clone(),
@@ -113,7 +149,7 @@ pub fn build(probes: &(String, Probes, Vec<usize>)) -> ProbeMatrix {
         .collect();
     for (i, r) in p.results.iter().enumerate() {
         if !used[i] {
-            rows.push(row(r, false, lines.get(i).copied()));
+            rows.push(row(r, false, lines.get(i).copied(), &mut decoded));
         }
     }
     ProbeMatrix {
@@ -123,15 +159,19 @@ pub fn build(probes: &(String, Probes, Vec<usize>)) -> ProbeMatrix {
     }
 }
 
-fn row(p: &Probe, listed: bool, line: Option<usize>) -> ProbeRow {
+fn row(p: &Probe, listed: bool, line: Option<usize>, decoded: &mut Decoded) -> ProbeRow {
+    let mut stack = |h: &Option<Http>| match h {
+        Some(h) => http(h, decoded),
+        None => not_run("not run"),
+    };
     ProbeRow {
         url: p.url.clone(),
         listed,
         line,
         dns: p.dns.as_ref().map_or_else(|| not_run("not run"), dns),
         tcp: tcp(&p.tcp),
-        winhttp: p.winhttp.as_ref().map_or_else(|| not_run("not run"), http),
-        wininet: p.wininet.as_ref().map_or_else(|| not_run("not run"), http),
+        winhttp: stack(&p.winhttp),
+        wininet: stack(&p.wininet),
     }
 }
 
@@ -204,7 +244,7 @@ fn via(h: &Http) -> String {
     }
 }
 
-fn http(h: &Http) -> Cell {
+fn http(h: &Http, decoded: &mut Decoded) -> Cell {
     let via = via(h);
     if h.reached() {
         let status = h.status.unwrap_or_default();
@@ -220,12 +260,11 @@ fn http(h: &Http) -> Cell {
         };
         return cell(result, text);
     }
+    let (text, code) = decoded.failure(h);
     Cell {
         result: CellResult::Fail,
-        text: format!("{}{via}", failure(h)),
-        code: h
-            .code()
-            .map(|c| codes::decode((c & 0xFFFF_FFFF) as u32).code),
+        text: format!("{text}{via}"),
+        code,
     }
 }
 
