@@ -7,10 +7,10 @@
 //! line breaks become spaces, so a value can neither open a link, an image or raw HTML nor
 //! break a table.
 
-use super::Report;
 use super::probes::CellResult;
+use super::{Report, status_label as label};
 use crate::facts::{Evidence, Value};
-use crate::rules::{FactEvidence, Finding, Status};
+use crate::rules::{FactEvidence, Finding};
 use std::fmt::Write;
 
 /// Sources listed per fact, and items of a list value; the rest are counted (the JSON
@@ -48,17 +48,6 @@ pub fn md(text: &str) -> String {
         }
     }
     out
-}
-
-fn label(s: Status) -> &'static str {
-    match s {
-        Status::Fail => "✗ FAIL",
-        Status::Warn => "! WARN",
-        Status::Manual => "? MANUAL",
-        Status::Unknown => "… UNKNOWN",
-        Status::Pass => "✓ PASS",
-        Status::NotApplicable => "– N/A",
-    }
 }
 
 /// Renders the comment.
@@ -299,12 +288,10 @@ fn timeline(out: &mut String, report: &Report) {
         md(t.days.last().map_or("", |d| d.date.as_str()))
     );
     for d in &t.days {
-        let codes: Vec<String> = d
-            .by_kind
+        let codes: Vec<String> = t
+            .codes_of(d)
             .iter()
-            .enumerate()
-            .filter(|(_, n)| **n > 0)
-            .filter_map(|(k, n)| t.kinds.get(k).map(|k| format!("{} ×{n}", md(&k.label()))))
+            .map(|(label, n)| format!("{} ×{n}", md(label)))
             .collect();
         let _ = writeln!(
             out,

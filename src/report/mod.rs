@@ -53,6 +53,19 @@ pub struct Report {
     pub redacted: bool,
 }
 
+/// A status as the ticket formats write it: upper case with a glyph, so it reads without
+/// colour (printed in black and white, or by a screen reader).
+pub fn status_label(s: Status) -> &'static str {
+    match s {
+        Status::Fail => "✗ FAIL",
+        Status::Warn => "! WARN",
+        Status::Manual => "? MANUAL",
+        Status::Unknown => "… UNKNOWN",
+        Status::Pass => "✓ PASS",
+        Status::NotApplicable => "– N/A",
+    }
+}
+
 /// Findings per status, in order of importance.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {

@@ -228,6 +228,16 @@ fn day(n: i64, kinds: usize) -> Day {
 }
 
 impl Timeline {
+    /// The kinds of a day's attempts with their counts: (`0xCAA70007 + 0xCAA82EE2`, 2).
+    pub fn codes_of(&self, day: &Day) -> Vec<(String, usize)> {
+        day.by_kind
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .filter_map(|(k, n)| self.kinds.get(k).map(|k| (k.label(), *n)))
+            .collect()
+    }
+
     /// The days to chart: every day from `from` to `to` (empty ones too) when that is at
     /// most [`MAX_SPAN_DAYS`], else only the days with attempts.
     pub fn chart_days(&self) -> Vec<Day> {

@@ -175,15 +175,10 @@ fn legend(out: &mut String, t: &Timeline) {
 fn table(out: &mut String, t: &Timeline) {
     out.push_str("<details><summary>The same per day, and the latest attempts with their events</summary>\n<table>\n<thead><tr><th>Day (UTC)</th><th>Attempts</th><th>Codes</th></tr></thead>\n<tbody>\n");
     for d in &t.days {
-        let codes: Vec<String> = d
-            .by_kind
+        let codes: Vec<String> = t
+            .codes_of(d)
             .iter()
-            .enumerate()
-            .filter(|(_, n)| **n > 0)
-            .map(|(k, n)| {
-                let label = t.kinds.get(k).map(|k| k.label()).unwrap_or_default();
-                format!("{} ×{n}", E(&label))
-            })
+            .map(|(label, n)| format!("{} ×{n}", E(label)))
             .collect();
         let _ = writeln!(
             out,

@@ -15,7 +15,7 @@
 
 mod charts;
 
-use super::{Report, TOOL};
+use super::{Report, TOOL, status_label as label};
 use crate::facts::{Evidence, Value};
 use crate::rules::{FactEvidence, Finding, Status};
 use std::fmt::{self, Write};
@@ -106,19 +106,6 @@ impl fmt::Display for Anchor<'_> {
 /// The fragment id of a rule's finding, as text.
 pub fn anchor(rule: &str) -> String {
     Anchor(rule).to_string()
-}
-
-/// Upper-case label and a glyph, so a status reads without colour (printed in black and
-/// white, or by a screen reader).
-fn label(s: Status) -> &'static str {
-    match s {
-        Status::Fail => "✗ FAIL",
-        Status::Warn => "! WARN",
-        Status::Manual => "? MANUAL",
-        Status::Unknown => "… UNKNOWN",
-        Status::Pass => "✓ PASS",
-        Status::NotApplicable => "– N/A",
-    }
 }
 
 /// Text whose `` `spans` `` (rule texts mark commands and values so) are code; escaped
@@ -302,17 +289,27 @@ fn ordered(report: &Report) -> Vec<&Finding> {
     out
 }
 
+/// The rule's id, linking to its finding.
+fn rule_link(out: &mut String, rule: &str) {
+    let _ = write!(
+        out,
+        "<a href=\"#{}\"><code>{}</code></a>",
+        Anchor(rule),
+        E(rule)
+    );
+}
+
 /// Every rule on one line, linking to its finding.
 fn overview(out: &mut String, findings: &[&Finding]) {
     out.push_str("<table class=\"overview\">\n<thead><tr><th>Status</th><th>Rule</th><th>Severity</th><th>Finding</th></tr></thead>\n<tbody>\n");
     for f in findings {
         out.push_str("<tr><td class=\"nowrap\">");
         badge(out, f.status);
+        out.push_str("</td><td class=\"nowrap\">");
+        rule_link(out, &f.rule);
         let _ = writeln!(
             out,
-            "</td><td class=\"nowrap\"><a href=\"#{}\"><code>{}</code></a></td><td>{}</td><td>{}</td></tr>",
-            Anchor(&f.rule),
-            E(&f.rule),
+            "</td><td>{}</td><td>{}</td></tr>",
             f.severity,
             E(f.messages.first().map_or(f.title.as_str(), String::as_str))
         );
@@ -333,11 +330,11 @@ fn to_fix(out: &mut String, report: &Report) {
         badge(out, f.status);
         // The title names what is checked ("TLS 1.2 is available"): after FAIL it must
         // read as the check, not as the finding.
+        out.push_str(" <strong>");
+        rule_link(out, &f.rule);
         let _ = write!(
             out,
-            " <a href=\"#{}\"><strong><code>{}</code></strong></a> <span class=\"muted\">{} severity · check: {}</span>",
-            Anchor(&f.rule),
-            E(&f.rule),
+            "</strong> <span class=\"muted\">{} severity · check: {}</span>",
             f.severity,
             E(&f.title)
         );
