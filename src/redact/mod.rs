@@ -516,8 +516,16 @@ impl Pseudonymizer {
             }
             let prev = text[..at].chars().next_back();
             let next = text[end..].chars().next();
-            let mut bounded = !is_word(prev) && !is_word(next);
-            if matches!(self.entries[id].kind, Kind::Ipv4 | Kind::Ipv6 | Kind::Sid) {
+            let kind = self.entries[id].kind;
+            // An id or address ends where its shape does: `<guid>_ADAL` names a GUID.
+            let joined = |c: Option<char>| match kind {
+                Kind::Guid | Kind::Sid | Kind::Mac | Kind::Ipv4 | Kind::Ipv6 => {
+                    c.is_some_and(char::is_alphanumeric)
+                }
+                _ => is_word(c),
+            };
+            let mut bounded = !joined(prev) && !joined(next);
+            if matches!(kind, Kind::Ipv4 | Kind::Ipv6 | Kind::Sid) {
                 // `10.1.2.3` is not part of `10.1.2.3.4`, nor `S-1-5-21-1-2-3` of a longer SID.
                 let more = |c: Option<char>, rest: &str| {
                     matches!(c, Some('.' | ':' | '-'))

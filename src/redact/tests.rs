@@ -132,3 +132,19 @@ fn the_map_gives_each_spelling_back() {
     assert!(back.contains(&("HOST-1", "WIN7-ACCT-03")));
     assert!(back.contains(&("host-1", "win7-acct-03")));
 }
+
+#[test]
+fn an_id_is_replaced_inside_a_key_name() {
+    let mut p = Pseudonymizer::new();
+    let out = redacted(
+        &mut p,
+        &[Seed::Guid("3f2a9c10-1b2c-45d6-a7e8-9a0b1c2d3e4f".into())],
+        &[
+            r"HKCU\Software\Microsoft\Office\16.0\Common\Identity\Identities\3f2a9c10-1b2c-45d6-a7e8-9a0b1c2d3e4f_ADAL",
+        ],
+    );
+    assert_eq!(
+        out[0],
+        r"HKCU\Software\Microsoft\Office\16.0\Common\Identity\Identities\00000000-0000-4000-8000-000000000001_ADAL"
+    );
+}
