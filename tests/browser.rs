@@ -4,7 +4,8 @@
 //! report's page makes none and logs no CSP violation, a copy with an injected image,
 //! stylesheet and script makes none either and logs the violations, and the same copy
 //! without the CSP does connect — so the listener would have seen a load); a snapshot's
-//! markup stays text; the screenshot is not blank and the page prints.
+//! markup stays text; the screenshot is not blank, the page turns dark with the system, and
+//! it prints.
 //!
 //! A plain `cargo test` skips these (a newcomer may have no Chromium): they are
 //! `#[ignore]`d, and `.ci/run` installs Chromium and runs them with
@@ -313,9 +314,33 @@ fn browser_shows_a_hostile_value_as_text() {
     let _ = std::fs::remove_dir_all(&snapshot);
 }
 
+/// A PNG's pixels (RGB or RGBA samples each) and how many colours it has.
+fn pixels_of(png: &Path) -> (Vec<Vec<u8>>, usize) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(png).expect("a screenshot"),
+    ));
+    let mut reader = decoder.read_info().expect("png");
+    let mut buf = vec![0; reader.output_buffer_size().expect("size")];
+    let info = reader.next_frame(&mut buf).expect("frame");
+    let channels = info.color_type.samples();
+    let pixels: Vec<Vec<u8>> = buf[..info.buffer_size()]
+        .chunks(channels)
+        .map(<[u8]>::to_vec)
+        .collect();
+    let mut colours = pixels.clone();
+    colours.sort();
+    colours.dedup();
+    (pixels, colours.len())
+}
+
+/// Red + green + blue.
+fn brightness(pixel: &[u8]) -> u32 {
+    pixel.iter().take(3).map(|c| u32::from(*c)).sum()
+}
+
 #[test]
 #[ignore = "needs Debian's chromium; .ci/run installs it"]
-fn browser_screenshot_is_not_blank_and_the_page_prints() {
+fn browser_screenshot_is_not_blank_follows_dark_mode_and_prints() {
     let dir = scratch("browser-shot");
     let (page, _) = write_report("samples/win7-sp1-no-tls12.zip", &dir, "report");
     let png = dir.join("report.png");
@@ -324,26 +349,29 @@ fn browser_screenshot_is_not_blank_and_the_page_prints() {
         &page,
         &["--hide-scrollbars", "--window-size=1200,1500", &shot],
     );
-    let decoder = png::Decoder::new(std::io::BufReader::new(
-        std::fs::File::open(&png).expect("a screenshot"),
-    ));
-    let mut reader = decoder.read_info().expect("png");
-    let mut buf = vec![0; reader.output_buffer_size().expect("size")];
-    let info = reader.next_frame(&mut buf).expect("frame");
-    let channels = info.color_type.samples();
-    let pixels: Vec<&[u8]> = buf[..info.buffer_size()].chunks(channels).collect();
-    let background = pixels[0];
+    let (pixels, colours) = pixels_of(&png);
+    let background = pixels[0].clone();
     let other = pixels.iter().filter(|p| **p != background).count();
-    let mut colours: Vec<&[u8]> = pixels.clone();
-    colours.sort();
-    colours.dedup();
     assert!(
         other * 20 > pixels.len(),
         "{} of {} pixels differ from the background",
         other,
         pixels.len()
     );
-    assert!(colours.len() > 50, "{} colours", colours.len());
+    assert!(colours > 50, "{colours} colours");
+    assert!(
+        brightness(&background) > 600,
+        "light by default: {background:?}"
+    );
+    // The system's dark mode gives a dark page.
+    let dark = dir.join("dark.png");
+    let shot = format!("--screenshot={}", dark.display());
+    browse(
+        &page,
+        &["--force-dark-mode", "--window-size=1200,800", &shot],
+    );
+    let (pixels, _) = pixels_of(&dark);
+    assert!(brightness(&pixels[0]) < 150, "dark: {:?}", pixels[0]);
     if let Some(target) = std::env::var_os("CAADOCTOR_SCREENSHOT") {
         std::fs::copy(&png, repo().join(target)).expect("copy the screenshot");
     }
