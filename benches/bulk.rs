@@ -41,6 +41,7 @@ fn run_bulk(archives: &[PathBuf], rules: &Arc<RuleSet>, jobs: usize) -> Duration
             format: Format::Jsonl,
             progress: false,
             out: &mut sink,
+            redact: None,
         },
     )
     .expect("run");

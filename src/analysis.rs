@@ -43,8 +43,14 @@ pub struct SnapshotInfo {
     pub host: Option<String>,
     pub user: Option<String>,
     pub os: Option<String>,
+    /// Office's version, channel and platform (`16.0.17928.20156 (Current channel, x64)`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub office: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub collector: Option<String>,
+    /// Whether the collector ran elevated, as its manifest says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub elevated: Option<bool>,
     /// Caveats about the whole snapshot (an elevated collection, a second manifest).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -620,6 +626,8 @@ fn snapshot_info(
             m.and_then(|m| m.os.as_ref())
                 .and_then(|o| o.caption.clone())
         }),
+        office: office_line(facts),
+        elevated: m.and_then(|m| m.elevated),
         collector: m.and_then(|m| m.collector.as_ref()).map(|c| {
             format!(
                 "{} {}",
@@ -631,4 +639,22 @@ fn snapshot_info(
         }),
         notes,
     }
+}
+
+/// `16.0.17928.20156 (Current channel, x64)`, from the Office facts.
+fn office_line(facts: &Facts) -> Option<String> {
+    let o = &facts.office;
+    let version = o.version.as_ref()?.value.clone();
+    let about: Vec<String> = [
+        o.channel.as_ref().map(|c| format!("{} channel", c.value)),
+        o.platform.as_ref().map(|p| p.value.clone()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    Some(if about.is_empty() {
+        version
+    } else {
+        format!("{version} ({})", about.join(", "))
+    })
 }

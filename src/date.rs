@@ -63,7 +63,8 @@ impl Date {
         era * 146_097 + doe - 719_468
     }
 
-    fn from_days(z: i64) -> Option<Date> {
+    /// The date `z` days after 1970-01-01 (Howard Hinnant's `civil_from_days`).
+    pub fn from_days(z: i64) -> Option<Date> {
         let z = z + 719_468;
         let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
         let doe = z - era * 146_097;

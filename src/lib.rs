@@ -22,6 +22,7 @@ pub mod fix;
 pub mod integrity;
 pub mod parse;
 pub mod problem;
+pub mod redact;
 pub mod registry;
 pub mod report;
 pub mod rules;

@@ -2,7 +2,8 @@
 #![forbid(unsafe_code)]
 
 use caadoctor::analysis;
-use caadoctor::report::{FactsDocument, Report, table};
+use caadoctor::redact::{self, Pseudonymizer};
+use caadoctor::report::{FactsDocument, Report, html, markdown, table};
 use caadoctor::rules::{RuleSet, Status};
 use caadoctor::snapshot::{self, Limits};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -20,7 +21,7 @@ const EXIT_CANNOT_ANALYZE: u8 = 2;
     name = "caadoctor",
     version,
     about = "Finds why Microsoft 365 Apps activation fails with 0xCAA70007 / 0xCAA80000, from a support snapshot of the failing PC.",
-    after_help = "Examples:\n  caadoctor analyze caadoctor-PC042-20261120-101203.zip\n  caadoctor analyze snapshot-folder/ --format json > report.json\n  caadoctor facts snapshot.zip\n  caadoctor rules\n  caadoctor decode 0xCAA82EFD\n  caadoctor collector --out to-send/\n  caadoctor fix snapshot.zip --out to-send/\n  caadoctor diff before.zip after.zip\n\nExit codes (analyze): 0 analyzed, nothing failed; 1 analyzed, at least one rule failed; 2 could not analyze. Each command's --help gives its own."
+    after_help = "Examples:\n  caadoctor analyze caadoctor-PC042-20261120-101203.zip\n  caadoctor analyze snapshot-folder/ --format json > report.json\n  caadoctor analyze snapshot.zip --format html --output report.html --redact --redact-map map.json\n  caadoctor facts snapshot.zip\n  caadoctor rules\n  caadoctor decode 0xCAA82EFD\n  caadoctor collector --out to-send/\n  caadoctor fix snapshot.zip --out to-send/\n  caadoctor diff before.zip after.zip\n\nExit codes (analyze): 0 analyzed, nothing failed; 1 analyzed, at least one rule failed; 2 could not analyze. Each command's --help gives its own."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -30,20 +31,25 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Analyze one snapshot (zip, folder, or a single exported file) and report every cause.
-    #[command(
-        after_help = "Example:\n  caadoctor analyze samples/win7-sp1-no-tls12.zip --format json"
-    )]
+    #[command(after_help = ANALYZE_HELP)]
     Analyze {
         /// The snapshot: the collector's zip, its folder, or files exported by hand.
         path: PathBuf,
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
+        /// table for the terminal, json for tools, markdown for a ticket comment, html for
+        /// one self-contained page to attach or print.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+        /// Write the report to FILE instead of standard output (never inside the snapshot).
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
         /// Add or override rules with the *.toml files of this folder.
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
         /// When to colour the table.
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
         color: ColorChoice,
+        #[command(flatten)]
+        redact: RedactArgs,
     },
     /// Print the facts read from a snapshot, with their evidence, as JSON.
     Facts {
@@ -51,11 +57,13 @@ enum Command {
         /// Rules whose facts to establish (services they name), as for analyze.
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
+        #[command(flatten)]
+        redact: RedactArgs,
     },
     /// Analyze many support archives (zips and snapshot folders): one record per archive,
     /// in input order, and a fleet summary.
     #[command(
-        after_help = "Examples:\n  caadoctor bulk tickets/ --format csv --output results.csv --summary summary.json\n  find /data -name '*.zip' | caadoctor bulk --from-list - --jobs 8 > results.jsonl\n  caadoctor bulk --from-list all.txt --shard 3/16 > part-3.jsonl\n\nExit codes: 0 every archive analyzed; 2 at least one could not be (its record says why), no archive under the paths, or bad usage."
+        after_help = "Examples:\n  caadoctor bulk tickets/ --format csv --output results.csv --summary summary.json\n  caadoctor bulk tickets/ --redact --redact-map map.json > results.jsonl\n  find /data -name '*.zip' | caadoctor bulk --from-list - --jobs 8 > results.jsonl\n  caadoctor bulk --from-list all.txt --shard 3/16 > part-3.jsonl\n\nExit codes: 0 every archive analyzed; 2 at least one could not be (its record says why), no archive under the paths, or bad usage."
     )]
     Bulk(BulkArgs),
     /// Explain error codes: 0xCAA… sign-in codes, HRESULTs, WinHTTP and Win32 numbers.
@@ -139,6 +147,73 @@ enum Format {
     Json,
 }
 
+/// What `analyze` writes.
+#[derive(Clone, Copy, ValueEnum)]
+enum ReportFormat {
+    Table,
+    Json,
+    #[value(alias = "md")]
+    Markdown,
+    Html,
+}
+
+const ANALYZE_HELP: &str = "Examples:
+  caadoctor analyze samples/win7-sp1-no-tls12.zip --format json
+  caadoctor analyze snapshot.zip --format html --output report.html
+  caadoctor analyze snapshot.zip --format markdown --redact > comment.md
+  caadoctor analyze snapshot.zip --format html -o report.html --redact-map map.json --redact-keywords words.txt
+
+The HTML page is one file that opens offline (no script, font, image or link loads
+anything); Markdown is short enough for a ticket comment, with the evidence folded.
+With --redact every format shows the same pseudonyms; --redact-map keeps the way back.";
+
+/// Pseudonyms for names, addresses and ids of people and organisations.
+#[derive(clap::Args)]
+struct RedactArgs {
+    /// Replace what identifies a person or an organisation (host, user, UPN, tenant, ids,
+    /// IP and MAC addresses, proxies, profile paths) by consistent pseudonyms: host-1,
+    /// user-1, proxy.org-1.example:3128, 10.255.0.1. Microsoft's endpoints, error codes,
+    /// registry paths, build numbers and verdicts are kept.
+    #[arg(long)]
+    redact: bool,
+    /// Write the map back (pseudonym → original) as JSON to FILE, to keep private.
+    /// Implies --redact.
+    #[arg(long, value_name = "FILE")]
+    redact_map: Option<PathBuf>,
+    /// Customer words to replace too, one per line (# starts a comment): a project name,
+    /// a site. Implies --redact.
+    #[arg(long, value_name = "FILE")]
+    redact_keywords: Option<PathBuf>,
+}
+
+impl RedactArgs {
+    /// The run's pseudonymizer, when redaction is asked for.
+    fn start(&self) -> Result<Option<Pseudonymizer>, String> {
+        if !self.redact && self.redact_map.is_none() && self.redact_keywords.is_none() {
+            return Ok(None);
+        }
+        let mut p = Pseudonymizer::new();
+        if let Some(path) = &self.redact_keywords {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read the keywords {}: {e}", path.display()))?;
+            for word in p.add_keywords(&text) {
+                eprintln!(
+                    "caadoctor: keyword '{word}' is one of caadoctor's own words (rules, paths, endpoints); not replaced"
+                );
+            }
+        }
+        Ok(Some(p))
+    }
+
+    /// Writes the map, when asked for.
+    fn finish(&self, p: &Pseudonymizer, inputs: &[&Path]) -> Result<(), String> {
+        match &self.redact_map {
+            Some(path) => write_file(path, &p.map_json(), inputs, true),
+            None => Ok(()),
+        }
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum DiffFormat {
     Table,
@@ -197,8 +272,8 @@ fn open(path: &Path) -> Result<snapshot::Snapshot, String> {
 
 /// Says on standard error that nothing in the snapshot could be read (the report, with its
 /// problems, is written all the same); true when so.
-fn nothing_read(path: &Path, analysis: &analysis::Analysis) -> bool {
-    let Some(what) = &analysis.nothing_read else {
+fn nothing_read(path: &Path, nothing: Option<&str>) -> bool {
+    let Some(what) = nothing else {
         return false;
     };
     eprintln!(
@@ -220,21 +295,86 @@ fn print(text: &str) -> Result<(), String> {
     }
 }
 
+/// Writes `text` to `path` whole or not at all (a temporary file renamed into place),
+/// refusing to write into an input: a snapshot folder is evidence. `private` files (the
+/// redaction map) are readable by their owner only.
+fn write_file(path: &Path, text: &str, inputs: &[&Path], private: bool) -> Result<(), String> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| format!("{} is not a file name", path.display()))?;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let dir = dir
+        .canonicalize()
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let target = dir.join(name);
+    for input in inputs {
+        let Ok(input) = input.canonicalize() else {
+            continue;
+        };
+        if target == input || (input.is_dir() && target.starts_with(&input)) {
+            return Err(format!(
+                "will not write {} inside the snapshot {}\n  give a path outside it",
+                path.display(),
+                input.display()
+            ));
+        }
+    }
+    let tmp = dir.join(format!(
+        ".{}.caadoctor-{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    let written = options
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|_| f.sync_all()))
+        .and_then(|_| std::fs::rename(&tmp, &target));
+    written.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        format!("cannot write {}: {e}", path.display())
+    })
+}
+
 fn run(cli: Cli) -> Result<u8, String> {
     match cli.command {
         Command::Analyze {
             path,
             format,
+            output,
             rules,
             color,
+            redact,
         } => {
             let rules = load_rules(rules.as_deref())?;
+            let pseudonyms = redact.start()?;
             let analysis = analysis::analyze(open(&path)?, &rules);
-            let report = Report::new(&analysis);
-            match format {
-                Format::Json => print(&(report.to_json() + "\n"))?,
-                Format::Table => {
-                    let tty = std::io::stdout().is_terminal();
+            let nothing = analysis.nothing_read.clone();
+            let seeds = pseudonyms
+                .as_ref()
+                .map(|_| redact::seeds::collect(&analysis));
+            let mut report = Report::from_analysis(analysis);
+            if let (Some(mut p), Some(seeds)) = (pseudonyms, seeds) {
+                p.redact(&seeds, &mut report);
+                report.redacted = true;
+                redact.finish(&p, &[&path])?;
+            }
+            let text = match format {
+                ReportFormat::Json => report.to_json() + "\n",
+                ReportFormat::Markdown => markdown::render(&report),
+                ReportFormat::Html => html::render(&report),
+                ReportFormat::Table => {
+                    let tty = output.is_none() && std::io::stdout().is_terminal();
                     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
                     let color = match color {
                         ColorChoice::Always => true,
@@ -242,20 +382,40 @@ fn run(cli: Cli) -> Result<u8, String> {
                         ColorChoice::Auto => tty && !no_color,
                     };
                     let width = if tty { None } else { Some(110) };
-                    print(&table::render(&report, table::Style { color, width }))?;
+                    table::render(&report, table::Style { color, width })
                 }
+            };
+            match &output {
+                Some(file) => write_file(file, &text, &[&path], false)?,
+                None => print(&text)?,
             }
-            if nothing_read(&path, &analysis) {
+            if nothing_read(&path, nothing.as_deref()) {
                 return Ok(EXIT_CANNOT_ANALYZE);
             }
-            let failed = analysis.findings.iter().any(|f| f.status == Status::Fail);
+            let failed = report.findings.iter().any(|f| f.status == Status::Fail);
             Ok(if failed { EXIT_FAIL_FOUND } else { EXIT_CLEAN })
         }
-        Command::Facts { path, rules } => {
+        Command::Facts {
+            path,
+            rules,
+            redact,
+        } => {
             let rules = load_rules(rules.as_deref())?;
+            let pseudonyms = redact.start()?;
             let analysis = analysis::analyze(open(&path)?, &rules);
-            print(&(FactsDocument::new(&analysis).to_json() + "\n"))?;
-            if nothing_read(&path, &analysis) {
+            let doc = FactsDocument::new(&analysis);
+            let text = match pseudonyms {
+                Some(mut p) => {
+                    let mut value = serde_json::to_value(&doc)
+                        .map_err(|e| format!("cannot build the facts document: {e}"))?;
+                    p.redact(&redact::seeds::collect(&analysis), &mut value);
+                    redact.finish(&p, &[&path])?;
+                    serde_json::to_string_pretty(&value).unwrap_or_default()
+                }
+                None => doc.to_json(),
+            };
+            print(&(text + "\n"))?;
+            if nothing_read(&path, analysis.nothing_read.as_deref()) {
                 return Ok(EXIT_CANNOT_ANALYZE);
             }
             Ok(EXIT_CLEAN)
@@ -428,12 +588,16 @@ struct BulkArgs {
     /// Add or override rules with the *.toml files of this folder.
     #[arg(long, value_name = "DIR")]
     rules: Option<PathBuf>,
+    /// The same pseudonyms across every record and the summary.
+    #[command(flatten)]
+    redact: RedactArgs,
 }
 
 fn bulk(a: BulkArgs) -> Result<u8, String> {
     use caadoctor::bulk;
     let rules = std::sync::Arc::new(load_rules(a.rules.as_deref())?);
-    let mut paths = a.paths;
+    let mut pseudonyms = a.redact.start()?;
+    let mut paths = a.paths.clone();
     if let Some(list) = &a.from_list {
         let text = if list == "-" {
             let mut s = String::new();
@@ -506,6 +670,7 @@ fn bulk(a: BulkArgs) -> Result<u8, String> {
             format,
             progress: std::io::stderr().is_terminal(),
             out,
+            redact: pseudonyms.as_mut(),
         },
     );
     let summary = match summary {
@@ -517,6 +682,10 @@ fn bulk(a: BulkArgs) -> Result<u8, String> {
         Some(path) => std::fs::write(path, summary.to_json())
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
         None => eprint!("{}", summary.to_table()),
+    }
+    if let Some(p) = &pseudonyms {
+        let inputs: Vec<&Path> = a.paths.iter().map(PathBuf::as_path).collect();
+        a.redact.finish(p, &inputs)?;
     }
     Ok(if summary.errors > 0 {
         EXIT_CANNOT_ANALYZE

@@ -12,6 +12,7 @@ pub mod progress;
 pub mod record;
 pub mod summary;
 
+use crate::redact::{Pseudonymizer, Seeds};
 use crate::rules::RuleSet;
 use crate::snapshot::Limits;
 use record::Record;
@@ -147,6 +148,9 @@ pub struct Run<'a> {
     pub format: Format,
     pub progress: bool,
     pub out: &'a mut dyn Write,
+    /// `--redact`: every record is pseudonymized, in input order, with the run's
+    /// pseudonyms, before it is written or counted in the summary.
+    pub redact: Option<&'a mut Pseudonymizer>,
 }
 
 /// Analyzes `archives` and writes their records in order; returns the summary.
@@ -157,13 +161,15 @@ pub fn run(archives: Vec<PathBuf>, run: Run<'_>) -> std::io::Result<summary::Sum
     let mut tally = summary::Tally::new(&rule_ids);
     let mut progress = progress::Progress::new(archives.len(), run.progress);
     let out = run.out;
+    let mut redact = run.redact;
+    let want_seeds = redact.is_some();
     if run.format == Format::Csv {
         out.write_all(record::csv_header(&rule_ids).as_bytes())?;
     }
     let total = archives.len();
     let (job_tx, job_rx) = mpsc::channel::<(usize, PathBuf)>();
     let job_rx = Arc::new(Mutex::new(job_rx));
-    let (done_tx, done_rx) = mpsc::channel::<(usize, Record)>();
+    let (done_tx, done_rx) = mpsc::channel::<(usize, (Record, Seeds))>();
     let workers: Vec<_> = (0..jobs.min(total.max(1)))
         .map(|_| {
             let jobs = Arc::clone(&job_rx);
@@ -176,7 +182,7 @@ pub fn run(archives: Vec<PathBuf>, run: Run<'_>) -> std::io::Result<summary::Sum
                     let Ok(Ok((index, path))) = next else {
                         break;
                     };
-                    let r = record::analyze_path(&path, &rules, &limits);
+                    let r = record::analyze_path_with(&path, &rules, &limits, want_seeds);
                     if done.send((index, r)).is_err() {
                         break;
                     }
@@ -192,7 +198,7 @@ pub fn run(archives: Vec<PathBuf>, run: Run<'_>) -> std::io::Result<summary::Sum
     let mut queue = archives.into_iter().enumerate();
     let mut sent = 0;
     let mut written = 0;
-    let mut waiting: BTreeMap<usize, Record> = BTreeMap::new();
+    let mut waiting: BTreeMap<usize, (Record, Seeds)> = BTreeMap::new();
     let mut result = Ok(());
     while written < total {
         while sent < total && sent < written + window {
@@ -205,7 +211,11 @@ pub fn run(archives: Vec<PathBuf>, run: Run<'_>) -> std::io::Result<summary::Sum
             break;
         };
         waiting.insert(index, r);
-        while let Some(r) = waiting.remove(&written) {
+        while let Some((mut r, seeds)) = waiting.remove(&written) {
+            // In input order, so pseudonyms are numbered the same whatever `--jobs` is.
+            if let Some(p) = redact.as_deref_mut() {
+                p.redact(&seeds, &mut r);
+            }
             progress.tick();
             tally.add(&r);
             if result.is_ok() {

@@ -4,6 +4,7 @@
 //! the reason.
 
 use crate::analysis::{self, Analysis};
+use crate::redact::Seeds;
 use crate::rules::{RuleSet, Status};
 use crate::snapshot::{self, Limits};
 use serde::Serialize;
@@ -122,12 +123,23 @@ fn folder_size(dir: &Path) -> u64 {
 /// archive must not stop a run of thousands: a panic while opening or analyzing it becomes
 /// its error record.
 pub fn analyze_path(path: &Path, rules: &RuleSet, limits: &Limits) -> Record {
+    analyze_path_with(path, rules, limits, false).0
+}
+
+/// [`analyze_path`], and with `seeds` the identifying values of the archive's snapshot,
+/// for `--redact` (the caller pseudonymizes records in input order).
+pub fn analyze_path_with(
+    path: &Path,
+    rules: &RuleSet,
+    limits: &Limits,
+    seeds: bool,
+) -> (Record, Seeds) {
     let started = Instant::now();
     let source = path.display().to_string();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        open_and_analyze(path, &source, rules, limits)
+        open_and_analyze(path, &source, rules, limits, seeds)
     }));
-    let mut record = result.unwrap_or_else(|panic| {
+    let (mut record, seeds) = result.unwrap_or_else(|panic| {
         let what = panic
             .downcast_ref::<&str>()
             .map(|s| (*s).to_owned())
@@ -139,29 +151,36 @@ pub fn analyze_path(path: &Path, rules: &RuleSet, limits: &Limits) -> Record {
         r.error = Some(format!(
             "the analyzer failed on it ({what}); please report this archive"
         ));
-        r
+        (r, Seeds::default())
     });
     record.duration_ms = started.elapsed().as_millis() as u64;
-    record
+    (record, seeds)
 }
 
-fn open_and_analyze(path: &Path, source: &str, rules: &RuleSet, limits: &Limits) -> Record {
+fn open_and_analyze(
+    path: &Path,
+    source: &str,
+    rules: &RuleSet,
+    limits: &Limits,
+    seeds: bool,
+) -> (Record, Seeds) {
+    let none = |r: Record| (r, Seeds::default());
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) => {
             let mut r = Record::error(source, "zip", 0, None);
             r.error = Some(format!("cannot read it: {e}"));
-            return r;
+            return none(r);
         }
     };
     if meta.is_dir() {
         let size = folder_size(path);
         return match snapshot::open(path, limits) {
-            Ok(snap) => from_snapshot(snap, source, "folder", size, None, rules),
+            Ok(snap) => from_snapshot(snap, source, "folder", size, None, rules, seeds),
             Err(e) => {
                 let mut r = Record::error(source, "folder", size, None);
                 r.error = Some(e.reason);
-                r
+                none(r)
             }
         };
     }
@@ -183,16 +202,16 @@ fn open_and_analyze(path: &Path, source: &str, rules: &RuleSet, limits: &Limits)
         })
     };
     match opened {
-        Ok((sha, Ok(snap))) => from_snapshot(snap, source, "zip", size, Some(sha), rules),
+        Ok((sha, Ok(snap))) => from_snapshot(snap, source, "zip", size, Some(sha), rules, seeds),
         Ok((sha, Err(reason))) => {
             let mut r = Record::error(source, "zip", size, Some(sha));
             r.error = Some(reason);
-            r
+            none(r)
         }
         Err(e) => {
             let mut r = Record::error(source, "zip", size, None);
             r.error = Some(format!("cannot read it: {e}"));
-            r
+            none(r)
         }
     }
 }
@@ -204,8 +223,14 @@ fn from_snapshot(
     size: u64,
     sha256: Option<String>,
     rules: &RuleSet,
-) -> Record {
+    seeds: bool,
+) -> (Record, Seeds) {
     let analysis = analysis::analyze(snap, rules);
+    let seeds = if seeds {
+        crate::redact::seeds::collect(&analysis)
+    } else {
+        Seeds::default()
+    };
     let mut record = Record::error(source, format, size, sha256);
     fill(&mut record, &analysis);
     match &analysis.nothing_read {
@@ -215,7 +240,7 @@ fn from_snapshot(
         }
         None => record.status = "ok",
     }
-    record
+    (record, seeds)
 }
 
 fn fill(r: &mut Record, a: &Analysis) {

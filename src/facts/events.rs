@@ -176,7 +176,7 @@ pub struct Built {
     pub schannel: SchannelFacts,
 }
 
-fn event_evidence(path: &str, e: &Event, seen: String) -> Evidence {
+pub(crate) fn event_evidence(path: &str, e: &Event, seen: String) -> Evidence {
     Evidence {
         artifact: path.to_owned(),
         line: None,
@@ -377,6 +377,23 @@ pub fn build(logs: &[(String, EventLog)], absent: Vec<(String, Evidence)>) -> Bu
     }
 }
 
+/// The events of Office's alerts and the AAD log that carry a 0xCAA… code, with their
+/// codes, oldest first.
+pub(crate) fn caa_hits(logs: &[(String, EventLog)]) -> Vec<(&str, &Event, Vec<u32>)> {
+    let mut hits: Vec<(&str, &Event, Vec<u32>)> = all_events(logs)
+        .filter(|(_, e)| is_office_alert(e) || is_aad(e))
+        .filter_map(|(path, e)| {
+            let caa: Vec<u32> = codes_of(e)
+                .into_iter()
+                .filter(|c| codes::is_caa(*c))
+                .collect();
+            (!caa.is_empty()).then_some((path, e, caa))
+        })
+        .collect();
+    hits.sort_by_key(|(_, e, _)| e.time);
+    hits
+}
+
 fn all_events(logs: &[(String, EventLog)]) -> impl Iterator<Item = (&str, &Event)> {
     logs.iter()
         .flat_map(|(p, l)| l.events.iter().map(move |e| (p.as_str(), e)))
@@ -385,20 +402,14 @@ fn all_events(logs: &[(String, EventLog)]) -> impl Iterator<Item = (&str, &Event
 /// The symptom, and the times of the sign-in attempts (events with a CAA code).
 fn symptom(logs: &[(String, EventLog)]) -> (SymptomFacts, Vec<i64>) {
     let mut s = SymptomFacts::default();
-    let mut hits: Vec<(&str, &Event, Vec<u32>)> = Vec::new();
     let mut aad_errors = Vec::new();
     let mut other: Vec<u32> = Vec::new();
     let mut entra: Vec<u32> = Vec::new();
     let mut correlations: Vec<(i64, String)> = Vec::new();
     let mut hosts: Vec<String> = Vec::new();
     for (path, e) in all_events(logs) {
-        let from_alert = is_office_alert(e);
-        let from_aad = is_aad(e);
-        if !from_alert && !from_aad {
-            continue;
-        }
-        let found = codes_of(e);
-        if from_aad {
+        if is_aad(e) {
+            let found = codes_of(e);
             aad_errors.push(event_evidence(path, e, summary_of(e, &found)));
             for c in found.iter().filter(|c| !codes::is_caa(**c)) {
                 if !other.contains(c) {
@@ -417,11 +428,8 @@ fn symptom(logs: &[(String, EventLog)]) -> (SymptomFacts, Vec<i64>) {
                 correlations.push((e.time, id.clone()));
             }
         }
-        let caa: Vec<u32> = found.into_iter().filter(|c| codes::is_caa(*c)).collect();
-        if !caa.is_empty() {
-            hits.push((path, e, caa));
-        }
     }
+    let hits = caa_hits(logs);
     let read_any = logs.iter().any(|(_, l)| {
         channel_is(l, "OAlerts") || channel_is(l, "Microsoft-Windows-AAD/Operational")
     });
@@ -466,7 +474,6 @@ fn symptom(logs: &[(String, EventLog)]) -> (SymptomFacts, Vec<i64>) {
         }
         return (s, Vec::new());
     }
-    hits.sort_by_key(|(_, e, _)| e.time);
     let evidence: Vec<Evidence> = hits
         .iter()
         .map(|(p, e, c)| event_evidence(p, e, summary_of(e, c)))
@@ -526,27 +533,13 @@ fn symptom(logs: &[(String, EventLog)]) -> (SymptomFacts, Vec<i64>) {
         .map(|(p, e, c)| event_evidence(p, e, summary_of(e, c)))
         .collect();
     s.network_count = fact(network.len() as i64, network);
-    let attempts = attempts_of(hits.iter().map(|(_, e, _)| e.time));
+    let attempts = super::attempts::starts(hits.iter().map(|(_, e, _)| e.time));
     s.attempts = fact(attempts.len() as i64, evidence.clone());
     (s, attempts)
 }
 
-/// Sign-in attempts: the times of events with a CAA code, those within two minutes of each
-/// other counted once (Office's dialog and the AAD log's error for the same attempt).
-fn attempts_of(times: impl Iterator<Item = i64>) -> Vec<i64> {
-    let mut times: Vec<i64> = times.collect();
-    times.sort_unstable();
-    let mut out: Vec<i64> = Vec::new();
-    for t in times {
-        if out.last().is_none_or(|last| t - last > 120) {
-            out.push(t);
-        }
-    }
-    out
-}
-
 /// What an event says, in a few words, for evidence.
-fn summary_of(e: &Event, found: &[u32]) -> String {
+pub(crate) fn summary_of(e: &Event, found: &[u32]) -> String {
     let codes: Vec<String> = found
         .iter()
         .map(|c| codes::describe(i64::from(*c)))

@@ -11,6 +11,7 @@
 //! and observations that disagree are all kept on the fact.
 
 pub mod accounts;
+pub mod attempts;
 pub mod events;
 pub mod identities;
 pub mod inspection;

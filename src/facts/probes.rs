@@ -47,7 +47,9 @@ fn median_skew(mut skews: Vec<(i64, Evidence)>) -> Option<Fact<i64>> {
 /// TLS and certificate failures among the WinHTTP numbers.
 const TLS_ERRORS: [u32; 7] = [12037, 12038, 12045, 12057, 12157, 12175, 12030];
 
-fn failure(h: &Http) -> String {
+/// Why an HTTP probe failed, in the words reports use: the decoded code, else the
+/// collector's message, else the status.
+pub fn failure(h: &Http) -> String {
     match (h.code(), &h.error, h.status) {
         (Some(c), _, _) => codes::describe(c),
         (None, Some(e), _) => e.clone(),

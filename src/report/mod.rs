@@ -1,12 +1,17 @@
-//! Turns an [`Analysis`] into what the engineer reads: a JSON document with a stable,
-//! documented schema (`caadoctor.report/1`, see `docs/report-format.md`) or a terminal
-//! table. The facts view (`caadoctor facts`) is a separate document,
-//! `caadoctor.facts/1`.
+//! Turns an [`Analysis`] into what the engineer reads. [`Report`] is the one model every
+//! format renders — the JSON document (`caadoctor.report/1`, see `docs/report-format.md`),
+//! the terminal [`table`], [`markdown`] for a ticket and the self-contained [`html`] page —
+//! so redaction ([`crate::redact`]) is applied to it once, before any format sees it. The
+//! facts view (`caadoctor facts`) is a separate document, `caadoctor.facts/1`.
 
+pub mod html;
+pub mod markdown;
+pub mod probes;
 pub mod table;
+pub mod timeline;
 
 use crate::analysis::{Analysis, ArtifactInfo, SnapshotInfo};
-use crate::facts::Facts;
+use crate::facts::{Facts, Inputs};
 use crate::problem::Problem;
 use crate::rules::{Finding, Status};
 use serde::Serialize;
@@ -14,7 +19,7 @@ use serde::Serialize;
 pub const REPORT_SCHEMA: &str = "caadoctor.report/1";
 pub const FACTS_SCHEMA: &str = "caadoctor.facts/1";
 
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Tool {
     pub name: &'static str,
     pub version: &'static str,
@@ -25,16 +30,40 @@ pub const TOOL: Tool = Tool {
     version: env!("CARGO_PKG_VERSION"),
 };
 
-#[derive(Debug, Serialize)]
-pub struct Report<'a> {
+/// The report of one snapshot: owned, so that redaction can rewrite it in place.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
     pub schema: &'static str,
     pub tool: Tool,
-    pub snapshot: &'a SnapshotInfo,
+    pub snapshot: SnapshotInfo,
     /// Count of findings per status; every status is present.
     pub summary: Summary,
-    pub findings: &'a [Finding],
-    pub problems: &'a [Problem],
-    pub artifacts: &'a [ArtifactInfo],
+    pub findings: Vec<Finding>,
+    pub problems: Vec<Problem>,
+    pub artifacts: Vec<ArtifactInfo>,
+    /// Sign-in attempts per day from Office's alerts and the AAD log; absent when the
+    /// snapshot holds neither log.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<timeline::Timeline>,
+    /// The article's endpoints × DNS, TCP, WinHTTP, WinINet; absent without probes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probes: Option<probes::ProbeMatrix>,
+    /// Names, addresses and ids were replaced by pseudonyms (`--redact`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub redacted: bool,
+}
+
+/// A status as the ticket formats write it: upper case with a glyph, so it reads without
+/// colour (printed in black and white, or by a screen reader).
+pub fn status_label(s: Status) -> &'static str {
+    match s {
+        Status::Fail => "✗ FAIL",
+        Status::Warn => "! WARN",
+        Status::Manual => "? MANUAL",
+        Status::Unknown => "… UNKNOWN",
+        Status::Pass => "✓ PASS",
+        Status::NotApplicable => "– N/A",
+    }
 }
 
 /// Findings per status, in order of importance.
@@ -86,22 +115,71 @@ impl Summary {
     }
 }
 
-impl<'a> Report<'a> {
-    pub fn new(analysis: &'a Analysis) -> Self {
+impl Report {
+    /// The report of an analysis that is still needed afterwards (its parts are cloned).
+    pub fn new(analysis: &Analysis) -> Self {
+        Report::assemble(
+            &analysis.inputs,
+            analysis.snapshot.clone(),
+            analysis.findings.clone(),
+            analysis.problems.clone(),
+            analysis.artifacts.clone(),
+        )
+    }
+
+    /// The report of an analysis, taking its parts.
+    pub fn from_analysis(analysis: Analysis) -> Self {
+        Report::assemble(
+            &analysis.inputs,
+            analysis.snapshot,
+            analysis.findings,
+            analysis.problems,
+            analysis.artifacts,
+        )
+    }
+
+    fn assemble(
+        inputs: &Inputs,
+        snapshot: SnapshotInfo,
+        findings: Vec<Finding>,
+        problems: Vec<Problem>,
+        artifacts: Vec<ArtifactInfo>,
+    ) -> Self {
+        let attempts = crate::facts::attempts::of_logs(&inputs.event_logs);
         Report {
             schema: REPORT_SCHEMA,
             tool: TOOL,
-            snapshot: &analysis.snapshot,
-            summary: Summary::of(&analysis.findings),
-            findings: &analysis.findings,
-            problems: &analysis.problems,
-            artifacts: &analysis.artifacts,
+            snapshot,
+            summary: Summary::of(&findings),
+            findings,
+            problems,
+            artifacts,
+            timeline: timeline::build(&inputs.event_logs, &attempts),
+            probes: inputs.probes.as_ref().map(probes::build),
+            redacted: false,
         }
     }
 
     pub fn to_json(&self) -> String {
         // Serialising plain data structures cannot fail.
         serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// The findings that need action (`fail`, `warn`, `manual`), most important first:
+    /// by status, then severity, then rule order.
+    pub fn to_fix(&self) -> Vec<&Finding> {
+        let mut acted: Vec<&Finding> = self
+            .findings
+            .iter()
+            .filter(|f| matches!(f.status, Status::Fail | Status::Warn | Status::Manual))
+            .collect();
+        acted.sort_by_key(|f| {
+            (
+                std::cmp::Reverse(f.status.rank()),
+                std::cmp::Reverse(f.severity),
+            )
+        });
+        acted
     }
 }
 

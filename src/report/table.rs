@@ -40,9 +40,9 @@ fn paint(text: &str, s: Status, style: Style) -> String {
     format!("\x1b[{code}m{text}\x1b[0m")
 }
 
-pub fn render(report: &Report<'_>, style: Style) -> String {
+pub fn render(report: &Report, style: Style) -> String {
     let mut out = String::new();
-    let snap = report.snapshot;
+    let snap = &report.snapshot;
     let _ = writeln!(out, "{} {} — {}", TOOL.name, TOOL.version, snap.source);
     let mut about = Vec::new();
     if let Some(h) = &snap.host {
@@ -67,7 +67,7 @@ pub fn render(report: &Report<'_>, style: Style) -> String {
         style.width,
         style.color,
     );
-    for f in report.findings {
+    for f in &report.findings {
         let status = Cell::new(f.status.as_str().to_uppercase());
         let status = if style.color {
             status.fg(status_color(f.status))
@@ -83,13 +83,7 @@ pub fn render(report: &Report<'_>, style: Style) -> String {
     }
     let _ = writeln!(out, "{table}");
 
-    let mut acted: Vec<&Finding> = report
-        .findings
-        .iter()
-        .filter(|f| matches!(f.status, Status::Fail | Status::Warn | Status::Manual))
-        .collect();
-    // What fails first; rule order within a status.
-    acted.sort_by_key(|f| std::cmp::Reverse(f.status.rank()));
+    let acted = report.to_fix();
     if !acted.is_empty() {
         let _ = writeln!(out, "\nWhat to fix");
         for f in acted {
@@ -131,7 +125,7 @@ pub fn render(report: &Report<'_>, style: Style) -> String {
             "\nProblems reading the snapshot ({})",
             report.problems.len()
         );
-        for p in report.problems {
+        for p in &report.problems {
             let _ = writeln!(out, "  - {p}");
         }
     }

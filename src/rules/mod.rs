@@ -5,7 +5,7 @@
 //! loaded — unknown keys, unknown facts, type errors, bad placeholders — and every error
 //! names the file, line and column.
 
-mod builtin;
+pub(crate) mod builtin;
 pub mod collect;
 mod eval;
 pub mod expr;

@@ -127,3 +127,48 @@ pub fn statuses(report: &serde_json::Value) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// Markup a snapshot value can hold, to show it is rendered as text.
+pub const HOSTILE: &str =
+    "<img src=x onerror=alert(1)></script><script>document.title='pwned'</script>";
+
+/// A copy of the win10-proxy-browser-only sample whose host name (in the manifest) and
+/// proxy setting are [`HOSTILE`] and which holds a file whose name is markup too.
+pub fn hostile_snapshot(name: &str) -> PathBuf {
+    let dir = scratch(name);
+    copy_dir(&repo().join("samples/win10-proxy-browser-only"), &dir);
+    let reg = dir.join("registry/internet-settings-hkcu.reg");
+    let bytes = std::fs::read(&reg).expect("hkcu export");
+    let units: Vec<u16> = bytes[2..]
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect();
+    let text = String::from_utf16(&units).expect("utf-16 export");
+    let text = text.replace("proxy.contoso.com:8080", HOSTILE);
+    let mut out = vec![0xFF, 0xFE];
+    out.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(&reg, out).expect("write export");
+    let manifest = dir.join("manifest.json");
+    let mut m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&manifest).expect("manifest")).expect("json");
+    m["host"] = serde_json::Value::String(HOSTILE.to_owned());
+    std::fs::write(&manifest, serde_json::to_vec_pretty(&m).expect("json")).expect("manifest");
+    std::fs::write(
+        dir.join("commands/<b onmouseover=alert(1)>notes.txt"),
+        format!("{HOSTILE}\r\n"),
+    )
+    .expect("write hostile file");
+    dir
+}
+
+/// The sample zips, by name (without `.zip`), in name order.
+pub fn sample_zips() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(repo().join("samples"))
+        .expect("samples")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "zip"))
+        .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .collect();
+    names.sort();
+    names
+}
