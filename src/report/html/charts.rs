@@ -28,7 +28,7 @@ fn kind_class(i: usize) -> usize {
 }
 
 /// A step for the y axis giving at most five ticks: 1, 2, 5, 10, 20, 50...
-fn tick_step(max: usize) -> usize {
+pub fn tick_step(max: usize) -> usize {
     let mut step = 1;
     loop {
         for m in [1, 2, 5] {
