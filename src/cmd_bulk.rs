@@ -102,6 +102,13 @@ pub fn bulk(a: BulkArgs) -> Result<u8, String> {
                 .to_owned(),
         );
     }
+    // The known records are read while the archives are found and looked at.
+    let ids = rule_ids(&rules);
+    let dashboard = a.html.is_some();
+    let reading = a.skip_known.clone().map(|path| {
+        let ids = ids.clone();
+        std::thread::spawn(move || read_known(&path, Fleet::new(&ids, dashboard)))
+    });
     let found = bulk::discover(&paths)?;
     if found.archives.is_empty() {
         return Err(format!(
@@ -121,10 +128,15 @@ pub fn bulk(a: BulkArgs) -> Result<u8, String> {
             found.ignored_files, found.ignored_links
         );
     }
-    let mut fleet = Fleet::new(&rule_ids(&rules), a.html.is_some());
+    let mut fleet = Fleet::new(&ids, dashboard);
     let mut append = false;
-    if let Some(known_file) = &a.skip_known {
-        let filtered = skip_known(known_file, archives, &mut fleet)?;
+    if let (Some(known_file), Some(reading)) = (&a.skip_known, reading) {
+        let places = bulk::known::places(&archives);
+        let (known, read) = reading
+            .join()
+            .map_err(|_| "reading the known records failed".to_owned())??;
+        fleet = read;
+        let filtered = known.filter_places(archives, places);
         eprintln!(
             "caadoctor: {} new archive{}; {} known from {} ({} by path, size and time, {} by SHA-256)",
             filtered.new.len(),
@@ -217,12 +229,8 @@ pub fn bulk(a: BulkArgs) -> Result<u8, String> {
     })
 }
 
-/// Reads the known records into `fleet` and keeps the archives they do not cover.
-fn skip_known(
-    path: &Path,
-    archives: Vec<PathBuf>,
-    fleet: &mut Fleet,
-) -> Result<bulk::known::Filtered, String> {
+/// Reads the known records: what they cover, and `fleet` counting them.
+fn read_known(path: &Path, mut fleet: Fleet) -> Result<(bulk::known::Known, Fleet), String> {
     let mut known = bulk::known::Known::default();
     if path.exists() {
         let bad = fleet::read::records(&[path.to_path_buf()], |r| {
@@ -236,7 +244,7 @@ fn skip_known(
             path.display()
         );
     }
-    Ok(known.filter(archives))
+    Ok((known, fleet))
 }
 
 /// The summary (JSON to a file, or a table on standard error when `table_on_stderr`, else

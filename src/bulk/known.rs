@@ -1,8 +1,9 @@
 //! `bulk --skip-known`: the archives an earlier run's records already cover, so a daily run
 //! over a growing store analyzes the new ones only.
 //!
-//! An archive is known when a record has its path, size and modification time (nothing is
-//! read), or else — it was moved, renamed or touched — when a record has the SHA-256 of its
+//! An archive is known when a record has its path (made absolute against the current
+//! folder, so `tickets/a.zip` and `/data/tickets/a.zip` from there are one), size and
+//! modification time (nothing is read), or else — it was moved, renamed or touched — when a record has the SHA-256 of its
 //! bytes (it is read and hashed, not analyzed). Snapshot folders have no hash: path, size
 //! and time only.
 
@@ -10,9 +11,37 @@ use super::record::{self, Record};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+/// Where an archive is and what it looks like on disk: absolute path, size, modification
+/// time.
+pub type Place = (String, u64, i64);
+
+/// The [`Place`] of each archive (none when it cannot be read or has no time).
+pub fn places(archives: &[PathBuf]) -> Vec<Option<Place>> {
+    archives
+        .iter()
+        .map(|path| {
+            let meta = std::fs::metadata(path).ok()?;
+            let (size, mtime) = if meta.is_dir() {
+                record::folder_size(path)
+            } else {
+                (meta.len(), record::mtime_of(&meta))
+            };
+            Some((absolute(path), size, mtime?))
+        })
+        .collect()
+}
+
+/// `path` made absolute without touching the disk (links are not resolved).
+fn absolute(path: &Path) -> String {
+    std::path::absolute(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string()
+}
+
 #[derive(Debug, Default)]
 pub struct Known {
-    by_place: HashSet<(String, u64, i64)>,
+    by_place: HashSet<Place>,
     by_hash: HashSet<String>,
     /// Records read.
     pub records: usize,
@@ -33,22 +62,12 @@ impl Known {
     pub fn add(&mut self, r: &Record) {
         self.records += 1;
         if let Some(mtime) = r.mtime {
-            self.by_place.insert((r.source.clone(), r.size, mtime));
+            self.by_place
+                .insert((absolute(Path::new(&r.source)), r.size, mtime));
         }
         if let Some(sha) = &r.sha256 {
             self.by_hash.insert(sha.clone());
         }
-    }
-
-    fn knows_place(&self, path: &Path) -> Option<bool> {
-        let meta = std::fs::metadata(path).ok()?;
-        let (size, mtime) = if meta.is_dir() {
-            record::folder_size(path)
-        } else {
-            (meta.len(), record::mtime_of(&meta))
-        };
-        let key = (path.display().to_string(), size, mtime?);
-        Some(self.by_place.contains(&key))
     }
 
     fn knows_bytes(&self, path: &Path) -> bool {
@@ -59,9 +78,16 @@ impl Known {
 
     /// The archives of `archives` that no record covers, in their order.
     pub fn filter(&self, archives: Vec<PathBuf>) -> Filtered {
+        let places = places(&archives);
+        self.filter_places(archives, places)
+    }
+
+    /// [`Known::filter`] with the archives' [`places`], found beforehand (while the
+    /// records were read).
+    pub fn filter_places(&self, archives: Vec<PathBuf>, places: Vec<Option<Place>>) -> Filtered {
         let mut out = Filtered::default();
-        for path in archives {
-            if self.knows_place(&path) == Some(true) {
+        for (path, place) in archives.into_iter().zip(places) {
+            if place.is_some_and(|p| self.by_place.contains(&p)) {
                 out.by_place += 1;
             } else if self.knows_bytes(&path) {
                 out.by_hash += 1;

@@ -57,7 +57,7 @@ pub struct Record {
     pub office_channel: Option<String>,
     /// Every rule's status, in report order.
     #[serde(default)]
-    pub rules: serde_json::Map<String, serde_json::Value>,
+    pub rules: RuleStatuses,
     /// Rules that failed, in report order.
     #[serde(default)]
     pub failing: Vec<String>,
@@ -96,7 +96,7 @@ impl Record {
             os_build: None,
             office_version: None,
             office_channel: None,
-            rules: serde_json::Map::new(),
+            rules: RuleStatuses::default(),
             failing: Vec::new(),
             caa_codes: Vec::new(),
             sign_in_days: BTreeMap::new(),
@@ -114,7 +114,75 @@ impl Record {
 
     /// The status of `rule`, if the archive was analyzed.
     pub fn rule_status(&self, rule: &str) -> Option<&str> {
-        self.rules.get(rule).and_then(serde_json::Value::as_str)
+        self.rules.get(rule)
+    }
+}
+
+/// Rule → status, in report order: a JSON object on the wire, a short list in memory (no
+/// hashing per record, which reading a million records back would pay for).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuleStatuses(Vec<(String, String)>);
+
+impl RuleStatuses {
+    /// Sets `rule`'s status (replacing an earlier one).
+    pub fn insert(&mut self, rule: String, status: String) {
+        match self.0.iter_mut().find(|(r, _)| *r == rule) {
+            Some(entry) => entry.1 = status,
+            None => self.0.push((rule, status)),
+        }
+    }
+
+    pub fn get(&self, rule: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(r, _)| r == rule)
+            .map(|(_, s)| s.as_str())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(r, s)| (r.as_str(), s.as_str()))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Serialize for RuleStatuses {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (rule, status) in &self.0 {
+            map.serialize_entry(rule, status)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for RuleStatuses {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RuleStatuses;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of rule statuses")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RuleStatuses, A::Error> {
+                let mut out = RuleStatuses(Vec::with_capacity(map.size_hint().unwrap_or(20)));
+                while let Some((rule, status)) = map.next_entry::<String, String>()? {
+                    out.insert(rule, status);
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 
@@ -312,10 +380,8 @@ fn fill(r: &mut Record, a: &Analysis) {
     r.office_version = f.office.version.as_ref().map(|v| v.value.clone());
     r.office_channel = f.office.channel.as_ref().map(|v| v.value.clone());
     for finding in &a.findings {
-        r.rules.insert(
-            finding.rule.clone(),
-            serde_json::Value::String(finding.status.as_str().to_owned()),
-        );
+        r.rules
+            .insert(finding.rule.clone(), finding.status.as_str().to_owned());
         if finding.status == Status::Fail {
             r.failing.push(finding.rule.clone());
         }

@@ -179,19 +179,19 @@ impl Tally {
             return;
         }
         self.analyzed += 1;
-        for (rule, status) in &r.rules {
-            let Some(status) = status.as_str().and_then(crate::rules::Status::from_name) else {
+        for (rule, status) in r.rules.iter() {
+            let Some(status) = crate::rules::Status::from_name(status) else {
                 continue;
             };
             // A rule of the records that the run's rule set does not name (records
             // written with `--rules`) gets its own row.
-            match self.rules.iter_mut().find(|c| &c.rule == rule) {
+            match self.rules.iter_mut().find(|c| c.rule == rule) {
                 Some(c) => c.counts.add(status),
                 None => {
                     let mut counts = crate::report::Summary::default();
                     counts.add(status);
                     self.rules.push(RuleCounts {
-                        rule: rule.clone(),
+                        rule: rule.to_owned(),
                         counts,
                     });
                 }
