@@ -8,7 +8,6 @@
 //! so merging a million records costs the summary's memory plus the table's few bytes per
 //! archive.
 
-mod charts;
 pub mod page;
 pub mod read;
 pub mod table;

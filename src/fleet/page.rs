@@ -9,10 +9,10 @@
 //! day); by OS build and by Office channel and version (which rules fail there); the rules
 //! that fail together; the archive table. Every chart has a table of its numbers.
 
-use super::charts::{self, Bar};
 use super::table::{PAGE_ROWS, Table, minutes};
 use crate::bulk::summary::{Group, Summary, UNKNOWN, meaning};
 use crate::report::TOOL;
+use crate::report::html::bars::{self as charts, Bar, Part};
 use crate::report::html::{E, STYLE};
 use sha2::{Digest, Sha256};
 use std::fmt::Write;
@@ -129,9 +129,9 @@ fn rules(out: &mut String, s: &Summary) {
         .map(|r| Bar {
             label: r.rule.clone(),
             parts: vec![
-                ("b-fail", r.counts.fail, "fail"),
-                ("b-warn", r.counts.warn, "warn"),
-                ("b-unknown", r.counts.unknown, "unknown"),
+                Part::new("b-fail", r.counts.fail, "fail"),
+                Part::new("b-warn", r.counts.warn, "warn"),
+                Part::new("b-unknown", r.counts.unknown, "unknown"),
             ],
         })
         .collect();
@@ -167,7 +167,7 @@ fn codes(out: &mut String, s: &Summary) {
         .take(TOP_ROWS)
         .map(|c| Bar {
             label: c.code.clone(),
-            parts: vec![("k1", c.archives, "archives")],
+            parts: vec![Part::new("k1", c.archives, "archives")],
         })
         .collect();
     charts::horizontal(out, "chart-codes", "Archives per sign-in code", &bars);
@@ -214,8 +214,8 @@ fn time(out: &mut String, s: &Summary) {
             .map(|w| Bar {
                 label: w.name.clone(),
                 parts: vec![
-                    ("b-fail", w.failing, "with a failing rule"),
-                    ("b-ok", w.archives - w.failing, "without"),
+                    Part::new("b-fail", w.failing, "with a failing rule"),
+                    Part::new("b-ok", w.archives - w.failing, "without"),
                 ],
             })
             .collect();
@@ -225,6 +225,7 @@ fn time(out: &mut String, s: &Summary) {
             "Archives per week of collection",
             "week (Monday)",
             &bars,
+            false,
         );
         // Failing causes per week: the rules that fail anywhere, most failing first.
         let top = top_failing_rules(s);
@@ -253,7 +254,7 @@ fn time(out: &mut String, s: &Summary) {
             .iter()
             .map(|d| Bar {
                 label: d.day.clone(),
-                parts: vec![("k0", d.attempts, "attempts")],
+                parts: vec![Part::new("k0", d.attempts, "attempts")],
             })
             .collect();
         charts::vertical(
@@ -262,6 +263,7 @@ fn time(out: &mut String, s: &Summary) {
             "Sign-in attempts per day",
             "day (UTC)",
             &bars,
+            false,
         );
         out.push_str("<details><summary>The same per day</summary>\n<table id=\"days-table\">\n<thead><tr><th>Day (UTC)</th><th>Attempts</th><th>Archives</th></tr></thead>\n<tbody>\n");
         for d in &s.sign_in_days {
@@ -345,7 +347,7 @@ fn together(out: &mut String, s: &Summary) {
         .take(TOP_ROWS)
         .map(|p| Bar {
             label: format!("{} + {}", p.rules[0], p.rules[1]),
-            parts: vec![("b-fail", p.archives, "archives")],
+            parts: vec![Part::new("b-fail", p.archives, "archives")],
         })
         .collect();
     charts::horizontal(

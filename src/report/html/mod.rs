@@ -13,7 +13,8 @@
 //! probe matrix ([`charts`]), problems and artifacts. Light and dark follow the system; a
 //! print stylesheet keeps colours and puts each finding on one page where it fits.
 
-pub mod charts;
+pub mod bars;
+mod charts;
 mod escape;
 
 pub use escape::{Anchor, E, anchor};
