@@ -63,18 +63,8 @@ fn sample_records() -> Vec<Record> {
         .collect()
 }
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
-
 fn write_records(path: &Path, n: usize, templates: &[Record]) {
-    let mut rng = Rng(0x00F1_EE75);
+    let mut rng = archives::Rng(0x00F1_EE75);
     let mut text = String::with_capacity(1 << 26);
     let mut file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
     for i in 0..n {
