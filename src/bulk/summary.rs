@@ -122,6 +122,8 @@ pub struct Tally {
     errors: usize,
     bytes: u64,
     rules: Vec<RuleCounts>,
+    /// Rules named by the rule set, first in `rules`; the others came with the records.
+    named_rules: usize,
     codes: BTreeMap<String, usize>,
     days: BTreeMap<String, (usize, usize)>,
     weeks: BTreeMap<String, GroupTally>,
@@ -161,6 +163,7 @@ impl Tally {
                     counts: crate::report::Summary::default(),
                 })
                 .collect(),
+            named_rules: rule_ids.len(),
             ..Tally::default()
         }
     }
@@ -267,13 +270,17 @@ impl Tally {
             })
             .collect();
         pairs.sort_by(|a, b| b.archives.cmp(&a.archives).then(a.rules.cmp(&b.rules)));
+        // Rules only the records named, by name: the same whatever order the records came in.
+        let mut rules = self.rules;
+        let named = self.named_rules.min(rules.len());
+        rules[named..].sort_by(|a, b| a.rule.cmp(&b.rule));
         Summary {
             schema: "caadoctor.bulk-summary/2",
             archives: self.archives,
             analyzed: self.analyzed,
             errors: self.errors,
             bytes: self.bytes,
-            rules: self.rules,
+            rules,
             caa_codes: by_archives(self.codes),
             sign_in_days: self
                 .days
@@ -484,8 +491,9 @@ mod tests {
         assert_eq!(f.weeks[0].name, "2026-11-16");
         assert_eq!(f.sign_in_days[0].attempts, 8);
         assert_eq!(f.sign_in_days[0].archives, 4);
-        // `winsock` is not in the rule set given: it gets its own row.
+        // `winsock` is not in the rule set given: it gets its own row, after the set's.
         assert_eq!(f.rules.last().unwrap().rule, "winsock");
+        assert_eq!(f.rules.len(), 4);
         assert_eq!(f.rules[0].counts.fail, 2);
         assert_eq!(f.rules[2].counts.pass, 4);
     }
