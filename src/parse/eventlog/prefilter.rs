@@ -22,6 +22,9 @@ struct Template {
     provider: bool,
     text: bool,
     shape: Option<Shape>,
+    /// For a provider the template names as text: whether a source takes it, and whether
+    /// every one that does asks for text.
+    named: Option<(bool, bool)>,
 }
 
 /// The questions asked of one chunk's records, with what its templates answered.
@@ -84,7 +87,10 @@ impl<'s> Prefilter<'s> {
         let Some(provider) = values::provider(shape, chunk, values, &mut name) else {
             return true;
         };
-        if !selection.takes(provider) {
+        let (takes, needs_text) = template
+            .named
+            .unwrap_or_else(|| (selection.takes(provider), selection.needs_text(provider)));
+        if !takes {
             return false;
         }
         let qualifiers_short = match shape.qualifiers {
@@ -104,7 +110,7 @@ impl<'s> Prefilter<'s> {
             return false;
         }
         // A record kept only for a text it cannot hold.
-        let textless = selection.needs_text(provider)
+        let textless = needs_text
             && selection.plain_texts()
             && shape.single_parts
             && !template.text
@@ -131,6 +137,7 @@ impl<'s> Prefilter<'s> {
                     provider: true,
                     text: true,
                     shape: None,
+                    named: None,
                 },
                 Some(body) => {
                     let shape = peek::shape(chunk, def);
@@ -140,10 +147,17 @@ impl<'s> Prefilter<'s> {
                                 .iter()
                                 .any(|n| selection.text_in(places, chunk, n.clone()))
                         });
+                    let named = match shape.as_ref().and_then(|s| s.provider.as_ref()) {
+                        Some(peek::Name::Text(p)) => {
+                            Some((selection.takes(p), selection.needs_text(p)))
+                        }
+                        _ => None,
+                    };
                     Template {
                         provider: selection.provider_in(places, chunk, body),
                         text,
                         shape,
+                        named,
                     }
                 }
             },

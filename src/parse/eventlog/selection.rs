@@ -68,6 +68,8 @@ pub struct Selection {
     risky_types: [u64; 256],
     /// The non-empty texts, in the order of `risky_types`' bits.
     plain: Vec<&'static str>,
+    /// See [`Selection::plain_texts`].
+    plain_texts: bool,
 }
 
 /// `contains` texts a selection may hold in all: one bit each in a text mask.
@@ -253,6 +255,9 @@ impl Selection {
                     mask | u64::from(super::values::type_may_render(t, ty as u8)) << i
                 })
             }),
+            plain_texts: texts
+                .iter()
+                .all(|t| t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')),
             plain: texts,
         }
     }
@@ -371,11 +376,6 @@ impl Selection {
             .all(|s| !s.matches_provider(provider) || asks_text(s))
     }
 
-    /// The `contains` texts of every source.
-    fn texts(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.sources.iter().flat_map(|s| s.contains.iter().copied())
-    }
-
     /// Whether a record's substitution value may render a `contains` text other than as its
     /// UTF-16 characters: by its type, and a hex number by its digits.
     pub(super) fn may_render(&self, chunk: &[u8], value: &(u8, Range<usize>)) -> bool {
@@ -389,7 +389,7 @@ impl Selection {
             return true;
         };
         self.plain.iter().enumerate().any(|(i, t)| {
-            risky & 1 << i != 0 && memchr::memmem::find(&hex[..len], t.as_bytes()).is_some()
+            risky & 1 << i != 0 && hex[..len].windows(t.len()).any(|w| w == t.as_bytes())
         })
     }
 
@@ -397,8 +397,7 @@ impl Selection {
     /// writes as they are and never as structure, so a rendered record can hold the text
     /// only where one string, name or number does.
     pub(super) fn plain_texts(&self) -> bool {
-        self.texts()
-            .all(|t| t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        self.plain_texts
     }
 }
 
