@@ -176,8 +176,10 @@ impl<'de> Deserialize<'de> for RuleStatuses {
                 mut map: A,
             ) -> Result<RuleStatuses, A::Error> {
                 let mut out = RuleStatuses(Vec::with_capacity(map.size_hint().unwrap_or(20)));
-                while let Some((rule, status)) = map.next_entry::<String, String>()? {
-                    out.insert(rule, status);
+                // As written: `bulk` writes each rule once (a repeated key would be found
+                // by its first entry).
+                while let Some(entry) = map.next_entry::<String, String>()? {
+                    out.0.push(entry);
                 }
                 Ok(out)
             }

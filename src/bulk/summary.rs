@@ -109,9 +109,18 @@ impl GroupTally {
             self.failing += 1;
         }
         for rule in failing {
-            *self.fails.entry(rule.clone()).or_default() += 1;
+            *slot(&mut self.fails, rule) += 1;
         }
     }
+}
+
+/// The value of `key`, inserted as the default when missing: the key is copied only then
+/// (a million records name the same few builds and rules).
+fn slot<'a, V: Default>(map: &'a mut BTreeMap<String, V>, key: &str) -> &'a mut V {
+    if !map.contains_key(key) {
+        map.insert(key.to_owned(), V::default());
+    }
+    map.get_mut(key).expect("inserted")
 }
 
 /// Accumulates records into a [`Summary`].
@@ -132,6 +141,8 @@ pub struct Tally {
     versions: BTreeMap<String, GroupTally>,
     pairs: BTreeMap<(String, String), usize>,
     reasons: BTreeMap<String, usize>,
+    /// `2026-11-20` → `2026-11-16`, computed once per day seen.
+    week_of_date: std::collections::HashMap<String, String>,
 }
 
 /// What an archive without the value is filed under.
@@ -182,13 +193,18 @@ impl Tally {
             return;
         }
         self.analyzed += 1;
-        for (rule, status) in r.rules.iter() {
+        for (i, (rule, status)) in r.rules.iter().enumerate() {
             let Some(status) = crate::rules::Status::from_name(status) else {
                 continue;
             };
+            // Records list the rules in the rule set's order: the i-th row, usually.
             // A rule of the records that the run's rule set does not name (records
             // written with `--rules`) gets its own row.
-            match self.rules.iter_mut().find(|c| c.rule == rule) {
+            let row = match self.rules.get(i) {
+                Some(c) if c.rule == rule => Some(i),
+                _ => self.rules.iter().position(|c| c.rule == rule),
+            };
+            match row.map(|i| &mut self.rules[i]) {
                 Some(c) => c.counts.add(status),
                 None => {
                     let mut counts = crate::report::Summary::default();
@@ -201,28 +217,34 @@ impl Tally {
             }
         }
         for code in &r.caa_codes {
-            *self.codes.entry(code.clone()).or_default() += 1;
+            *slot(&mut self.codes, code) += 1;
         }
         for (day, attempts) in &r.sign_in_days {
-            let e = self.days.entry(day.clone()).or_default();
+            let e = slot(&mut self.days, day);
             e.0 += attempts;
             e.1 += 1;
         }
-        let key = |v: Option<String>| v.unwrap_or_else(|| UNKNOWN.to_owned());
-        let week = key(r.collected_at.as_deref().and_then(week_of));
-        self.weeks.entry(week).or_default().add(&r.failing);
-        self.builds
-            .entry(key(r.os_build.clone()))
-            .or_default()
-            .add(&r.failing);
-        self.channels
-            .entry(key(r.office_channel.clone()))
-            .or_default()
-            .add(&r.failing);
-        self.versions
-            .entry(key(r.office_version.clone()))
-            .or_default()
-            .add(&r.failing);
+        let week = r.collected_at.as_deref().and_then(|t| {
+            let date = t.get(..10)?;
+            if !self.week_of_date.contains_key(date) {
+                let week = week_of(date)?;
+                self.week_of_date.insert(date.to_owned(), week);
+            }
+            self.week_of_date.get(date).cloned()
+        });
+        let failing = &r.failing;
+        slot(&mut self.weeks, week.as_deref().unwrap_or(UNKNOWN)).add(failing);
+        slot(&mut self.builds, r.os_build.as_deref().unwrap_or(UNKNOWN)).add(failing);
+        slot(
+            &mut self.channels,
+            r.office_channel.as_deref().unwrap_or(UNKNOWN),
+        )
+        .add(failing);
+        slot(
+            &mut self.versions,
+            r.office_version.as_deref().unwrap_or(UNKNOWN),
+        )
+        .add(failing);
         let mut failing: Vec<&String> = r.failing.iter().collect();
         failing.sort();
         failing.dedup();
