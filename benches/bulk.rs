@@ -31,8 +31,10 @@ use support::{corpus, median};
 
 fn run_bulk(archives: &[PathBuf], rules: &Arc<RuleSet>, jobs: usize) -> Duration {
     let mut sink = std::io::sink();
+    let ids: Vec<String> = rules.rules.iter().map(|r| r.id.clone()).collect();
+    let mut fleet = caadoctor::fleet::Fleet::new(&ids, false);
     let t = Instant::now();
-    let summary = bulk::run(
+    let run = bulk::run(
         archives.to_vec(),
         Run {
             rules: Arc::clone(rules),
@@ -42,10 +44,11 @@ fn run_bulk(archives: &[PathBuf], rules: &Arc<RuleSet>, jobs: usize) -> Duration
             progress: false,
             out: &mut sink,
             redact: None,
+            fleet: &mut fleet,
         },
     )
     .expect("run");
-    black_box(summary);
+    black_box((run, fleet.finish(None)));
     t.elapsed()
 }
 

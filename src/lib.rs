@@ -19,6 +19,7 @@ pub mod diff;
 pub mod endpoints;
 pub mod facts;
 pub mod fix;
+pub mod fleet;
 pub mod integrity;
 pub mod parse;
 pub mod problem;

@@ -11,6 +11,8 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod cmd_bulk;
+
 /// Exit codes, a documented contract (README, "Exit codes").
 const EXIT_CLEAN: u8 = 0;
 const EXIT_FAIL_FOUND: u8 = 1;
@@ -65,7 +67,13 @@ enum Command {
     #[command(
         after_help = "Examples:\n  caadoctor bulk tickets/ --format csv --output results.csv --summary summary.json\n  caadoctor bulk tickets/ --redact --redact-map map.json > results.jsonl\n  find /data -name '*.zip' | caadoctor bulk --from-list - --jobs 8 > results.jsonl\n  caadoctor bulk --from-list all.txt --shard 3/16 > part-3.jsonl\n\nExit codes: 0 every archive analyzed; 2 at least one could not be (its record says why), no archive under the paths, or bad usage."
     )]
-    Bulk(BulkArgs),
+    Bulk(cmd_bulk::BulkArgs),
+    /// The fleet summary and dashboard from record files written earlier (bulk runs,
+    /// shards, Spark), as if one bulk run had analyzed every archive.
+    #[command(
+        after_help = "Examples:\n  caadoctor fleet part-*.jsonl --summary summary.json --html fleet.html\n  caadoctor fleet spark-out/records/ --html fleet.html --redact\n\nExit codes: 0 read; 2 a record file could not be read, or a line in it is not a record (the rest is still counted), or bad usage."
+    )]
+    Fleet(cmd_bulk::FleetArgs),
     /// Explain error codes: 0xCAA… sign-in codes, HRESULTs, WinHTTP and Win32 numbers.
     #[command(
         after_help = "Examples:\n  caadoctor decode 0xCAA82EFD\n  caadoctor decode 0xCAA70007 -2147012867 12175 --format json"
@@ -225,13 +233,6 @@ enum DiffFormat {
 enum FixFormat {
     Ps1,
     Json,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum BulkFormat {
-    Jsonl,
-    Csv,
-    Table,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -420,7 +421,8 @@ fn run(cli: Cli) -> Result<u8, String> {
             }
             Ok(EXIT_CLEAN)
         }
-        Command::Bulk(args) => bulk(args),
+        Command::Bulk(args) => cmd_bulk::bulk(args),
+        Command::Fleet(args) => cmd_bulk::fleet(args),
         Command::Decode { codes, format } => {
             let mut decoded = Vec::with_capacity(codes.len());
             for text in &codes {
@@ -562,134 +564,4 @@ fn fix(
     );
     print(&text)?;
     Ok(EXIT_CLEAN)
-}
-
-#[derive(clap::Args)]
-struct BulkArgs {
-    /// Zips, snapshot folders, or folders to search for them.
-    paths: Vec<PathBuf>,
-    #[arg(long, value_enum, default_value_t = BulkFormat::Jsonl)]
-    format: BulkFormat,
-    /// Archives analyzed at once (default: the number of CPUs).
-    #[arg(long, value_name = "N")]
-    jobs: Option<usize>,
-    /// Write the records here instead of standard output.
-    #[arg(long, value_name = "FILE")]
-    output: Option<PathBuf>,
-    /// Write the summary as JSON here (otherwise it is a table on standard error).
-    #[arg(long, value_name = "FILE")]
-    summary: Option<PathBuf>,
-    /// Read paths from this file, one per line (`-`: standard input).
-    #[arg(long, value_name = "FILE")]
-    from_list: Option<String>,
-    /// Take only shard K of N of the archives (every N-th, from the K-th).
-    #[arg(long, value_name = "K/N")]
-    shard: Option<String>,
-    /// Add or override rules with the *.toml files of this folder.
-    #[arg(long, value_name = "DIR")]
-    rules: Option<PathBuf>,
-    /// The same pseudonyms across every record and the summary.
-    #[command(flatten)]
-    redact: RedactArgs,
-}
-
-fn bulk(a: BulkArgs) -> Result<u8, String> {
-    use caadoctor::bulk;
-    let rules = std::sync::Arc::new(load_rules(a.rules.as_deref())?);
-    let mut pseudonyms = a.redact.start()?;
-    let mut paths = a.paths.clone();
-    if let Some(list) = &a.from_list {
-        let text = if list == "-" {
-            let mut s = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
-                .map_err(|e| format!("cannot read the list from standard input: {e}"))?;
-            s
-        } else {
-            std::fs::read_to_string(list)
-                .map_err(|e| format!("cannot read the list {list}: {e}"))?
-        };
-        paths.extend(bulk::read_list(&text));
-    }
-    if paths.is_empty() {
-        return Err(
-            "no archives given\n  give zips or folders, or --from-list FILE (- for standard input)"
-                .to_owned(),
-        );
-    }
-    let found = bulk::discover(&paths)?;
-    if found.archives.is_empty() {
-        let count = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
-        return Err(format!(
-            "no archive under the given paths (found {} and {}, not read)\n  \
-             give snapshot zips, snapshot folders, or folders that hold them",
-            count(found.ignored_files, "other file"),
-            count(found.ignored_links, "link")
-        ));
-    }
-    let mut archives = found.archives;
-    if let Some(s) = &a.shard {
-        archives = bulk::shard(archives, bulk::parse_shard(s)?);
-    }
-    if found.ignored_files + found.ignored_links > 0 {
-        eprintln!(
-            "caadoctor: {} files that are not zips and {} links under the given folders were not read",
-            found.ignored_files, found.ignored_links
-        );
-    }
-    let jobs = a
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
-    let format = match a.format {
-        BulkFormat::Jsonl => bulk::Format::Jsonl,
-        BulkFormat::Csv => bulk::Format::Csv,
-        BulkFormat::Table => bulk::Format::Table,
-    };
-    let mut file;
-    let stdout = std::io::stdout();
-    let mut lock;
-    let out: &mut dyn Write = match &a.output {
-        Some(path) => {
-            file = std::io::BufWriter::new(
-                std::fs::File::create(path)
-                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
-            );
-            &mut file
-        }
-        None => {
-            lock = std::io::BufWriter::new(stdout.lock());
-            &mut lock
-        }
-    };
-    let summary = bulk::run(
-        archives,
-        bulk::Run {
-            rules,
-            limits: Limits::default(),
-            jobs,
-            format,
-            progress: std::io::stderr().is_terminal(),
-            out,
-            redact: pseudonyms.as_mut(),
-        },
-    );
-    let summary = match summary {
-        Ok(s) => s,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(EXIT_CLEAN),
-        Err(e) => return Err(format!("cannot write the records: {e}")),
-    };
-    match &a.summary {
-        Some(path) => std::fs::write(path, summary.to_json())
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
-        None => eprint!("{}", summary.to_table()),
-    }
-    if let Some(p) = &pseudonyms {
-        let inputs: Vec<&Path> = a.paths.iter().map(PathBuf::as_path).collect();
-        a.redact.finish(p, &inputs)?;
-    }
-    Ok(if summary.errors > 0 {
-        EXIT_CANNOT_ANALYZE
-    } else {
-        EXIT_CLEAN
-    })
 }

@@ -55,6 +55,10 @@ fn archives_by(list: &Value, key: &str) -> BTreeMap<String, usize> {
         .collect()
 }
 
+fn json_file(path: &std::path::Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
 fn lines(stdout: &[u8]) -> Vec<Value> {
     String::from_utf8_lossy(stdout)
         .lines()
@@ -67,6 +71,7 @@ fn a_thousand_archives_give_950_records_50_errors_and_the_generators_counts() {
     let dir = scratch("bulk-1000");
     let made = archives::generate(&dir.join("tickets"), 1000);
     let summary_path = dir.join("summary.json");
+    let page_path = dir.join("fleet.html");
     let out = caadoctor(&[
         "bulk",
         dir.join("tickets").to_str().unwrap(),
@@ -74,6 +79,8 @@ fn a_thousand_archives_give_950_records_50_errors_and_the_generators_counts() {
         "2",
         "--summary",
         summary_path.to_str().unwrap(),
+        "--html",
+        page_path.to_str().unwrap(),
     ]);
     // Some archives could not be analyzed: exit 2, and every record is still there.
     assert_eq!(
@@ -130,7 +137,7 @@ fn a_thousand_archives_give_950_records_50_errors_and_the_generators_counts() {
     }
 
     let summary: Value = serde_json::from_slice(&std::fs::read(&summary_path).unwrap()).unwrap();
-    assert_eq!(summary["schema"], "caadoctor.bulk-summary/1");
+    assert_eq!(summary["schema"], "caadoctor.bulk-summary/2");
     assert_eq!(
         (
             &summary["archives"],
@@ -160,7 +167,111 @@ fn a_thousand_archives_give_950_records_50_errors_and_the_generators_counts() {
     }
     assert_eq!(got_rules, want_rules);
     assert_eq!(archives_by(&summary["caa_codes"], "code"), want_codes);
-    assert_eq!(archives_by(&summary["os_builds"], "os_build"), want_builds);
+    assert_eq!(archives_by(&summary["os_builds"], "name"), want_builds);
+    // Pairs of failing rules, counted here from the records themselves.
+    let mut want_pairs: BTreeMap<String, usize> = BTreeMap::new();
+    for r in &records {
+        let mut failing: Vec<&str> = r["failing"]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        failing.sort_unstable();
+        for (i, a) in failing.iter().enumerate() {
+            for b in &failing[i + 1..] {
+                *want_pairs.entry(format!("{a}+{b}")).or_default() += 1;
+            }
+        }
+    }
+    let got_pairs: BTreeMap<String, usize> = summary["failing_together"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                format!(
+                    "{}+{}",
+                    p["rules"][0].as_str().unwrap(),
+                    p["rules"][1].as_str().unwrap()
+                ),
+                p["archives"].as_u64().unwrap() as usize,
+            )
+        })
+        .collect();
+    assert!(!want_pairs.is_empty());
+    assert_eq!(got_pairs, want_pairs);
+    let weeks: u64 = summary["weeks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["archives"].as_u64().unwrap())
+        .sum();
+    assert_eq!(weeks, 950);
+    assert_eq!(summary["run"]["archives_now"], 1000);
+    assert_eq!(summary["run"]["errors_now"], 50);
+
+    // The same summary and page from the records, read back whole or as seven shards.
+    let records_path = dir.join("records.jsonl");
+    std::fs::write(&records_path, &out.stdout).unwrap();
+    let mut summary = summary;
+    summary.as_object_mut().unwrap().remove("run");
+    let again = dir.join("again.json");
+    let again_page = dir.join("again.html");
+    let fleet = caadoctor(&[
+        "fleet",
+        records_path.to_str().unwrap(),
+        "--summary",
+        again.to_str().unwrap(),
+        "--html",
+        again_page.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        fleet.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&fleet.stderr)
+    );
+    assert_eq!(json_file(&again), summary);
+    assert!(
+        std::fs::read(&page_path).unwrap() == std::fs::read(&again_page).unwrap(),
+        "the page of `fleet` over bulk's records differs from bulk's own"
+    );
+    let shards = dir.join("shards");
+    std::fs::create_dir_all(&shards).unwrap();
+    for k in 1..=7 {
+        let part = shards.join(format!("part-{k}.jsonl"));
+        let out = caadoctor(&[
+            "bulk",
+            dir.join("tickets").to_str().unwrap(),
+            "--jobs",
+            "2",
+            "--shard",
+            &format!("{k}/7"),
+            "--output",
+            part.to_str().unwrap(),
+            "--summary",
+            shards.join(format!("_summary-{k}.json")).to_str().unwrap(),
+        ]);
+        assert!(matches!(out.status.code(), Some(0 | 2)));
+    }
+    std::fs::write(shards.join("_SUCCESS"), "").unwrap();
+    let merged = dir.join("merged.json");
+    let fleet = caadoctor(&[
+        "fleet",
+        shards.to_str().unwrap(),
+        "--summary",
+        merged.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        fleet.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&fleet.stderr)
+    );
+    assert_eq!(
+        json_file(&merged),
+        summary,
+        "seven shards merged differ from one run"
+    );
     // Ten of each junk kind, each said in its own words.
     let reasons: usize = summary["error_reasons"]
         .as_array()

@@ -472,3 +472,90 @@ fn windows_update_events_of_a_real_system_log_become_facts() {
             .starts_with("Windows Update failed to install 5 times")
     );
 }
+
+/// Whether a source of `sources` keeps a rendered record, read the slow way: the whole
+/// JSON parsed, the texts looked for in all of it.
+fn kept_by(sources: &[Source], json: &str) -> bool {
+    let v: serde_json::Value = serde_json::from_str(json).unwrap();
+    let system = &v["Event"]["System"];
+    let number = |v: &serde_json::Value| {
+        let v = v.get("#text").unwrap_or(v);
+        v.as_u64()
+            .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+    };
+    let (Some(provider), Some(id)) = (
+        system["Provider"]["#attributes"]["Name"].as_str(),
+        number(&system["EventID"]),
+    ) else {
+        return false;
+    };
+    let level = number(&system["Level"]);
+    sources.iter().any(|s| {
+        let named = if s.prefix {
+            provider.len() >= s.provider.len()
+                && provider.as_bytes()[..s.provider.len()]
+                    .eq_ignore_ascii_case(s.provider.as_bytes())
+        } else {
+            provider.eq_ignore_ascii_case(s.provider)
+        };
+        named
+            && (s.ids.is_empty() || s.ids.iter().any(|&i| u64::from(i) == id))
+            && match (s.max_level, level) {
+                (Some(max), Some(l)) => (1..=u64::from(max)).contains(&l),
+                _ => true,
+            }
+            && (s.contains.is_empty() || s.contains.iter().any(|t| json.contains(t)))
+    })
+}
+
+/// What is looked at before a record is rendered (its chunk, its template, its bytes)
+/// passes over no record a source keeps: every corpus log, under the rules' selection and
+/// under selections that ask for text of records that hold it and of ones that do not.
+#[test]
+fn looking_before_rendering_keeps_what_rendering_everything_keeps() {
+    const fn office(contains: &'static [&'static str]) -> Source {
+        Source {
+            provider: "Microsoft Office",
+            prefix: true,
+            ids: &[],
+            max_level: None,
+            contains,
+        }
+    }
+    // A string some dialogs hold; the hex `Keywords` every record has; and a text only a
+    // service's name holds. (Chunks are found by the provider's name as written, in
+    // UTF-16: a source naming it in another case matches its records but finds no chunk.)
+    const STRING: &[Source] = &[office(&["OfficeC2RClient"])];
+    const HEX: &[Source] = &[office(&["0x80000000000000", "0xcaa"])];
+    const SERVICE: &[Source] = &[Source {
+        provider: "Service Control Manager",
+        prefix: false,
+        ids: &[],
+        max_level: None,
+        contains: &["BITS"],
+    }];
+    for (sources, least) in [
+        (caadoctor::facts::events::SELECTION, 160),
+        (STRING, 1),
+        (HEX, 3362),
+        (SERVICE, 1),
+    ] {
+        let selection = Selection::new(sources);
+        let mut total = 0;
+        for path in files_in(&corpus().join("evtx")) {
+            let bytes = std::fs::read(&path).unwrap();
+            let mut parser = EvtxParser::from_buffer(bytes.clone()).unwrap();
+            let expected: Vec<u64> = parser
+                .records_json()
+                .flatten()
+                .filter(|r| kept_by(sources, &r.data))
+                .map(|r| r.event_record_id)
+                .collect();
+            let log = eventlog::parse(&bytes, &selection).unwrap();
+            let kept: Vec<u64> = log.events.iter().map(|e| e.record_id).collect();
+            assert_eq!(kept, expected, "{}", path.display());
+            total += kept.len();
+        }
+        assert!(total >= least, "{total} kept by {sources:?}");
+    }
+}

@@ -8,10 +8,12 @@
 //! archives: only `jobs` archives are open at once, and a finished record waits for the
 //! ones before it only within a window of a few per worker.
 
+pub mod known;
 pub mod progress;
 pub mod record;
 pub mod summary;
 
+use crate::fleet::Fleet;
 use crate::redact::{Pseudonymizer, Seeds};
 use crate::rules::RuleSet;
 use crate::snapshot::Limits;
@@ -151,14 +153,20 @@ pub struct Run<'a> {
     /// `--redact`: every record is pseudonymized, in input order, with the run's
     /// pseudonyms, before it is written or counted in the summary.
     pub redact: Option<&'a mut Pseudonymizer>,
+    /// Where the records are counted for the summary and the dashboard (it may already
+    /// hold the records of earlier runs: `--skip-known`).
+    pub fleet: &'a mut Fleet,
 }
 
-/// Analyzes `archives` and writes their records in order; returns the summary.
-pub fn run(archives: Vec<PathBuf>, run: Run<'_>) -> std::io::Result<summary::Summary> {
+/// Analyzes `archives`, writes their records in order and adds them to the run's
+/// [`Fleet`]; returns how the run went.
+pub fn run(archives: Vec<PathBuf>, run: Run<'_>) -> std::io::Result<summary::RunStats> {
     let started = Instant::now();
     let jobs = run.jobs.max(1);
     let rule_ids: Vec<String> = run.rules.rules.iter().map(|r| r.id.clone()).collect();
-    let mut tally = summary::Tally::new(&rule_ids);
+    let fleet = run.fleet;
+    let mut bytes = 0;
+    let mut errors = 0;
     let mut progress = progress::Progress::new(archives.len(), run.progress);
     let out = run.out;
     let mut redact = run.redact;
@@ -217,7 +225,9 @@ pub fn run(archives: Vec<PathBuf>, run: Run<'_>) -> std::io::Result<summary::Sum
                 p.redact(&seeds, &mut r);
             }
             progress.tick();
-            tally.add(&r);
+            bytes += r.size;
+            errors += usize::from(!r.is_ok());
+            fleet.add(&r);
             if result.is_ok() {
                 result = write_record(out, &r, run.format, &rule_ids);
             }
@@ -236,7 +246,13 @@ pub fn run(archives: Vec<PathBuf>, run: Run<'_>) -> std::io::Result<summary::Sum
         )));
     }
     out.flush()?;
-    Ok(tally.finish(started.elapsed().as_secs_f64(), jobs))
+    Ok(summary::RunStats::new(
+        started.elapsed().as_secs_f64(),
+        jobs,
+        written,
+        errors,
+        bytes,
+    ))
 }
 
 fn write_record(
@@ -249,7 +265,7 @@ fn write_record(
         Format::Jsonl => serde_json::to_string(r).unwrap_or_default() + "\n",
         Format::Csv => record::csv_row(r, rules),
         Format::Table => {
-            let what = match (r.status, &r.error) {
+            let what = match (r.status.as_str(), &r.error) {
                 ("ok", _) if r.failing.is_empty() => "no rule fails".to_owned(),
                 ("ok", _) => format!("fails: {}", r.failing.join(", ")),
                 (_, Some(e)) => e.clone(),

@@ -7,8 +7,9 @@ use crate::analysis::{self, Analysis};
 use crate::redact::Seeds;
 use crate::rules::{RuleSet, Status};
 use crate::snapshot::{self, Limits};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 use std::time::Instant;
@@ -19,65 +20,171 @@ const IN_MEMORY: u64 = 256 << 20;
 /// Problem messages kept in a record; the count says how many there were.
 const MAX_PROBLEMS: usize = 10;
 
-/// What a bulk run says about one archive.
-#[derive(Debug, Clone, Serialize)]
+/// What a bulk run says about one archive. Read back by `caadoctor fleet` and
+/// `bulk --skip-known`: fields added later default when an older file lacks them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Record {
     /// The path as found or as listed.
     pub source: String,
     /// `zip` or `folder`.
-    pub format: &'static str,
+    pub format: String,
     /// Bytes of the zip, or of the folder's files.
     pub size: u64,
+    /// Last modification (seconds since 1970, UTC) of the zip, or of the newest file of
+    /// the folder: with `source` and `size`, how `--skip-known` recognises it unread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mtime: Option<i64>,
     /// Of the zip's bytes; none for a folder.
+    #[serde(default)]
     pub sha256: Option<String>,
     /// `ok` (analyzed) or `error` (could not be).
-    pub status: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    #[serde(default)]
     pub host: Option<String>,
+    #[serde(default)]
     pub collected_at: Option<String>,
+    #[serde(default)]
     pub os: Option<String>,
     /// `26100.7171`: build and update revision.
+    #[serde(default)]
     pub os_build: Option<String>,
+    #[serde(default)]
     pub office_version: Option<String>,
+    /// Click-to-Run's update channel (`Current`, `Monthly Enterprise`, ...).
+    #[serde(default)]
+    pub office_channel: Option<String>,
     /// Every rule's status, in report order.
-    pub rules: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    pub rules: RuleStatuses,
     /// Rules that failed, in report order.
+    #[serde(default)]
     pub failing: Vec<String>,
     /// Sign-in codes seen in the event logs, most frequent first.
+    #[serde(default)]
     pub caa_codes: Vec<String>,
+    /// Sign-in attempts with a 0xCAA code per UTC day (`2026-11-18` → 3), from Office's
+    /// alerts and the AAD log, as the report's timeline counts them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sign_in_days: BTreeMap<String, usize>,
     /// How many problems the analysis met, and the first of them.
+    #[serde(default)]
     pub problem_count: usize,
+    #[serde(default)]
     pub problems: Vec<String>,
+    #[serde(default)]
     pub duration_ms: u64,
+    /// Written with `--redact`: names, addresses and ids are pseudonyms.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub redacted: bool,
 }
 
 impl Record {
-    fn error(source: &str, format: &'static str, size: u64, sha256: Option<String>) -> Self {
+    fn error(source: &str, format: &str, size: u64, sha256: Option<String>) -> Self {
         Record {
             source: source.to_owned(),
-            format,
+            format: format.to_owned(),
             size,
+            mtime: None,
             sha256,
-            status: "error",
+            status: "error".to_owned(),
             error: None,
             host: None,
             collected_at: None,
             os: None,
             os_build: None,
             office_version: None,
-            rules: serde_json::Map::new(),
+            office_channel: None,
+            rules: RuleStatuses::default(),
             failing: Vec::new(),
             caa_codes: Vec::new(),
+            sign_in_days: BTreeMap::new(),
             problem_count: 0,
             problems: Vec::new(),
             duration_ms: 0,
+            redacted: false,
         }
+    }
+
+    /// Whether the archive was analyzed.
+    pub fn is_ok(&self) -> bool {
+        self.status == "ok"
     }
 
     /// The status of `rule`, if the archive was analyzed.
     pub fn rule_status(&self, rule: &str) -> Option<&str> {
-        self.rules.get(rule).and_then(serde_json::Value::as_str)
+        self.rules.get(rule)
+    }
+}
+
+/// Rule → status, in report order: a JSON object on the wire, a short list in memory (no
+/// hashing per record, which reading a million records back would pay for).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuleStatuses(Vec<(String, String)>);
+
+impl RuleStatuses {
+    /// Sets `rule`'s status (replacing an earlier one).
+    pub fn insert(&mut self, rule: String, status: String) {
+        match self.0.iter_mut().find(|(r, _)| *r == rule) {
+            Some(entry) => entry.1 = status,
+            None => self.0.push((rule, status)),
+        }
+    }
+
+    pub fn get(&self, rule: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(r, _)| r == rule)
+            .map(|(_, s)| s.as_str())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(r, s)| (r.as_str(), s.as_str()))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Serialize for RuleStatuses {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (rule, status) in &self.0 {
+            map.serialize_entry(rule, status)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for RuleStatuses {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RuleStatuses;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of rule statuses")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RuleStatuses, A::Error> {
+                let mut out = RuleStatuses(Vec::with_capacity(map.size_hint().unwrap_or(20)));
+                // As written: `bulk` writes each rule once (a repeated key would be found
+                // by its first entry).
+                while let Some(entry) = map.next_entry::<String, String>()? {
+                    out.0.push(entry);
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 
@@ -86,7 +193,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// The SHA-256 of a file, read in blocks.
-fn hash_file(path: &Path) -> std::io::Result<String> {
+pub fn hash_file(path: &Path) -> std::io::Result<String> {
     let mut file = std::fs::File::open(path)?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
@@ -100,9 +207,19 @@ fn hash_file(path: &Path) -> std::io::Result<String> {
     Ok(hex(&hasher.finalize()))
 }
 
-/// Bytes of the files under a folder (links not followed).
-fn folder_size(dir: &Path) -> u64 {
+/// Seconds since 1970 of a file's last modification.
+pub fn mtime_of(meta: &std::fs::Metadata) -> Option<i64> {
+    let t = meta.modified().ok()?;
+    Some(match t.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => d.as_secs() as i64,
+        Err(e) => -(e.duration().as_secs() as i64),
+    })
+}
+
+/// Bytes of the files under a folder (links not followed), and the newest modification.
+pub fn folder_size(dir: &Path) -> (u64, Option<i64>) {
     let mut total = 0;
+    let mut newest: Option<i64> = None;
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&d) else {
@@ -111,12 +228,17 @@ fn folder_size(dir: &Path) -> u64 {
         for e in entries.flatten() {
             match e.file_type() {
                 Ok(t) if t.is_dir() => stack.push(e.path()),
-                Ok(t) if t.is_file() => total += e.metadata().map(|m| m.len()).unwrap_or(0),
+                Ok(t) if t.is_file() => {
+                    if let Ok(m) = e.metadata() {
+                        total += m.len();
+                        newest = newest.max(mtime_of(&m));
+                    }
+                }
                 _ => {}
             }
         }
     }
-    total
+    (total, newest)
 }
 
 /// Opens, analyzes and summarizes one archive (a zip or a snapshot folder). One broken
@@ -174,8 +296,8 @@ fn open_and_analyze(
         }
     };
     if meta.is_dir() {
-        let size = folder_size(path);
-        return match snapshot::open(path, limits) {
+        let (size, mtime) = folder_size(path);
+        let (mut r, s) = match snapshot::open(path, limits) {
             Ok(snap) => from_snapshot(snap, source, "folder", size, None, rules, seeds),
             Err(e) => {
                 let mut r = Record::error(source, "folder", size, None);
@@ -183,8 +305,11 @@ fn open_and_analyze(
                 none(r)
             }
         };
+        r.mtime = mtime;
+        return (r, s);
     }
     let size = meta.len();
+    let mtime = mtime_of(&meta);
     let opened = if size <= IN_MEMORY {
         std::fs::read(path).map(|bytes| {
             let sha = hex(&Sha256::digest(&bytes));
@@ -201,7 +326,7 @@ fn open_and_analyze(
             (sha, snap)
         })
     };
-    match opened {
+    let (mut r, s) = match opened {
         Ok((sha, Ok(snap))) => from_snapshot(snap, source, "zip", size, Some(sha), rules, seeds),
         Ok((sha, Err(reason))) => {
             let mut r = Record::error(source, "zip", size, Some(sha));
@@ -213,7 +338,9 @@ fn open_and_analyze(
             r.error = Some(format!("cannot read it: {e}"));
             none(r)
         }
-    }
+    };
+    r.mtime = mtime;
+    (r, s)
 }
 
 fn from_snapshot(
@@ -235,10 +362,10 @@ fn from_snapshot(
     fill(&mut record, &analysis);
     match &analysis.nothing_read {
         Some(what) => {
-            record.status = "error";
+            record.status = "error".to_owned();
             record.error = Some(format!("holds no readable snapshot artifact ({what})"));
         }
-        None => record.status = "ok",
+        None => record.status = "ok".to_owned(),
     }
     (record, seeds)
 }
@@ -253,11 +380,10 @@ fn fill(r: &mut Record, a: &Analysis) {
         None => b.value.to_string(),
     });
     r.office_version = f.office.version.as_ref().map(|v| v.value.clone());
+    r.office_channel = f.office.channel.as_ref().map(|v| v.value.clone());
     for finding in &a.findings {
-        r.rules.insert(
-            finding.rule.clone(),
-            serde_json::Value::String(finding.status.as_str().to_owned()),
-        );
+        r.rules
+            .insert(finding.rule.clone(), finding.status.as_str().to_owned());
         if finding.status == Status::Fail {
             r.failing.push(finding.rule.clone());
         }
@@ -274,6 +400,11 @@ fn fill(r: &mut Record, a: &Analysis) {
                 .collect()
         })
         .unwrap_or_default();
+    for attempt in crate::facts::attempts::of_logs(&a.inputs.event_logs) {
+        if let Some(day) = crate::date::Date::from_days(attempt.time.div_euclid(86_400)) {
+            *r.sign_in_days.entry(day.to_string()).or_default() += 1;
+        }
+    }
     r.problem_count = a.problems.len();
     r.problems = a
         .problems
@@ -297,10 +428,12 @@ pub fn csv_header(rules: &[String]) -> String {
         "os",
         "os_build",
         "office_version",
+        "office_channel",
         "failing",
         "caa_codes",
         "problem_count",
         "duration_ms",
+        "mtime",
     ]
     .iter()
     .map(|s| (*s).to_owned())
@@ -318,20 +451,22 @@ pub fn csv_row(r: &Record, rules: &[String]) -> String {
     let opt = |o: &Option<String>| o.clone().unwrap_or_default();
     let mut cells = vec![
         r.source.clone(),
-        r.format.to_owned(),
+        r.format.clone(),
         r.size.to_string(),
         opt(&r.sha256),
-        r.status.to_owned(),
+        r.status.clone(),
         opt(&r.error),
         opt(&r.host),
         opt(&r.collected_at),
         opt(&r.os),
         opt(&r.os_build),
         opt(&r.office_version),
+        opt(&r.office_channel),
         r.failing.join(";"),
         r.caa_codes.join(";"),
         r.problem_count.to_string(),
         r.duration_ms.to_string(),
+        r.mtime.map(|t| t.to_string()).unwrap_or_default(),
     ];
     cells.extend(
         rules

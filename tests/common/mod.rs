@@ -31,6 +31,27 @@ pub fn caadoctor(args: &[&str]) -> Output {
         .expect("run caadoctor")
 }
 
+/// `caadoctor ARGS` with `input` on standard input.
+pub fn caadoctor_stdin(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_caadoctor"))
+        .args(args)
+        .current_dir(repo())
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run caadoctor");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write stdin");
+    child.wait_with_output().expect("wait for caadoctor")
+}
+
 /// `caadoctor analyze PATH --format json`: checks the exit code (showing stderr when it
 /// differs) and returns the report.
 pub fn report_of(path: &str, code: i32) -> serde_json::Value {

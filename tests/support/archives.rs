@@ -26,10 +26,11 @@ pub const JUNK: &[&str] = &[
     "escaping-names",
 ];
 
-struct Rng(u64);
+/// xorshift64: the same archives on every run.
+pub struct Rng(pub u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;

@@ -2,18 +2,25 @@
 //!
 //! Only the events a [`Selection`] names are rendered and kept: a chunk whose bytes do not
 //! hold any selected provider's name (in UTF-16, as templates and substitution values carry
-//! it) is walked for its record count and time span but nothing in it is rendered, so a
-//! large log costs little more than the crate's own walk over it. Every record that cannot
-//! be read, every chunk that cannot be parsed and a torn tail are reported as [`Damage`];
-//! the records around them are still read. The channel comes from the records, not from
-//! the file's name.
+//! it) is walked for its record count and time span but nothing in it is rendered; in a
+//! chunk that does, a record is rendered only if its bytes (the template it instantiates,
+//! its values) leave it possible that a source keeps it ([`prefilter`]). So a large log
+//! costs little more than the crate's own walk over it, plus the events it keeps. Every
+//! record that cannot be read, every chunk that cannot be parsed and a torn tail are
+//! reported as [`Damage`]; the records around them are still read. The channel comes from
+//! the records, not from the file's name.
 
 mod layout;
+mod peek;
+mod prefilter;
 mod record;
+mod selection;
+mod values;
 
 use evtx::{EvtxChunkData, EvtxParser, ParserSettings};
-use memchr::memmem;
-use record::{channel_and_computer, event_id_of, provider_of};
+use prefilter::Prefilter;
+use record::{channel_and_computer, event_id_at};
+pub use selection::{Selection, Source};
 use std::io::Cursor;
 use std::sync::Arc;
 
@@ -21,105 +28,6 @@ use std::sync::Arc;
 pub const MAX_EVENTS: usize = 20_000;
 /// Characters kept of one data value.
 const MAX_VALUE: usize = 4096;
-
-/// Which events to keep: by provider name and event id.
-#[derive(Debug, Clone, Copy)]
-pub struct Source {
-    /// Provider name; with `prefix`, any provider whose name starts with it.
-    pub provider: &'static str,
-    pub prefix: bool,
-    /// Event ids to keep; empty keeps every id.
-    pub ids: &'static [u32],
-    /// Keep only events at this level or more severe (1 critical, 2 error, 3 warning).
-    pub max_level: Option<u8>,
-    /// Keep only records whose rendered text holds one of these (exact bytes); empty keeps
-    /// all. Checked before the record is parsed, so a log of many uninteresting records of
-    /// a selected provider costs little.
-    pub contains: &'static [&'static str],
-}
-
-impl Source {
-    fn matches_provider(&self, provider: &str) -> bool {
-        if self.prefix {
-            provider.len() >= self.provider.len()
-                && provider.as_bytes()[..self.provider.len()]
-                    .eq_ignore_ascii_case(self.provider.as_bytes())
-        } else {
-            provider.eq_ignore_ascii_case(self.provider)
-        }
-    }
-
-    fn matches(&self, provider: &str, id: u32, level: Option<u8>) -> bool {
-        self.matches_provider(provider)
-            && (self.ids.is_empty() || self.ids.contains(&id))
-            && match (self.max_level, level) {
-                (Some(max), Some(l)) => (1..=max).contains(&l),
-                _ => true,
-            }
-    }
-}
-
-/// A set of sources, with the UTF-16 needles that find their chunks.
-pub struct Selection {
-    sources: Vec<Source>,
-    needles: Vec<memmem::Finder<'static>>,
-    /// Per source, finders for its `contains` texts.
-    contains: Vec<Vec<memmem::Finder<'static>>>,
-}
-
-impl Selection {
-    pub fn new(sources: &[Source]) -> Self {
-        let needles = sources
-            .iter()
-            .map(|s| {
-                let bytes: Vec<u8> = s
-                    .provider
-                    .encode_utf16()
-                    .flat_map(u16::to_le_bytes)
-                    .collect();
-                memmem::Finder::new(&bytes).into_owned()
-            })
-            .collect();
-        let contains = sources
-            .iter()
-            .map(|s| {
-                s.contains
-                    .iter()
-                    .map(|t| memmem::Finder::new(t.as_bytes()).into_owned())
-                    .collect()
-            })
-            .collect();
-        Selection {
-            sources: sources.to_vec(),
-            needles,
-            contains,
-        }
-    }
-
-    fn wants_chunk(&self, data: &[u8]) -> bool {
-        self.needles.iter().any(|n| n.find(data).is_some())
-    }
-
-    fn wants(&self, provider: &str, id: u32, level: Option<u8>) -> bool {
-        self.sources.iter().any(|s| s.matches(provider, id, level))
-    }
-
-    /// Whether some source keeps `provider`'s event `id`.
-    fn wants_id(&self, provider: &str, id: u32) -> bool {
-        self.sources
-            .iter()
-            .any(|s| s.matches_provider(provider) && (s.ids.is_empty() || s.ids.contains(&id)))
-    }
-
-    /// Whether a rendered record of `provider` can be kept: a source takes the provider
-    /// and, if it asks for text, the record holds it.
-    fn wants_record(&self, provider: &str, json: &[u8]) -> bool {
-        self.sources.iter().zip(&self.contains).any(|(s, texts)| {
-            s.matches_provider(provider)
-                && (texts.is_empty() || texts.iter().any(|f| f.find(json).is_some()))
-        })
-    }
-}
 
 /// One kept event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -223,7 +131,8 @@ fn read_chunk(
 ) {
     let number = data.number;
     let checksum_ok = data.validate_checksum();
-    let wanted = selection.wants_chunk(&data.data[..records_end(data)]);
+    let places = selection.places(&data.data[..records_end(data)]);
+    let wanted = places.any_provider();
     let mut chunk = match data.parse(Arc::clone(settings)) {
         Ok(chunk) => chunk,
         Err(e) => {
@@ -237,7 +146,7 @@ fn read_chunk(
     };
     let mut lost = 0;
     let mut first_error = None;
-    let mut templates = Vec::new();
+    let mut prefilter = Prefilter::new(selection, &places);
     for record in chunk.iter() {
         let record = match record {
             Ok(record) => record,
@@ -259,9 +168,7 @@ fn read_chunk(
         }
         // Render the first record of the log (for its channel) and every record of a chunk
         // that may hold a selected event.
-        if log.channel.is_some()
-            && (!wanted || !may_hold(record.chunk.data, &record, selection, &mut templates))
-        {
+        if log.channel.is_some() && (!wanted || !prefilter.may_hold(record.chunk.data, &record)) {
             continue;
         }
         let record_id = record.event_record_id;
@@ -283,10 +190,11 @@ fn read_chunk(
         if !wanted {
             continue;
         }
-        // The provider's name is near the start: look before parsing the whole record.
-        if provider_of(&json).is_some_and(|p| {
+        // Look for the provider, the id and the texts before parsing the whole record.
+        let keys = selection.keys(&json);
+        if keys.provider.is_some_and(|p| {
             !selection.wants_record(p, &json)
-                || event_id_of(&json).is_some_and(|id| !selection.wants_id(p, id))
+                || event_id_at(&json, keys.event_id_at).is_some_and(|id| !selection.wants_id(p, id))
         }) {
             continue;
         }
@@ -316,47 +224,6 @@ fn read_chunk(
     if !checksum_ok && let Some(n) = number {
         log.checksum_mismatches.push(n);
     }
-}
-
-/// Whether a record can be one the selection keeps, from its bytes, without rendering it:
-/// a selected provider's name is either among its substitution values (its own bytes) or in
-/// the template it instantiates (defined elsewhere in the chunk). A record of another shape
-/// than `fragment header, template instance` may hold anything.
-fn may_hold(
-    chunk: &[u8],
-    record: &evtx::EvtxRecord<'_>,
-    selection: &Selection,
-    templates: &mut Vec<(usize, bool)>,
-) -> bool {
-    let start = record.binxml_offset as usize;
-    let Some(bytes) = chunk.get(start..start + record.binxml_size as usize) else {
-        return true;
-    };
-    let u32_at = |b: &[u8], at: usize| -> Option<usize> {
-        Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?) as usize)
-    };
-    if bytes.len() < 14 || bytes[0] != 0x0F || bytes[4] != 0x0C {
-        return true;
-    }
-    let Some(def) = u32_at(bytes, 10) else {
-        return true;
-    };
-    // The template's answer, once per template of the chunk.
-    let in_template = match templates.iter().find(|(at, _)| *at == def) {
-        Some((_, hit)) => *hit,
-        None => {
-            // Template definition: next offset (4), GUID (16), data size (4), data.
-            let hit = match u32_at(chunk, def + 20)
-                .and_then(|size| chunk.get(def..(def + 24).saturating_add(size)))
-            {
-                Some(template) => selection.wants_chunk(template),
-                None => true,
-            };
-            templates.push((def, hit));
-            hit
-        }
-    };
-    in_template || selection.wants_chunk(bytes)
 }
 
 /// A record's time as `2026-11-20T09:14:03Z`.
@@ -431,30 +298,6 @@ mod tests {
     }];
 
     #[test]
-    fn providers_match_by_name_or_prefix() {
-        let office = Source {
-            provider: "Microsoft Office",
-            prefix: true,
-            ids: &[300],
-            max_level: None,
-            contains: &[],
-        };
-        assert!(office.matches("Microsoft Office 16 Alerts", 300, Some(4)));
-        assert!(!office.matches("Microsoft Office 16 Alerts", 301, Some(4)));
-        assert!(!office.matches("Microsoft", 300, Some(4)));
-        let aad = Source {
-            provider: "Microsoft-Windows-AAD",
-            prefix: false,
-            ids: &[],
-            max_level: Some(3),
-            contains: &[],
-        };
-        assert!(aad.matches("microsoft-windows-aad", 1098, Some(2)));
-        assert!(!aad.matches("Microsoft-Windows-AAD", 1098, Some(4)));
-        assert!(!aad.matches("Microsoft-Windows-AADx", 1098, Some(2)));
-    }
-
-    #[test]
     fn times_print_as_iso_utc() {
         for (secs, text) in [
             (0, "1970-01-01T00:00:00Z"),
@@ -490,7 +333,13 @@ mod tests {
             (br#"{"EventID":null}"#, None),
             (br#"{}"#, None),
         ] {
-            assert_eq!(event_id_of(json), id, "{}", String::from_utf8_lossy(json));
+            let at = Selection::new(ALL).keys(json).event_id_at;
+            assert_eq!(
+                event_id_at(json, at),
+                id,
+                "{}",
+                String::from_utf8_lossy(json)
+            );
         }
     }
 

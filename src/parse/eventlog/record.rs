@@ -7,23 +7,12 @@ use memchr::memmem;
 use serde::Deserialize;
 use serde_json::Value;
 use std::borrow::Cow;
-use std::sync::LazyLock;
 
-/// The provider name in a rendered record, without parsing the JSON.
-pub(super) fn provider_of(json: &[u8]) -> Option<&str> {
-    const KEY: &[u8] = br##""Provider":{"#attributes":{"Name":""##;
-    static FINDER: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(KEY));
-    let at = FINDER.find(json)? + KEY.len();
-    let end = memchr::memchr(b'"', &json[at..])?;
-    std::str::from_utf8(&json[at..at + end]).ok()
-}
-
-/// The event id in a rendered record, without parsing the JSON: `"EventID":7036` or
-/// `"EventID":{"#attributes":{...},"#text":7036}` (a number or a quoted number).
-pub(super) fn event_id_of(json: &[u8]) -> Option<u32> {
-    const KEY: &[u8] = b"\"EventID\":";
-    static FINDER: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(KEY));
-    let mut rest = &json[FINDER.find(json)? + KEY.len()..];
+/// The event id in a rendered record, without parsing the JSON, from where the value of
+/// its first `"EventID":` starts (found by [`super::Selection::keys`]): `7036` or
+/// `{"#attributes":{...},"#text":7036}` (a number or a quoted number).
+pub(super) fn event_id_at(json: &[u8], at: Option<usize>) -> Option<u32> {
+    let mut rest = json.get(at?..)?;
     if rest.first() == Some(&b'{') {
         let window = &rest[..rest.len().min(200)];
         let at = memmem::find(window, b"\"#text\":")? + 8;
@@ -238,13 +227,6 @@ fn event_of(v: &Value, record_id: u64, time: i64, time_text: String) -> Option<E
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_provider_is_found_without_parsing() {
-        let json = br##"{"Event":{"System":{"Provider":{"#attributes":{"Name":"Schannel","Guid":"{1}"}}}}}"##;
-        assert_eq!(provider_of(json), Some("Schannel"));
-        assert_eq!(provider_of(b"{}"), None);
-    }
 
     #[test]
     fn event_data_shapes_flatten_in_order() {

@@ -5,6 +5,7 @@
 //! a colour.
 
 use super::E;
+use super::bars::{Bar, Part, vertical};
 use crate::report::probes::{Cell, ProbeMatrix};
 use crate::report::timeline::Timeline;
 use std::fmt::Write;
@@ -12,32 +13,8 @@ use std::fmt::Write;
 /// Colours of the chart (`.k0` … `.k7` in the stylesheet); kinds past the last share it.
 const PALETTE: usize = 8;
 
-const WIDTH: f64 = 760.0;
-const HEIGHT: f64 = 230.0;
-const LEFT: f64 = 40.0;
-const RIGHT: f64 = 10.0;
-const TOP: f64 = 18.0;
-const BOTTOM: f64 = 40.0;
-/// The widest bar, so a few days do not make slabs.
-const MAX_BAR: f64 = 44.0;
-/// Date labels under the axis at most.
-const LABELS: usize = 12;
-
 fn kind_class(i: usize) -> usize {
     i.min(PALETTE - 1)
-}
-
-/// A step for the y axis giving at most five ticks: 1, 2, 5, 10, 20, 50...
-fn tick_step(max: usize) -> usize {
-    let mut step = 1;
-    loop {
-        for m in [1, 2, 5] {
-            if max.div_ceil(step * m) <= 5 {
-                return step * m;
-            }
-        }
-        step *= 10;
-    }
 }
 
 pub(super) fn timeline(out: &mut String, timeline: Option<&Timeline>) {
@@ -69,82 +46,27 @@ pub(super) fn timeline(out: &mut String, timeline: Option<&Timeline>) {
 }
 
 fn chart(out: &mut String, t: &Timeline) {
-    let days = t.chart_days();
-    let n = days.len().max(1);
-    let max = days.iter().map(|d| d.attempts).max().unwrap_or(0).max(1);
-    let step = tick_step(max);
-    let top_value = max.div_ceil(step) * step;
-    let plot_w = WIDTH - LEFT - RIGHT;
-    let plot_h = HEIGHT - TOP - BOTTOM;
-    let slot = plot_w / n as f64;
-    let bar = (slot * 0.7).clamp(1.0, MAX_BAR);
-    let y_of = |v: usize| TOP + plot_h - plot_h * v as f64 / top_value as f64;
-    let _ = writeln!(
-        out,
-        "<svg class=\"chart\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\" aria-labelledby=\"tl-title\" xmlns=\"http://www.w3.org/2000/svg\">\n\
-         <title id=\"tl-title\">Sign-in attempts per day, {} in all, from {} to {}</title>",
-        t.attempts,
-        E(&t.from),
-        E(&t.to)
+    let bars: Vec<Bar> = t
+        .chart_days()
+        .iter()
+        .map(|day| Bar {
+            label: day.date.clone(),
+            parts: day
+                .by_kind
+                .iter()
+                .enumerate()
+                .map(|(k, &count)| {
+                    let label = t.kinds.get(k).map(|k| k.label()).unwrap_or_default();
+                    Part::new(&format!("k{}", kind_class(k)), count, &format!("× {label}"))
+                })
+                .collect(),
+        })
+        .collect();
+    let title = format!(
+        "Sign-in attempts per day, {} in all, from {} to {}",
+        t.attempts, t.from, t.to
     );
-    let mut v = 0;
-    while v <= top_value {
-        let y = y_of(v);
-        let _ = writeln!(
-            out,
-            "<line class=\"axis\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{v}</text>",
-            WIDTH - RIGHT,
-            LEFT - 6.0,
-            y + 4.0
-        );
-        v += step;
-    }
-    let every = n.div_ceil(LABELS);
-    for (i, day) in days.iter().enumerate() {
-        let x = LEFT + slot * i as f64 + (slot - bar) / 2.0;
-        let mut base = 0;
-        for (k, count) in day.by_kind.iter().enumerate().filter(|(_, c)| **c > 0) {
-            let (y0, y1) = (y_of(base), y_of(base + count));
-            let label = t.kinds.get(k).map(|k| k.label()).unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "<rect class=\"k{}\" x=\"{x:.1}\" y=\"{y1:.1}\" width=\"{bar:.1}\" height=\"{:.1}\"><title>{}: {count} × {}</title></rect>",
-                kind_class(k),
-                (y0 - y1).max(0.5),
-                E(&day.date),
-                E(&label)
-            );
-            base += count;
-        }
-        if day.attempts > 0 {
-            let _ = writeln!(
-                out,
-                "<text class=\"total\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
-                x + bar / 2.0,
-                y_of(day.attempts) - 3.0,
-                day.attempts
-            );
-        }
-        if i % every == 0 || i + 1 == n {
-            // `2026-11-20` → `11-20`: the year is in the title and the table.
-            let short = day.date.get(5..).unwrap_or(&day.date);
-            let _ = writeln!(
-                out,
-                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
-                x + bar / 2.0,
-                HEIGHT - BOTTOM + 16.0,
-                E(short)
-            );
-        }
-    }
-    let _ = writeln!(
-        out,
-        "<line class=\"axis\" x1=\"{LEFT}\" x2=\"{LEFT}\" y1=\"{TOP}\" y2=\"{:.1}\"/>\
-         <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">day (UTC)</text>\n</svg>",
-        TOP + plot_h,
-        LEFT + plot_w / 2.0,
-        HEIGHT - 6.0
-    );
+    vertical(out, "tl", &title, "day (UTC)", &bars, true);
 }
 
 fn legend(out: &mut String, t: &Timeline) {
@@ -254,18 +176,4 @@ pub(super) fn probes(out: &mut String, matrix: Option<&ProbeMatrix>) {
         out.push_str("</tr>\n");
     }
     out.push_str("</tbody>\n</table>\n</section>\n");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ticks_stay_few_and_round() {
-        assert_eq!(tick_step(1), 1);
-        assert_eq!(tick_step(5), 1);
-        assert_eq!(tick_step(6), 2);
-        assert_eq!(tick_step(23), 5);
-        assert_eq!(tick_step(240), 50);
-    }
 }

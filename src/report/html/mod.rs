@@ -13,6 +13,7 @@
 //! probe matrix ([`charts`]), problems and artifacts. Light and dark follow the system; a
 //! print stylesheet keeps colours and puts each finding on one page where it fits.
 
+pub mod bars;
 mod charts;
 mod escape;
 
@@ -28,7 +29,8 @@ use std::fmt::Write;
 /// images excepted.
 pub const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
-const STYLE: &str = include_str!("style.css");
+/// The stylesheet of every page (the fleet dashboard adds its own rules after it).
+pub const STYLE: &str = include_str!("style.css");
 
 fn badge(out: &mut String, s: Status) {
     let _ = write!(

@@ -1,0 +1,220 @@
+//! A record's substitution values, read from its bytes: where each stands and what it
+//! renders as, as far as the prefilter needs (the provider's name, the event id, whether a
+//! `contains` text can appear). The crate renders them the same way; the tests hold the
+//! two side by side on a real log.
+
+use super::peek::{Cursor, Name, Shape};
+use std::ops::Range;
+
+/// A record's template instance: where the template is defined, and each substitution
+/// value's type and bytes (into `values`). `None` for a record of another shape than
+/// `fragment header, template instance` or one whose values run past its end.
+pub(super) fn instance(
+    chunk: &[u8],
+    record: Range<usize>,
+    values: &mut Vec<(u8, Range<usize>)>,
+) -> Option<usize> {
+    let bytes = chunk.get(record.clone())?;
+    if bytes.len() < 14 || bytes[0] != 0x0F || bytes[4] != 0x0C {
+        return None;
+    }
+    let mut c = Cursor {
+        chunk: &chunk[..record.end],
+        at: record.start + 10,
+    };
+    let def = c.u32()? as usize;
+    if def == c.at {
+        // Defined in place: skip the definition.
+        let size = u32::from_le_bytes(chunk.get(def + 20..def + 24)?.try_into().ok()?);
+        c.at = def.checked_add(24 + size as usize)?;
+    }
+    let count = c.u32()? as usize;
+    let descriptors = c.bytes(count.checked_mul(4)?)?;
+    let mut at = c.at;
+    values.clear();
+    for d in descriptors.chunks_exact(4) {
+        let size = usize::from(u16::from_le_bytes([d[0], d[1]]));
+        values.push((d[2], at..at + size));
+        at += size;
+    }
+    (at <= record.end).then_some(def)
+}
+
+/// Longest provider name read from a substitution (longer ones are rendered).
+pub(super) const MAX_NAME: usize = 256;
+
+/// The provider's name a record renders: the template's text, or a substitution that is
+/// a non-empty string of characters JSON writes as they are (copied into `buf`).
+pub(super) fn provider<'a>(
+    shape: &'a Shape,
+    chunk: &[u8],
+    values: &[(u8, Range<usize>)],
+    buf: &'a mut [u8; MAX_NAME],
+) -> Option<&'a str> {
+    match shape.provider.as_ref()? {
+        Name::Text(text) => Some(text),
+        Name::Substitution(i) => {
+            let (ty, range) = values.get(usize::from(*i))?;
+            let bytes = chunk.get(range.clone()).filter(|_| *ty == 0x01)?;
+            let mut len = 0;
+            // The crate reads a string value up to its first NUL.
+            for unit in bytes
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            {
+                match u8::try_from(unit) {
+                    Ok(0) => break,
+                    Ok(b @ 0x20..0x7F) if !matches!(b, b'"' | b'\\') && len < MAX_NAME => {
+                        buf[len] = b;
+                        len += 1;
+                    }
+                    _ => return None,
+                }
+            }
+            std::str::from_utf8(&buf[..len])
+                .ok()
+                .filter(|t| !t.is_empty())
+        }
+    }
+}
+
+/// The number an unsigned substitution value renders as.
+pub(super) fn unsigned(chunk: &[u8], (ty, range): &(u8, Range<usize>)) -> Option<u32> {
+    let b = chunk.get(range.clone())?;
+    match (ty, b.len()) {
+        (0x04, 1) => Some(u32::from(b[0])),
+        (0x06, 2) => Some(u32::from(u16::from_le_bytes([b[0], b[1]]))),
+        (0x08, 4) => Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+        _ => None,
+    }
+}
+
+/// Whether a value renders as a number, or nothing.
+pub(super) fn numeric_or_null(ty: u8) -> bool {
+    matches!(ty, 0x00 | 0x03..=0x0A)
+}
+
+/// Whether a value of type `ty` can render `text` (ASCII letters, digits and `_`) other
+/// than as its UTF-16 characters (searched for apart): what the type renders can be made
+/// of. A hex number may, if the text could be one: its digits ([`hex`]) tell.
+pub(super) fn type_may_render(text: &str, ty: u8) -> bool {
+    let only = |alphabet: &str| text.bytes().all(|b| alphabet.as_bytes().contains(&b));
+    match ty {
+        // Nothing, or UTF-16 text.
+        0x00 | 0x01 | 0x81 => false,
+        0x03..=0x0A | 0x83..=0x8A => only("0123456789"),
+        0x0D => only("truefals0123456789"),
+        0x0E => only("0123456789ABCDEF"),
+        0x0F => only("0123456789ABCDEFabcdef"),
+        0x11 | 0x12 => only("0123456789TZ"),
+        0x13 => only("S0123456789"),
+        0x14 | 0x15 => only("0123456789abcdefx"),
+        _ => true,
+    }
+}
+
+/// A hex number value as the crate writes it: `0x`, then lower-case digits without
+/// leading zeros (into `out`, its length returned); `None` for another value.
+pub(super) fn hex(
+    chunk: &[u8],
+    (ty, range): &(u8, Range<usize>),
+    out: &mut [u8; 18],
+) -> Option<usize> {
+    let b = chunk
+        .get(range.clone())
+        .filter(|_| matches!(ty, 0x14 | 0x15))?;
+    let value = match b.len() {
+        4 => u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+        8 => u64::from_le_bytes(b.try_into().ok()?),
+        _ => return None,
+    };
+    let digits = (16 - value.leading_zeros() as usize / 4).max(1);
+    out[..2].copy_from_slice(b"0x");
+    for (i, d) in out[2..2 + digits].iter_mut().enumerate() {
+        *d = b"0123456789abcdef"[(value >> (4 * (digits - 1 - i)) & 0xF) as usize];
+    }
+    Some(2 + digits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::eventlog::peek::shape;
+    use evtx::{EvtxParser, ParserSettings};
+    use std::sync::Arc;
+
+    /// Every record of the corpus' System log: the peeked provider and id are the ones
+    /// its rendering names.
+    #[test]
+    fn peeked_provider_and_id_agree_with_the_rendering_on_a_real_log() {
+        let path = std::env::var_os("CAADOCTOR_CORPUS")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| {
+                std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
+            })
+            .join("evtx/system.evtx");
+        let Ok(bytes) = std::fs::read(&path) else {
+            eprintln!("skipped: no {}", path.display());
+            return;
+        };
+        let settings = Arc::new(ParserSettings::new());
+        let mut parser = EvtxParser::from_buffer(bytes).unwrap();
+        let (mut peeked, mut named, mut records) = (0, 0, 0);
+        let mut values = Vec::new();
+        for mut data in parser.chunks().flatten() {
+            let mut chunk = data.parse(Arc::clone(&settings)).unwrap();
+            for record in chunk.iter().flatten() {
+                records += 1;
+                let chunk = record.chunk.data;
+                let start = record.binxml_offset as usize;
+                let range = start..start + record.binxml_size as usize;
+                let def = instance(chunk, range, &mut values).expect("a template instance");
+                let shape = shape(chunk, def).expect("a shape");
+                let json = record.into_json().unwrap().data;
+                let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+                let system = &v["Event"]["System"];
+                if let Some(p) = provider(&shape, chunk, &values, &mut [0; MAX_NAME]) {
+                    assert_eq!(system["Provider"]["#attributes"]["Name"], p);
+                    named += 1;
+                }
+                if let Some(id) = shape
+                    .event_id
+                    .and_then(|i| values.get(usize::from(i)))
+                    .and_then(|v| unsigned(chunk, v))
+                {
+                    let rendered = &system["EventID"];
+                    let rendered = rendered.get("#text").unwrap_or(rendered);
+                    assert_eq!(rendered.as_u64(), Some(u64::from(id)), "{json}");
+                    peeked += 1;
+                }
+            }
+        }
+        assert_eq!(
+            peeked, records,
+            "every record of this log has the plain shape"
+        );
+        assert_eq!(named, records);
+    }
+
+    #[test]
+    fn a_substituted_provider_is_read_up_to_its_nul_and_only_if_plain() {
+        let shape = Shape {
+            provider: Some(Name::Substitution(0)),
+            ..Shape::default()
+        };
+        let read = |text: &str| {
+            let bytes: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+            let values = [(0x01, 0..bytes.len())];
+            provider(&shape, &bytes, &values, &mut [0; MAX_NAME]).map(str::to_owned)
+        };
+        assert_eq!(
+            read("Microsoft-Windows-Time\0").as_deref(),
+            Some("Microsoft-Windows-Time")
+        );
+        assert_eq!(read(""), None);
+        assert_eq!(read("\0junk"), None);
+        assert_eq!(read("Caf\u{e9}"), None);
+        assert_eq!(read("a\"b"), None);
+        assert_eq!(read(&"x".repeat(MAX_NAME + 1)), None);
+    }
+}
