@@ -171,6 +171,13 @@ fn browser_fleet_pages_of_bulk_and_fleet_are_one_document_with_every_chart_and_t
         (count, rows),
         (format!("{proxy} of {n} archives match"), proxy)
     );
+    // A link with an unknown sort key or a broken escape still shows the table.
+    let dom = loaded(&fleet_page, "#sort=x']%20b&host=%E0%A4%A");
+    let (count, _, _) = table_state(&dom);
+    assert!(
+        count.ends_with(&format!(" of {n} archives match")),
+        "{count}"
+    );
     let dom = loaded(&fleet_page, "#status=error");
     let (count, _, rows) = table_state(&dom);
     assert_eq!((count, rows), (format!("1 of {n} archives match"), 1));

@@ -186,7 +186,7 @@ impl Tally {
 
     pub fn add(&mut self, r: &Record) {
         self.archives += 1;
-        self.bytes += r.size;
+        self.bytes = self.bytes.saturating_add(r.size);
         if !r.is_ok() {
             self.errors += 1;
             *self.reasons.entry(error_reason(r)).or_default() += 1;
@@ -221,7 +221,7 @@ impl Tally {
         }
         for (day, attempts) in &r.sign_in_days {
             let e = slot(&mut self.days, day);
-            e.0 += attempts;
+            e.0 = e.0.saturating_add(*attempts);
             e.1 += 1;
         }
         let week = r.collected_at.as_deref().and_then(|t| {

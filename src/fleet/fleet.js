@@ -110,17 +110,22 @@
     var want = {};
     h.split("&").forEach(function (kv) {
       var i = kv.indexOf("=");
-      if (i > 0) { want[kv.slice(0, i)] = decodeURIComponent(kv.slice(i + 1)); }
+      if (i <= 0) { return; }
+      var v = kv.slice(i + 1);
+      try { v = decodeURIComponent(v); } catch (e) { /* a broken escape: taken as typed */ }
+      want[kv.slice(0, i)] = v;
     });
     ["rule", "status", "code", "host"].forEach(function (k) {
       if (want[k] !== undefined) { $("f-" + k).value = want[k]; }
     });
-    if (want.sort) {
-      sortDir = want.sort.charAt(0) === "-" ? -1 : 1;
-      sortKey = want.sort.replace(/^-/, "");
-      var th = document.querySelector("#archive-table th[data-key='" + sortKey + "']");
-      if (th) { th.setAttribute("aria-sort", sortDir > 0 ? "ascending" : "descending"); } else { sortKey = null; }
-    }
+    var key = (want.sort || "").replace(/^-/, "");
+    Array.prototype.forEach.call(document.querySelectorAll("#archive-table th[data-key]"), function (th) {
+      if (th.getAttribute("data-key") === key) {
+        sortKey = key;
+        sortDir = want.sort.charAt(0) === "-" ? -1 : 1;
+        th.setAttribute("aria-sort", sortDir > 0 ? "ascending" : "descending");
+      }
+    });
     return Math.max(0, (parseInt(want.page, 10) || 1) - 1);
   }
   function toHash() {

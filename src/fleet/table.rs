@@ -85,9 +85,9 @@ pub fn minutes(text: &str) -> Option<i64> {
     }
     let num = |s: &str| s.parse::<i64>().ok();
     let date = crate::date::Date::new(
-        num(&t[0..4])? as i32,
-        num(&t[5..7])? as u32,
-        num(&t[8..10])? as u32,
+        num(t.get(0..4)?)? as i32,
+        num(t.get(5..7)?)? as u32,
+        num(t.get(8..10)?)? as u32,
     )?;
     let mut m = date.days() * 1440;
     if b.len() >= 16 && matches!(b[10], b'T' | b' ') && b[13] == b':' {
@@ -97,14 +97,17 @@ pub fn minutes(text: &str) -> Option<i64> {
         }
         m += h * 60 + min;
         // An offset after the time: `+01:00` is an hour ahead of UTC.
-        let tail = &t[16..];
+        let tail = t.get(16..)?;
         if let Some(i) = tail.rfind(['+', '-']) {
             let off = &tail[i + 1..];
             let (oh, om) = match off.split_once(':') {
                 Some((h, m)) => (num(h)?, num(m)?),
-                None if off.len() == 4 => (num(&off[..2])?, num(&off[2..])?),
+                None if off.len() == 4 => (num(off.get(..2)?)?, num(off.get(2..)?)?),
                 None => (num(off)?, 0),
             };
+            if oh > 14 || om > 59 {
+                return None;
+            }
             let sign = if tail.as_bytes()[i] == b'-' { -1 } else { 1 };
             m -= sign * (oh * 60 + om);
         }
@@ -266,6 +269,19 @@ mod tests {
         assert_eq!(minutes("2026-11-20T25:00"), None);
         assert_eq!(minutes("20/11/2026"), None);
         assert_eq!(minutes("2026-13-01"), None);
+        // Hostile text: never a panic, whatever the bytes.
+        for junk in [
+            "2026-11-2é",
+            "2026-11-20T10:1é",
+            "2026-11-20T10:12é+01:00",
+            "2026-11-20T10:12:00+99999999999999999999",
+            "2026-11-20T10:12:00+é1:00",
+            "0000-00-00",
+            "-2026-11-20",
+        ] {
+            let _ = minutes(junk);
+        }
+        assert_eq!(minutes("2026-11-20T10:12:00+99:00"), None);
     }
 
     #[test]
