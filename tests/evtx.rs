@@ -559,3 +559,59 @@ fn looking_before_rendering_keeps_what_rendering_everything_keeps() {
         assert!(total >= least, "{total} kept by {sources:?}");
     }
 }
+
+/// Events built from their templates and values are the ones read from the crate's JSON,
+/// field by field, for every corpus log, under the rules' selection and the selections
+/// above (everything, a provider's ids, a prefix, and ones that ask for text), and on a
+/// log of system.evtx's chunks repeated past the kept-events limit.
+#[test]
+fn events_built_from_templates_are_the_ones_read_from_json() {
+    const fn source(
+        provider: &'static str,
+        prefix: bool,
+        ids: &'static [u32],
+        contains: &'static [&'static str],
+    ) -> Source {
+        Source {
+            provider,
+            prefix,
+            ids,
+            max_level: None,
+            contains,
+        }
+    }
+    let selections: [&[Source]; 7] = [
+        caadoctor::facts::events::SELECTION,
+        EVERYTHING,
+        &[source("Service Control Manager", false, &[7040, 7023], &[])],
+        &[source("Microsoft Office", true, &[300], &[])],
+        &[source("Microsoft Office", true, &[], &["OfficeC2RClient"])],
+        &[source(
+            "Microsoft Office",
+            true,
+            &[],
+            &["0x80000000000000", "0xcaa"],
+        )],
+        &[source("Service Control Manager", false, &[], &["BITS"])],
+    ];
+    let mut logs: Vec<_> = files_in(&corpus().join("evtx"))
+        .into_iter()
+        .map(|path| (path.display().to_string(), std::fs::read(&path).unwrap()))
+        .collect();
+    if let Some((_, system)) = logs.iter().find(|(p, _)| p.ends_with("system.evtx")) {
+        let (header, chunks) = system.split_at(4096);
+        let mut big = header.to_vec();
+        while big.len() < 24 << 20 {
+            big.extend_from_slice(chunks);
+        }
+        logs.push(("system.evtx repeated".into(), big));
+    }
+    for sources in selections {
+        let selection = Selection::new(sources);
+        for (name, bytes) in &logs {
+            let built = eventlog::parse(bytes, &selection);
+            let rendered = eventlog::parse_by_rendering(bytes, &selection);
+            assert_eq!(built, rendered, "{name} under {sources:?}");
+        }
+    }
+}

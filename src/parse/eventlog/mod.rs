@@ -4,12 +4,15 @@
 //! hold any selected provider's name (in UTF-16, as templates and substitution values carry
 //! it) is walked for its record count and time span but nothing in it is rendered; in a
 //! chunk that does, a record is rendered only if its bytes (the template it instantiates,
-//! its values) leave it possible that a source keeps it ([`prefilter`]). So a large log
-//! costs little more than the crate's own walk over it, plus the events it keeps. Every
+//! its values) leave it possible that a source keeps it ([`prefilter`]). Such a record is
+//! built into an [`Event`] straight from its template and values where its template is
+//! plain ([`direct`]), and rendered to JSON and read back only where it is not. So a large
+//! log costs little more than the crate's own walk over it, plus the events it keeps. Every
 //! record that cannot be read, every chunk that cannot be parsed and a torn tail are
 //! reported as [`Damage`]; the records around them are still read. The channel comes from
 //! the records, not from the file's name.
 
+mod direct;
 mod layout;
 mod peek;
 mod prefilter;
@@ -97,13 +100,24 @@ pub struct EventLog {
 
 /// Reads a log. Fails only when the bytes are not an event log at all (no file header).
 pub fn parse(bytes: &[u8], selection: &Selection) -> Result<EventLog, String> {
+    read(bytes, selection, true)
+}
+
+/// [`parse`] with every kept event read from the crate's JSON rendering, as before events
+/// were built from their templates ([`direct`]): what the tests hold the two against.
+#[doc(hidden)]
+pub fn parse_by_rendering(bytes: &[u8], selection: &Selection) -> Result<EventLog, String> {
+    read(bytes, selection, false)
+}
+
+fn read(bytes: &[u8], selection: &Selection, direct: bool) -> Result<EventLog, String> {
     let mut parser = EvtxParser::from_read_seek(Cursor::new(bytes))
         .map_err(|e| format!("not an event log: {}", chain(&e)))?;
     let settings = Arc::new(ParserSettings::new().separate_json_attributes(false));
     let mut log = EventLog::default();
     for chunk in parser.chunks() {
         match chunk {
-            Ok(mut data) => read_chunk(&mut data, &settings, selection, &mut log),
+            Ok(mut data) => read_chunk(&mut data, &settings, selection, direct, &mut log),
             Err(e) => log.damage.push(Damage {
                 chunk: chunk_number(&e),
                 records: 0,
@@ -127,6 +141,7 @@ fn read_chunk(
     data: &mut EvtxChunkData,
     settings: &Arc<ParserSettings>,
     selection: &Selection,
+    direct: bool,
     log: &mut EventLog,
 ) {
     let number = data.number;
@@ -147,6 +162,7 @@ fn read_chunk(
     let mut lost = 0;
     let mut first_error = None;
     let mut prefilter = Prefilter::new(selection, &places);
+    let mut builder = direct::Builder::default();
     for record in chunk.iter() {
         let record = match record {
             Ok(record) => record,
@@ -170,6 +186,17 @@ fn read_chunk(
         // that may hold a selected event.
         if log.channel.is_some() && (!wanted || !prefilter.may_hold(record.chunk.data, &record)) {
             continue;
+        }
+        // A record its template lets build needs no rendering.
+        if direct && log.channel.is_some() {
+            match builder.build(selection, &record) {
+                Some(direct::Built::Kept(event)) => {
+                    keep(log, event);
+                    continue;
+                }
+                Some(direct::Built::Passed) => continue,
+                None => {}
+            }
         }
         let record_id = record.event_record_id;
         let json = match record.into_json_bytes() {
@@ -203,11 +230,7 @@ fn read_chunk(
             continue;
         };
         if selection.wants(&event.provider, event.event_id, event.level) {
-            if log.events.len() < MAX_EVENTS {
-                log.events.push(event);
-            } else {
-                log.dropped += 1;
-            }
+            keep(log, event);
         }
     }
     log.unreadable += lost;
@@ -226,6 +249,14 @@ fn read_chunk(
     }
 }
 
+fn keep(log: &mut EventLog, event: Event) {
+    if log.events.len() < MAX_EVENTS {
+        log.events.push(event);
+    } else {
+        log.dropped += 1;
+    }
+}
+
 /// A record's time as `2026-11-20T09:14:03Z`.
 fn iso(stamp: evtx::Timestamp) -> String {
     let secs = stamp.as_second();
@@ -240,12 +271,31 @@ fn iso(stamp: evtx::Timestamp) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    )
+    if !(0..10_000).contains(&year) {
+        return format!(
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+            rest / 3600,
+            rest % 3600 / 60,
+            rest % 60
+        );
+    }
+    // Written digit by digit: every kept event has one.
+    let mut out = *b"0000-00-00T00:00:00Z";
+    for (at, value, width) in [
+        (0, year, 4),
+        (5, month, 2),
+        (8, day, 2),
+        (11, rest / 3600, 2),
+        (14, rest % 3600 / 60, 2),
+        (17, rest % 60, 2),
+    ] {
+        let mut v = value;
+        for i in (at..at + width).rev() {
+            out[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    }
+    out.iter().map(|&b| char::from(b)).collect()
 }
 
 /// Where a chunk's records end: the free space, or the end of the last record when a log

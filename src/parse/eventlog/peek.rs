@@ -102,14 +102,14 @@ impl<'a> Cursor<'a> {
         Some(u32::from_le_bytes(self.bytes(4)?.try_into().ok()?))
     }
     /// A UTF-16 string of `u16` length.
-    fn text(&mut self) -> Option<Range<usize>> {
+    pub(super) fn text(&mut self) -> Option<Range<usize>> {
         let n = usize::from(self.u16()?) * 2;
         let start = self.at;
         self.bytes(n)?;
         Some(start..start + n)
     }
     /// A name reference, skipping the string when it is stored here; where its characters are.
-    fn name(&mut self) -> Option<Range<usize>> {
+    pub(super) fn name(&mut self) -> Option<Range<usize>> {
         let at = self.u32()? as usize;
         let chars = at.checked_add(8)?;
         let len = usize::from(u16::from_le_bytes(
@@ -296,7 +296,7 @@ fn walk(chunk: &[u8], stream: Range<usize>, template: bool) -> Option<Shape> {
     stack.is_empty().then_some(shape)
 }
 
-fn utf16_string(bytes: &[u8]) -> Option<String> {
+pub(super) fn utf16_string(bytes: &[u8]) -> Option<String> {
     let units: Vec<u16> = bytes
         .chunks_exact(2)
         .map(|c| u16::from_le_bytes([c[0], c[1]]))

@@ -33,7 +33,7 @@ fn number(v: &Value) -> Option<u64> {
 }
 
 fn text(v: &Value) -> String {
-    let mut s = match v {
+    let s = match v {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
         Value::Array(items) => items.iter().map(text).collect::<Vec<_>>().join(", "),
@@ -43,6 +43,11 @@ fn text(v: &Value) -> String {
         },
         other => other.to_string(),
     };
+    clip(s)
+}
+
+/// A data value cut to [`MAX_VALUE`] bytes (at a character), marked where it was cut.
+pub(super) fn clip(mut s: String) -> String {
     if s.len() > MAX_VALUE {
         let mut cut = MAX_VALUE;
         while !s.is_char_boundary(cut) {

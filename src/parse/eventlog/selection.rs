@@ -368,6 +368,14 @@ impl Selection {
             })
     }
 
+    /// Whether a source takes `provider` without asking for text: a record of it is kept
+    /// whatever text it holds, if its id and level are wanted.
+    pub(super) fn takes_without_text(&self, provider: &str) -> bool {
+        self.sources
+            .iter()
+            .any(|s| s.matches_provider(provider) && !asks_text(s))
+    }
+
     /// Whether every source that takes `provider` asks for text, so a record of it that
     /// cannot hold any `contains` text cannot be kept.
     pub(super) fn needs_text(&self, provider: &str) -> bool {

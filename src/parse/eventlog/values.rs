@@ -18,9 +18,35 @@ pub(super) fn instance(
     if bytes.len() < 14 || bytes[0] != 0x0F || bytes[4] != 0x0C {
         return None;
     }
+    instance_at(chunk, record.start + 4..record.end, values)
+}
+
+/// The same for a value that is binary XML of its own: a template instance, with or
+/// without a fragment header before it.
+pub(super) fn nested_instance(
+    chunk: &[u8],
+    value: Range<usize>,
+    values: &mut Vec<(u8, Range<usize>)>,
+) -> Option<usize> {
+    match chunk.get(value.clone())? {
+        [0x0C, ..] => instance_at(chunk, value, values),
+        _ => instance(chunk, value, values),
+    }
+}
+
+/// The instance whose token starts `stream`.
+fn instance_at(
+    chunk: &[u8],
+    stream: Range<usize>,
+    values: &mut Vec<(u8, Range<usize>)>,
+) -> Option<usize> {
+    let record = stream;
+    if chunk.get(record.clone())?.len() < 10 {
+        return None;
+    }
     let mut c = Cursor {
         chunk: &chunk[..record.end],
-        at: record.start + 10,
+        at: record.start + 6,
     };
     let def = c.u32()? as usize;
     if def == c.at {
@@ -134,6 +160,70 @@ pub(super) fn hex(
         *d = b"0123456789abcdef"[(value >> (4 * (digits - 1 - i)) & 0xF) as usize];
     }
     Some(2 + digits)
+}
+
+/// What a substitution value renders as, for the types an event is built from directly:
+/// `Some(None)` for NULL, `None` for a type left to the crate's rendering.
+pub(super) fn render(chunk: &[u8], (ty, range): &(u8, Range<usize>)) -> Option<Option<String>> {
+    let b = chunk.get(range.clone())?;
+    let int =
+        |n: usize| (b.len() == n).then(|| b.iter().rev().fold(0u64, |v, &x| v << 8 | u64::from(x)));
+    let text = match ty {
+        0x00 => return Some(None),
+        0x01 => {
+            // The crate reads a string value up to its first NUL.
+            let units = b
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .take_while(|&u| u != 0);
+            let mut s = String::with_capacity(b.len() / 2);
+            for c in char::decode_utf16(units) {
+                s.push(c.ok()?);
+            }
+            s
+        }
+        0x04 => int(1)?.to_string(),
+        0x06 => int(2)?.to_string(),
+        0x08 => int(4)?.to_string(),
+        0x0A => int(8)?.to_string(),
+        0x03 => (int(1)? as u8 as i8).to_string(),
+        0x05 => (int(2)? as u16 as i16).to_string(),
+        0x07 => (int(4)? as u32 as i32).to_string(),
+        0x09 => (int(8)? as i64).to_string(),
+        0x0E => {
+            let mut s = String::with_capacity(b.len() * 2);
+            for &x in b {
+                s.push(char::from(b"0123456789ABCDEF"[usize::from(x >> 4)]));
+                s.push(char::from(b"0123456789ABCDEF"[usize::from(x & 0xF)]));
+            }
+            s
+        }
+        0x0F if b.len() == 16 => guid(b),
+        0x14 | 0x15 => {
+            let mut out = [0; 18];
+            let len = hex(chunk, &(*ty, range.clone()), &mut out)?;
+            std::str::from_utf8(&out[..len]).ok()?.to_owned()
+        }
+        _ => return None,
+    };
+    Some(Some(text))
+}
+
+/// A GUID as the crate writes it: `{d1-d2-d3-d4[0..2]-d4[2..8]}` in lower case, the first
+/// three parts little-endian.
+fn guid(b: &[u8]) -> String {
+    const ORDER: [usize; 16] = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15];
+    let mut s = String::with_capacity(38);
+    s.push('{');
+    for (i, &at) in ORDER.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            s.push('-');
+        }
+        s.push(char::from(b"0123456789abcdef"[usize::from(b[at] >> 4)]));
+        s.push(char::from(b"0123456789abcdef"[usize::from(b[at] & 0xF)]));
+    }
+    s.push('}');
+    s
 }
 
 #[cfg(test)]
