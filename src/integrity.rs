@@ -84,7 +84,8 @@ pub fn missing(manifest_path: &str, manifest: &Manifest, present: &[&str]) -> Op
     ))
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Bytes in lowercase hex, as SHA-256 digests are written (manifests, bulk records).
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -12,14 +12,10 @@ mod chromium;
 mod common;
 
 use chromium::{csp_violations, load_at};
-use common::{caadoctor, repo, scratch};
+use common::{caadoctor, json_file, repo, scratch};
 use serde_json::Value;
 use std::fmt::Write as _;
 use std::path::Path;
-
-fn json_file(path: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
-}
 
 /// The text of the first element with `id`, up to its closing tag.
 fn element<'a>(dom: &'a str, id: &str, close: &str) -> &'a str {

@@ -7,7 +7,7 @@
 mod archives;
 mod common;
 
-use common::{caadoctor, json_of, repo, scratch};
+use common::{caadoctor, json_file, json_of, repo, scratch};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
@@ -53,10 +53,6 @@ fn archives_by(list: &Value, key: &str) -> BTreeMap<String, usize> {
             )
         })
         .collect()
-}
-
-fn json_file(path: &std::path::Path) -> Value {
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
 fn lines(stdout: &[u8]) -> Vec<Value> {

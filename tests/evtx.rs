@@ -594,11 +594,23 @@ fn events_built_from_templates_are_the_ones_read_from_json() {
         )],
         &[source("Service Control Manager", false, &[], &["BITS"])],
     ];
+    // The corpus, and the public logs of other machines beside the tests
+    // (tests/fixtures/evtx-public/MANIFEST.md): another System log, Sysmon, Security with
+    // SizeT values, Group Policy with irregular booleans, Exchange, language packs, Remote
+    // Desktop.
+    let public = repo().join("tests/fixtures/evtx-public");
     let mut logs: Vec<_> = files_in(&corpus().join("evtx"))
         .into_iter()
+        .chain(files_in(&public))
+        .filter(|path| path.extension().is_some_and(|e| e == "evtx"))
         .map(|path| (path.display().to_string(), std::fs::read(&path).unwrap()))
         .collect();
-    if let Some((_, system)) = logs.iter().find(|(p, _)| p.ends_with("system.evtx")) {
+    assert!(
+        logs.len() >= 17,
+        "the corpus and the public logs: {}",
+        logs.len()
+    );
+    if let Some((_, system)) = logs.iter().find(|(p, _)| p.ends_with("/system.evtx")) {
         let (header, chunks) = system.split_at(4096);
         let mut big = header.to_vec();
         while big.len() < 24 << 20 {

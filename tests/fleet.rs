@@ -8,13 +8,8 @@
 mod archives;
 mod common;
 
-use common::{caadoctor, scratch};
+use common::{caadoctor, json_file, scratch};
 use serde_json::Value;
-use std::path::Path;
-
-fn json_file(path: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
-}
 
 fn without_run(mut v: Value) -> Value {
     v.as_object_mut().unwrap().remove("run");

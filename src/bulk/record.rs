@@ -4,6 +4,7 @@
 //! the reason.
 
 use crate::analysis::{self, Analysis};
+use crate::integrity::hex;
 use crate::redact::Seeds;
 use crate::rules::{RuleSet, Status};
 use crate::snapshot::{self, Limits};
@@ -186,10 +187,6 @@ impl<'de> Deserialize<'de> for RuleStatuses {
         }
         d.deserialize_map(Visitor)
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The SHA-256 of a file, read in blocks.

@@ -31,6 +31,12 @@ pub fn caadoctor(args: &[&str]) -> Output {
         .expect("run caadoctor")
 }
 
+/// A JSON file, parsed.
+pub fn json_file(path: &Path) -> serde_json::Value {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 /// `caadoctor ARGS` with `input` on standard input.
 pub fn caadoctor_stdin(args: &[&str], input: &[u8]) -> Output {
     use std::io::Write;

@@ -461,16 +461,7 @@ mod tests {
     /// built from their templates (kept or passed over), none rendered.
     #[test]
     fn a_system_logs_kept_records_are_built_directly() {
-        let path = std::env::var_os("CAADOCTOR_CORPUS")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| {
-                std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
-            })
-            .join("evtx/system.evtx");
-        let Ok(bytes) = std::fs::read(&path) else {
-            eprintln!("skipped: no {}", path.display());
-            return;
-        };
+        let bytes = super::super::corpus_log("system.evtx");
         let selection = &*crate::facts::events::SELECTED;
         let settings = Arc::new(ParserSettings::new());
         let mut parser = EvtxParser::from_buffer(bytes).unwrap();

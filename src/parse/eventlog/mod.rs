@@ -20,6 +20,24 @@ mod record;
 mod selection;
 mod values;
 
+/// The bytes of a log of the team's corpus (`$CAADOCTOR_CORPUS`, else `../shared/corpus`),
+/// for unit tests over real logs. A missing corpus fails the test: it is never skipped.
+#[cfg(test)]
+fn corpus_log(name: &str) -> Vec<u8> {
+    let dir = std::env::var_os("CAADOCTOR_CORPUS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
+        });
+    let path = dir.join("evtx").join(name);
+    std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "the corpus log {} is missing ({e}); set CAADOCTOR_CORPUS",
+            path.display()
+        )
+    })
+}
+
 use evtx::{EvtxChunkData, EvtxParser, ParserSettings};
 use prefilter::Prefilter;
 use record::{channel_and_computer, event_id_at};

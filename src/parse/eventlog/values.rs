@@ -237,16 +237,7 @@ mod tests {
     /// its rendering names.
     #[test]
     fn peeked_provider_and_id_agree_with_the_rendering_on_a_real_log() {
-        let path = std::env::var_os("CAADOCTOR_CORPUS")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| {
-                std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
-            })
-            .join("evtx/system.evtx");
-        let Ok(bytes) = std::fs::read(&path) else {
-            eprintln!("skipped: no {}", path.display());
-            return;
-        };
+        let bytes = super::super::corpus_log("system.evtx");
         let settings = Arc::new(ParserSettings::new());
         let mut parser = EvtxParser::from_buffer(bytes).unwrap();
         let (mut peeked, mut named, mut records) = (0, 0, 0);
