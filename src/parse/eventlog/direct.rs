@@ -14,6 +14,7 @@
 use super::peek::{Cursor, utf16_string};
 use super::record::clip;
 use super::selection::Selection;
+use super::walk::Raw;
 use super::{Event, iso, values};
 use std::ops::Range;
 
@@ -100,13 +101,12 @@ impl Builder {
     pub(super) fn build(
         &mut self,
         selection: &Selection,
-        record: &evtx::EvtxRecord<'_>,
+        chunk: &[u8],
+        record: &Raw,
     ) -> Option<Built> {
-        let start = record.binxml_offset as usize;
-        let range = start..start.checked_add(record.binxml_size as usize)?;
         let mut values = std::mem::take(&mut self.values);
         let mut nested = std::mem::take(&mut self.nested);
-        let built = self.build_values(selection, record, range, &mut values, &mut nested);
+        let built = self.build_values(selection, chunk, record, &mut values, &mut nested);
         self.values = values;
         self.nested = nested;
         built
@@ -115,13 +115,12 @@ impl Builder {
     fn build_values(
         &mut self,
         selection: &Selection,
-        record: &evtx::EvtxRecord<'_>,
-        range: Range<usize>,
+        chunk: &[u8],
+        record: &Raw,
         values: &mut Vec<(u8, Range<usize>)>,
         nested: &mut Vec<(u8, Range<usize>)>,
     ) -> Option<Built> {
-        let chunk = record.chunk.data;
-        let def = values::instance(chunk, range, values)?;
+        let def = values::instance(chunk, record.binxml.clone(), values)?;
         let at = self.plan(chunk, def, true)?;
         let inner = match self.plans[at].1.as_ref()?.nested {
             Some(i) => {
@@ -182,7 +181,7 @@ fn event(
     chunk: &[u8],
     values: &Values,
     selection: &Selection,
-    record: &evtx::EvtxRecord<'_>,
+    record: &Raw,
 ) -> Option<Built> {
     let provider = plan.provider.as_ref().filter(|p| !typed(p, values))?;
     // The rendering's provider is read up to its first quote: a name JSON may escape is
@@ -235,9 +234,9 @@ fn event(
         };
         data.push((name.clone(), clip(value)));
     }
-    let stamp = record.timestamp;
+    let stamp = record.stamp;
     Some(Built::Kept(Event {
-        record_id: record.event_record_id,
+        record_id: record.id,
         time: stamp.as_second(),
         time_text: iso(stamp),
         provider,
@@ -457,6 +456,10 @@ mod tests {
     use evtx::{EvtxParser, ParserSettings};
     use std::sync::Arc;
 
+    fn chunk_data<'a>(record: &evtx::EvtxRecord<'a>) -> &'a [u8] {
+        record.chunk.data
+    }
+
     /// The records of the corpus' System log of providers the rules' selection takes are
     /// built from their templates (kept or passed over), none rendered.
     #[test]
@@ -470,7 +473,7 @@ mod tests {
             let mut chunk = data.parse(Arc::clone(&settings)).unwrap();
             let mut builder = Builder::default();
             for record in chunk.iter().flatten() {
-                match builder.build(selection, &record) {
+                match builder.build(selection, chunk_data(&record), &Raw::of(&record)) {
                     Some(Built::Kept(_)) => kept += 1,
                     Some(Built::Passed) => {}
                     None => {

@@ -1,16 +1,23 @@
 //! Windows event logs (`.evtx`), read from memory with the `evtx` crate.
 //!
-//! Only the events a [`Selection`] names are rendered and kept: a chunk whose bytes do not
-//! hold any selected provider's name (in UTF-16, as templates and substitution values carry
-//! it) is walked for its record count and time span but nothing in it is rendered; in a
-//! chunk that does, a record is rendered only if its bytes (the template it instantiates,
-//! its values) leave it possible that a source keeps it ([`prefilter`]). Such a record is
-//! built into an [`Event`] straight from its template and values where its template is
-//! plain ([`direct`]), and rendered to JSON and read back only where it is not. So a large
-//! log costs little more than the crate's own walk over it, plus the events it keeps. Every
-//! record that cannot be read, every chunk that cannot be parsed and a torn tail are
-//! reported as [`Damage`]; the records around them are still read. The channel comes from
-//! the records, not from the file's name.
+//! Only the events a [`Selection`] names are built and kept. A chunk as Windows wrote it
+//! (its checksums hold, or it says it has none) whose records follow one another plainly
+//! ([`walk`]) is read from the records' headers and bytes, without the crate building any
+//! record: every record is counted with its time; where the chunk's bytes hold a selected
+//! provider's name (in UTF-16, as templates and substitution values carry it), a record is
+//! looked at only if its bytes (the template it instantiates, its values) leave it possible
+//! that a source keeps it ([`prefilter`]), and such a record is built into an [`Event`]
+//! straight from its template and values where its template is plain ([`direct`]). When
+//! one record of such a chunk is not plain, or the chunk fails its checksums, or its walk is
+//! not plain (a record that cannot be read, zeroes where records should be), the crate
+//! reads the whole chunk: it builds every record, reports each one it cannot read, and a
+//! kept record that is not plain is rendered to JSON and read back. So a log costs less
+//! than the crate's own walk over it. The price: in a chunk whose checksums hold, a record
+//! whose content the crate could not build is counted as read unless it is one a source
+//! may keep and its bytes do not read as a plain record; where the checksums fail, every
+//! record the crate cannot build is reported. Every chunk that cannot be parsed and a torn tail are reported as
+//! [`Damage`]; the records around them are still read. The channel comes from the first
+//! record, rendered, not from the file's name.
 
 mod direct;
 mod layout;
@@ -19,6 +26,7 @@ mod prefilter;
 mod record;
 mod selection;
 mod values;
+mod walk;
 
 /// The bytes of a log of the team's corpus (`$CAADOCTOR_CORPUS`, else `../shared/corpus`),
 /// for unit tests over real logs. A missing corpus fails the test: it is never skipped.
@@ -44,6 +52,7 @@ use record::{channel_and_computer, event_id_at};
 pub use selection::{Selection, Source};
 use std::io::Cursor;
 use std::sync::Arc;
+use walk::Raw;
 
 /// Events kept per log; beyond it they are counted, not kept.
 pub const MAX_EVENTS: usize = 20_000;
@@ -133,9 +142,12 @@ fn read(bytes: &[u8], selection: &Selection, direct: bool) -> Result<EventLog, S
         .map_err(|e| format!("not an event log: {}", chain(&e)))?;
     let settings = Arc::new(ParserSettings::new().separate_json_attributes(false));
     let mut log = EventLog::default();
+    let mut raws = Vec::new();
     for chunk in parser.chunks() {
         match chunk {
-            Ok(mut data) => read_chunk(&mut data, &settings, selection, direct, &mut log),
+            Ok(mut data) => {
+                read_chunk(&mut data, &settings, selection, direct, &mut raws, &mut log)
+            }
             Err(e) => log.damage.push(Damage {
                 chunk: chunk_number(&e),
                 records: 0,
@@ -160,6 +172,7 @@ fn read_chunk(
     settings: &Arc<ParserSettings>,
     selection: &Selection,
     direct: bool,
+    raws: &mut Vec<Raw>,
     log: &mut EventLog,
 ) {
     let number = data.number;
@@ -177,10 +190,24 @@ fn read_chunk(
             return;
         }
     };
-    let mut lost = 0;
-    let mut first_error = None;
     let mut prefilter = Prefilter::new(selection, &places);
     let mut builder = direct::Builder::default();
+    // A chunk as Windows wrote it (its checksums hold), whose records follow one another
+    // plainly, is read from the records' headers and bytes: only a record that must be
+    // rendered needs the crate to build it, and then the crate reads the whole chunk.
+    let bytes = chunk.data;
+    if direct && checksum_ok && walk::live_records(bytes, chunk.header, raws) {
+        if log.channel.is_none() {
+            name_channel(&mut chunk, log);
+        }
+        if log.channel.is_some()
+            && from_headers(bytes, raws, wanted, &mut prefilter, &mut builder, log)
+        {
+            return;
+        }
+    }
+    let mut lost = 0;
+    let mut first_error = None;
     for record in chunk.iter() {
         let record = match record {
             Ok(record) => record,
@@ -190,24 +217,20 @@ fn read_chunk(
                 continue;
             }
         };
-        log.records += 1;
-        let stamp = record.timestamp;
+        let raw = Raw::of(&record);
+        count(log, &raw);
+        let stamp = raw.stamp;
         let time = stamp.as_second();
-        // The span is kept as seconds and written out once the log is read.
-        if log.oldest.as_ref().is_none_or(|(t, _)| time < *t) {
-            log.oldest = Some((time, String::new()));
-        }
-        if log.newest.as_ref().is_none_or(|(t, _)| time > *t) {
-            log.newest = Some((time, String::new()));
-        }
         // Render the first record of the log (for its channel) and every record of a chunk
         // that may hold a selected event.
-        if log.channel.is_some() && (!wanted || !prefilter.may_hold(record.chunk.data, &record)) {
+        if log.channel.is_some()
+            && (!wanted || !prefilter.may_hold(record.chunk.data, raw.binxml.clone()))
+        {
             continue;
         }
         // A record its template lets build needs no rendering.
         if direct && log.channel.is_some() {
-            match builder.build(selection, &record) {
+            match builder.build(selection, record.chunk.data, &raw) {
                 Some(direct::Built::Kept(event)) => {
                     keep(log, event);
                     continue;
@@ -264,6 +287,66 @@ fn read_chunk(
     }
     if !checksum_ok && let Some(n) = number {
         log.checksum_mismatches.push(n);
+    }
+}
+
+/// Reads a chunk's records from their headers ([`walk`]): counts them, and keeps those
+/// the prefilter and the builder decide. `false`, with nothing counted, when a record must
+/// be rendered to tell.
+fn from_headers(
+    chunk: &[u8],
+    raws: &[Raw],
+    wanted: bool,
+    prefilter: &mut Prefilter<'_>,
+    builder: &mut direct::Builder,
+    log: &mut EventLog,
+) -> bool {
+    let mut kept = Vec::new();
+    if wanted {
+        for raw in raws {
+            if !prefilter.may_hold(chunk, raw.binxml.clone()) {
+                continue;
+            }
+            match builder.build(prefilter.selection(), chunk, raw) {
+                Some(direct::Built::Kept(event)) => kept.push(event),
+                Some(direct::Built::Passed) => {}
+                None => return false,
+            }
+        }
+    }
+    for raw in raws {
+        count(log, raw);
+    }
+    for event in kept {
+        keep(log, event);
+    }
+    true
+}
+
+/// The channel and the computer the log's first record names, from its rendering (where a
+/// template puts them differs from log to log).
+fn name_channel(chunk: &mut evtx::EvtxChunk<'_>, log: &mut EventLog) {
+    let Some(Ok(record)) = chunk.iter().next() else {
+        return;
+    };
+    if let Ok(json) = record.into_json_bytes()
+        && let Some((channel, computer)) = channel_and_computer(&json.data)
+    {
+        log.channel = channel;
+        log.computer = computer;
+    }
+}
+
+/// Counts a record read, and its time in the log's span (kept as seconds and written out
+/// once the log is read).
+fn count(log: &mut EventLog, raw: &Raw) {
+    log.records += 1;
+    let time = raw.stamp.as_second();
+    if log.oldest.as_ref().is_none_or(|(t, _)| time < *t) {
+        log.oldest = Some((time, String::new()));
+    }
+    if log.newest.as_ref().is_none_or(|(t, _)| time > *t) {
+        log.newest = Some((time, String::new()));
     }
 }
 

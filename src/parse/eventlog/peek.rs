@@ -297,11 +297,17 @@ fn walk(chunk: &[u8], stream: Range<usize>, template: bool) -> Option<Shape> {
 }
 
 pub(super) fn utf16_string(bytes: &[u8]) -> Option<String> {
-    let units: Vec<u16> = bytes
+    let units = bytes
         .chunks_exact(2)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]))
-        .collect();
-    String::from_utf16(&units).ok()
+        .map(|c| u16::from_le_bytes([c[0], c[1]]));
+    let mut text = String::with_capacity(bytes.len() / 2);
+    for c in char::decode_utf16(units) {
+        match c.ok()? {
+            '\0' => break,
+            c => text.push(c),
+        }
+    }
+    Some(text)
 }
 
 #[cfg(test)]

@@ -46,11 +46,14 @@ impl<'s> Prefilter<'s> {
         }
     }
 
-    /// Whether `record` (of `chunk`, the chunk the places are of) may be kept. A record of
+    pub(super) fn selection(&self) -> &'s Selection {
+        self.selection
+    }
+
+    /// Whether the record whose binary XML is `range` (of `chunk`, the chunk the places are
+    /// of) may be kept. A record of
     /// another shape than `fragment header, template instance` may hold anything.
-    pub(super) fn may_hold(&mut self, chunk: &[u8], record: &evtx::EvtxRecord<'_>) -> bool {
-        let start = record.binxml_offset as usize;
-        let range = start..start.saturating_add(record.binxml_size as usize);
+    pub(super) fn may_hold(&mut self, chunk: &[u8], range: Range<usize>) -> bool {
         let mut values = std::mem::take(&mut self.values);
         let hold = self.may_hold_values(chunk, range, &mut values);
         self.values = values;

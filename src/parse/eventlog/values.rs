@@ -60,10 +60,43 @@ fn instance_at(
     values.clear();
     for d in descriptors.chunks_exact(4) {
         let size = usize::from(u16::from_le_bytes([d[0], d[1]]));
+        let size = taken(d[2], size, chunk.get(at..record.end)?)?;
         values.push((d[2], at..at + size));
         at += size;
     }
     (at <= record.end).then_some(def)
+}
+
+/// The bytes the crate takes for a value of type `ty` whose descriptor says `size`, at the
+/// start of `rest`: a value of a fixed size takes it whatever the descriptor says (a SID's
+/// by its count of sub-authorities), a string array runs to the NUL of its last string,
+/// and the crate goes on from the descriptor's end or, when it read past it, from where it
+/// stopped. `None` for a value the crate would not read (an odd-sized string, a `size_t`
+/// of neither 4 nor 8 bytes), and for the types no Windows log we met uses, left to the
+/// crate.
+fn taken(ty: u8, size: usize, rest: &[u8]) -> Option<usize> {
+    let fixed = match ty {
+        0x00 | 0x02 | 0x0E | 0x21 => 0,
+        0x01 if size.is_multiple_of(2) => 0,
+        0x10 if matches!(size, 4 | 8) => 0,
+        0x03 | 0x04 => 1,
+        0x05 | 0x06 => 2,
+        0x07 | 0x08 | 0x0B | 0x0D | 0x14 => 4,
+        0x09 | 0x0A | 0x0C | 0x11 | 0x15 => 8,
+        0x0F | 0x12 => 16,
+        0x13 => 8 + 4 * usize::from(*rest.get(1)?),
+        0x81 => {
+            // NUL-terminated strings while they start before the descriptor's end.
+            let mut at = 0;
+            while at < size {
+                let nul = rest.get(at..)?.chunks_exact(2).position(|u| u == [0, 0])?;
+                at += 2 * nul + 2;
+            }
+            at
+        }
+        _ => return None,
+    };
+    Some(size.max(fixed))
 }
 
 /// Longest provider name read from a substitution (longer ones are rendered).
@@ -232,6 +265,43 @@ mod tests {
     use crate::parse::eventlog::peek::shape;
     use evtx::{EvtxParser, ParserSettings};
     use std::sync::Arc;
+
+    /// What the crate's reading of a value takes, as `read_template_values_cursor` and
+    /// `deserialize_value_type_cursor_in` of evtx 0.15 do it.
+    #[test]
+    fn values_take_what_the_crate_reads() {
+        let sid = [1, 2, 0, 0, 0, 0, 0, 5, 32, 0, 0, 0, 32, 2, 0, 0];
+        for (ty, size, rest, taken_) in [
+            // A string, binary, binary XML and NULL: the descriptor's size.
+            (0x01, 6, &b"a\0b\0c\0"[..], Some(6)),
+            (0x0E, 3, &[1, 2, 3][..], Some(3)),
+            (0x21, 2, &[0, 0][..], Some(2)),
+            (0x00, 4, &[0; 4][..], Some(4)),
+            // An odd-sized string is not read.
+            (0x01, 5, &[0; 6][..], None),
+            // Fixed sizes whatever the descriptor says, or its size when larger.
+            (0x08, 2, &[0; 8][..], Some(4)),
+            (0x08, 8, &[0; 8][..], Some(8)),
+            (0x0F, 4, &[0; 16][..], Some(16)),
+            (0x11, 0, &[0; 8][..], Some(8)),
+            // A SID by its sub-authorities: two of them.
+            (0x13, 4, &sid[..], Some(16)),
+            (0x13, 4, &sid[..1], None),
+            // size_t of 4 or 8 bytes only.
+            (0x10, 8, &[0; 8][..], Some(8)),
+            (0x10, 2, &[0; 8][..], None),
+            // A string array runs to the NUL of the string that starts before its end.
+            (0x81, 4, &b"a\0\0\0b\0c\0\0\0"[..], Some(4)),
+            (0x81, 6, &b"a\0\0\0b\0c\0\0\0"[..], Some(10)),
+            (0x81, 6, &b"a\0\0\0b\0c\0"[..], None),
+            (0x81, 0, &[][..], Some(0)),
+            // Types no Windows log we met uses are left to the crate.
+            (0x88, 4, &[0; 4][..], None),
+            (0x16, 0, &[][..], None),
+        ] {
+            assert_eq!(taken(ty, size, rest), taken_, "type {ty:#x}, size {size}");
+        }
+    }
 
     /// Every record of the corpus' System log: the peeked provider and id are the ones
     /// its rendering names.
