@@ -4,17 +4,9 @@
 
 mod common;
 
-use caadoctor::parse::eventlog::{self, Selection, Source};
+use caadoctor::parse::eventlog::{self, EVERY_EVENT, Selection, Source};
 use common::{caadoctor, corpus, files_in, finding, json_of, message_of, repo, report_of, scratch};
 use evtx::EvtxParser;
-
-const EVERYTHING: &[Source] = &[Source {
-    provider: "",
-    prefix: true,
-    ids: &[],
-    max_level: None,
-    contains: &[],
-}];
 
 /// The crate's own count: records it renders, and errors it yields.
 fn crate_count(bytes: &[u8]) -> (usize, usize) {
@@ -76,7 +68,7 @@ fn every_corpus_log_is_read_as_the_crate_reads_it() {
         EXPECTED.len(),
         "corpus/evtx changed: {files:?}"
     );
-    let all = Selection::new(EVERYTHING);
+    let all = Selection::new(EVERY_EVENT);
     for path in files {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let (_, records, errors, channel) = *EXPECTED
@@ -103,7 +95,7 @@ fn every_corpus_log_is_read_as_the_crate_reads_it() {
 
 #[test]
 fn damaged_logs_say_which_chunk_and_why() {
-    let all = Selection::new(EVERYTHING);
+    let all = Selection::new(EVERY_EVENT);
     let read = |name: &str| {
         let bytes = std::fs::read(corpus().join("evtx").join(name)).unwrap();
         eventlog::parse(&bytes, &all).unwrap()
@@ -146,7 +138,7 @@ fn damaged_logs_say_which_chunk_and_why() {
 fn a_cut_short_log_keeps_its_whole_chunks_and_says_where_it_ends() {
     let bytes = std::fs::read(corpus().join("evtx/system.evtx")).unwrap();
     let cut = &bytes[..4096 + 3 * 65536 + 1000];
-    let log = eventlog::parse(cut, &Selection::new(EVERYTHING)).unwrap();
+    let log = eventlog::parse(cut, &Selection::new(EVERY_EVENT)).unwrap();
     assert!(log.records > 0 && log.records < 1881, "{}", log.records);
     let last = log.damage.last().unwrap();
     assert_eq!(last.chunk, Some(3));
@@ -203,7 +195,7 @@ fn logs_our_writer_makes_read_back_exactly() {
     let dir = repo().join("tests/fixtures/evtx");
     let files = files_in(&dir);
     assert!(!files.is_empty());
-    let all = Selection::new(EVERYTHING);
+    let all = Selection::new(EVERY_EVENT);
     for path in files {
         let bytes = std::fs::read(&path).unwrap();
         let (ok, err) = crate_count(&bytes);
@@ -582,7 +574,7 @@ fn events_built_from_templates_are_the_ones_read_from_json() {
     }
     let selections: [&[Source]; 7] = [
         caadoctor::facts::events::SELECTION,
-        EVERYTHING,
+        EVERY_EVENT,
         &[source("Service Control Manager", false, &[7040, 7023], &[])],
         &[source("Microsoft Office", true, &[300], &[])],
         &[source("Microsoft Office", true, &[], &["OfficeC2RClient"])],

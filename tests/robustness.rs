@@ -188,15 +188,8 @@ fn mutated_event_logs_never_panic() {
 /// it agree event for event.
 #[test]
 fn mutated_records_in_chunks_that_pass_their_checksums_never_panic() {
-    use caadoctor::parse::eventlog::{self, Selection, Source};
-    const EVERYTHING: &[Source] = &[Source {
-        provider: "",
-        prefix: true,
-        ids: &[],
-        max_level: None,
-        contains: &[],
-    }];
-    let everything = Selection::new(EVERYTHING);
+    use caadoctor::parse::eventlog::{self, EVERY_EVENT, Selection};
+    let everything = Selection::new(EVERY_EVENT);
     let selections = [&*caadoctor::facts::events::SELECTED, &everything];
     let logs: Vec<Vec<u8>> = files_in(&repo().join("tests/fixtures/evtx"))
         .into_iter()

@@ -49,7 +49,7 @@ fn corpus_log(name: &str) -> Vec<u8> {
 use evtx::{EvtxChunkData, EvtxParser, ParserSettings};
 use prefilter::Prefilter;
 use record::{channel_and_computer, event_id_at};
-pub use selection::{Selection, Source};
+pub use selection::{EVERY_EVENT, Selection, Source};
 use std::io::Cursor;
 use std::sync::Arc;
 use walk::Raw;
@@ -440,14 +440,6 @@ fn chain(e: &dyn std::error::Error) -> String {
 mod tests {
     use super::*;
 
-    const ALL: &[Source] = &[Source {
-        provider: "",
-        prefix: true,
-        ids: &[],
-        max_level: None,
-        contains: &[],
-    }];
-
     #[test]
     fn times_print_as_iso_utc() {
         for (secs, text) in [
@@ -484,7 +476,7 @@ mod tests {
             (br#"{"EventID":null}"#, None),
             (br#"{}"#, None),
         ] {
-            let at = Selection::new(ALL).keys(json).event_id_at;
+            let at = Selection::new(EVERY_EVENT).keys(json).event_id_at;
             assert_eq!(
                 event_id_at(json, at),
                 id,
@@ -496,7 +488,7 @@ mod tests {
 
     #[test]
     fn not_an_event_log_is_an_error_and_junk_never_panics() {
-        let sel = Selection::new(ALL);
+        let sel = Selection::new(EVERY_EVENT);
         assert!(parse(b"", &sel).is_err());
         assert!(parse(b"ElfFile\0", &sel).is_err());
         let mut junk = b"ElfFile\0".to_vec();

@@ -48,6 +48,15 @@ impl Source {
     }
 }
 
+/// Every event of every provider: what a test or a tool that wants a whole log selects.
+pub const EVERY_EVENT: &[Source] = &[Source {
+    provider: "",
+    prefix: true,
+    ids: &[],
+    max_level: None,
+    contains: &[],
+}];
+
 /// A set of sources, with the automata that find them.
 pub struct Selection {
     sources: Vec<Source>,
