@@ -15,9 +15,9 @@
 //! than the crate's own walk over it. The price: in a chunk whose checksums hold, a record
 //! whose content the crate could not build is counted as read unless it is one a source
 //! may keep and its bytes do not read as a plain record; where the checksums fail, every
-//! record the crate cannot build is reported. Every chunk that cannot be parsed and a torn tail are reported as
-//! [`Damage`]; the records around them are still read. The channel comes from the first
-//! record, rendered, not from the file's name.
+//! record the crate cannot build is reported. Every chunk that cannot be parsed and a torn
+//! tail are reported as [`Damage`]; the records around them are still read. The channel
+//! comes from the first record, rendered, not from the file's name.
 
 mod direct;
 mod layout;

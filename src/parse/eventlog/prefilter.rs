@@ -46,13 +46,14 @@ impl<'s> Prefilter<'s> {
         }
     }
 
+    /// The selection the records are judged by.
     pub(super) fn selection(&self) -> &'s Selection {
         self.selection
     }
 
     /// Whether the record whose binary XML is `range` (of `chunk`, the chunk the places are
-    /// of) may be kept. A record of
-    /// another shape than `fragment header, template instance` may hold anything.
+    /// of) may be kept. A record of another shape than `fragment header, template instance`
+    /// may hold anything.
     pub(super) fn may_hold(&mut self, chunk: &[u8], range: Range<usize>) -> bool {
         let mut values = std::mem::take(&mut self.values);
         let hold = self.may_hold_values(chunk, range, &mut values);

@@ -27,7 +27,7 @@ pub(super) struct Raw {
 
 impl Raw {
     /// A record the crate read.
-    pub fn of(record: &evtx::EvtxRecord<'_>) -> Raw {
+    pub(super) fn of(record: &evtx::EvtxRecord<'_>) -> Raw {
         let start = record.binxml_offset as usize;
         Raw {
             id: record.event_record_id,
